@@ -1,0 +1,5 @@
+import sys
+
+from vietlao.cli import main
+
+sys.exit(main())

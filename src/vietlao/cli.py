@@ -1,0 +1,65 @@
+"""The ``vietlao`` command: one entry point, one subcommand per pipeline stage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vietlao.corpus import CorpusError, corpus_statistics, load_corpus
+
+
+class UserError(Exception):
+    """An error to report in one line, with a non-zero exit and no traceback."""
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    documents = load_corpus()
+    rows = corpus_statistics(documents)
+    header = f"{'doc':<5}{'lang':<6}{'characters':>11}{'sentences':>11}{'tokens':>9}"
+    print(header)
+    for r in rows:
+        print(f"{r['doc_id']:<5}{r['lang']:<6}{r['characters']:>11}{r['sentences']:>11}{r['tokens']:>9}")
+    total = {k: sum(r[k] for r in rows) for k in ("characters", "sentences", "tokens")}
+    print(f"{'all':<11}{total['characters']:>11}{total['sentences']:>11}{total['tokens']:>9}")
+    return 0
+
+
+def _add_stats_parser(subparsers) -> None:
+    p = subparsers.add_parser("stats", help="verify the documents and print per-document statistics")
+    p.set_defaults(func=_run_stats)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vietlao",
+        description="Vietnam–Laos multilingual NER and stance dataset: annotate, validate, build, benchmark.",
+    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_stats_parser(subparsers)
+    for add in _extra_parsers():
+        add(subparsers)
+    return parser
+
+
+def _extra_parsers():
+    """Subcommand parsers defined next to the stage they run (imported lazily)."""
+    from vietlao import commands
+
+    return commands.PARSERS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except (UserError, CorpusError) as exc:
+        print(f"vietlao: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The corpus: documents kept byte-identical, their metadata, and checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vietlao.segment import Sentence, segment
+
+Language = Literal["nb", "id", "vi", "ru"]
+
+#: Where the project keeps its data, relative to the repository root.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ANNOTATIONS_DIR = REPO_ROOT / "annotations"
+DOCUMENTS_DIR = ANNOTATIONS_DIR / "documents"
+METADATA_FILE = DOCUMENTS_DIR / "metadata.json"
+
+
+class CorpusError(Exception):
+    """A document or its metadata is missing, altered or malformed."""
+
+
+class DocumentMeta(BaseModel):
+    """Metadata of one document; ``None`` where the text does not state a value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc_id: str = Field(pattern=r"^\d{3}$")
+    source_file: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    lang: Language
+    title: str | None
+    outlet: str | None = Field(description="the outlet the text names as its source")
+    source_url: str | None
+    published: str | None = Field(description="ISO date, only where the text states it")
+    is_translation: bool = Field(description="evidently translated (cites a source in another language)")
+    translated_from: Language | None
+    notes: str = ""
+
+
+class Document(BaseModel):
+    """A document's metadata and its text, read verbatim."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    meta: DocumentMeta
+    text: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return segment(self.text)
+
+    def sentence_id(self, index: int) -> str:
+        return f"{self.doc_id}-{index:03d}"
+
+
+def read_text(path: Path) -> str:
+    """Read UTF-8 text exactly as stored: no newline translation, no normalisation."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def load_metadata(path: Path = METADATA_FILE) -> list[DocumentMeta]:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CorpusError(f"{path}: cannot read metadata: {exc}") from exc
+    metas = [DocumentMeta.model_validate(row) for row in rows]
+    ids = [m.doc_id for m in metas]
+    if len(set(ids)) != len(ids):
+        raise CorpusError(f"{path}: duplicate doc_id in {ids}")
+    return metas
+
+
+def load_document(meta: DocumentMeta, directory: Path = DOCUMENTS_DIR) -> Document:
+    """Read one document and check it against its recorded checksum and NFC form."""
+    path = directory / meta.source_file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read document {meta.doc_id}: {exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != meta.sha256:
+        raise CorpusError(
+            f"{path}: document {meta.doc_id} has drifted: sha256 {digest}, expected {meta.sha256}"
+        )
+    text = read_text(path)
+    if not unicodedata.is_normalized("NFC", text):
+        raise CorpusError(f"{path}: document {meta.doc_id} is not NFC-normalised")
+    return Document(meta=meta, text=text)
+
+
+def load_corpus(metadata: Path = METADATA_FILE) -> list[Document]:
+    """All documents, in ``doc_id`` order, each verified."""
+    metas = sorted(load_metadata(metadata), key=lambda m: m.doc_id)
+    return [load_document(m, metadata.parent) for m in metas]
+
+
+def corpus_statistics(documents: list[Document]) -> list[dict]:
+    """Per-document figures: language, characters, sentences, tokens."""
+    return [
+        {
+            "doc_id": d.doc_id,
+            "lang": d.meta.lang,
+            "characters": len(d.text),
+            "sentences": len(d.sentences),
+            "tokens": sum(len(s.tokens) for s in d.sentences),
+        }
+        for d in documents
+    ]

@@ -1,0 +1,22 @@
+import subprocess
+import sys
+
+from vietlao.cli import main
+
+
+def test_bare_command_prints_help(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "usage: vietlao" in out and "stats" in out
+
+
+def test_stats_prints_every_document(capsys):
+    assert main(["stats"]) == 0
+    out = capsys.readouterr().out
+    for doc_id, lang in [("000", "nb"), ("001", "id"), ("002", "vi"), ("003", "ru"), ("004", "vi")]:
+        assert f"{doc_id}  {lang}" in out
+
+
+def test_console_entry_point():
+    done = subprocess.run([sys.executable, "-m", "vietlao", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "stats" in done.stdout
