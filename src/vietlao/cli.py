@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vietlao import commands
 from vietlao.corpus import CorpusError, corpus_statistics, load_corpus
-
-
-class UserError(Exception):
-    """An error to report in one line, with a non-zero exit and no traceback."""
+from vietlao.errors import UserError
+from vietlao.export import ExportError
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -36,16 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_stats_parser(subparsers)
-    for add in _extra_parsers():
-        add(subparsers)
+    commands.add_parsers(subparsers)
     return parser
-
-
-def _extra_parsers():
-    """Subcommand parsers defined next to the stage they run (imported lazily)."""
-    from vietlao import commands
-
-    return commands.PARSERS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return args.func(args)
-    except (UserError, CorpusError) as exc:
+    except (UserError, CorpusError, ExportError) as exc:
         print(f"vietlao: error: {exc}", file=sys.stderr)
         return 1
 

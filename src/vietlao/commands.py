@@ -1,5 +1,14 @@
-"""Registry of stage subcommands; each stage module provides ``add_parser(subparsers)``."""
+"""Subcommand modules; each defines ``add_parser(subparsers)`` next to the stage it runs."""
 
 from __future__ import annotations
 
-PARSERS: list = []
+import importlib
+
+MODULES = [
+    "vietlao.validate",
+]
+
+
+def add_parsers(subparsers) -> None:
+    for name in MODULES:
+        importlib.import_module(name).add_parser(subparsers)

@@ -39,21 +39,24 @@ ABBREVIATIONS = frozenset(
     }
 )
 
+#: Whitespace exactly as ``str.isspace`` defines it, as a regex class body.
+_WS = "".join(f"\\u{c:04x}" for c in range(0x10000) if chr(c).isspace())
+
 _TOKEN = regex.compile(
     r"""
-    https?://[^\s<>"«»]+[^\s<>"«».,;:!?)\]}|]   # URL, without trailing punctuation
+    https?://[^WS<>"«»]+[^WS<>"«».,;:!?)\]}|]   # URL, without trailing punctuation
     | \d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?!\d)       # 17/01/2023
     | \d{4}-\d{2}-\d{2}(?!\d)                   # 2023-01-17
     | \d{1,2}:\d{2}(?::\d{2})?(?!\d)            # 13:55
     | \d+(?:[.,]\d+)*                           # 5, 1.000, 2,5
     | (?:\p{L}|\p{M}|\p{N})+                    # words: letters with their marks, digits
-    | \S                                        # anything else, one character at a time
-    """,
+    | [^WS]                                     # anything else, one character at a time
+    """.replace("WS", _WS),
     regex.VERBOSE,
 )
 
-_SENTENCE_END = regex.compile(r"""[.!?…]+["'”’»)\]]*(?=\s+)""")
-_SENTENCE_START = regex.compile(r"""\s+(?=[\p{Lu}\p{Lt}\p{N}"'“‘«(\[])""")
+_SENTENCE_END = regex.compile(r"""[.!?…]+["'”’»)\]]*(?=[WS])""".replace("WS", _WS))
+_SENTENCE_START = regex.compile(r"""[WS]+(?=[\p{Lu}\p{Lt}\p{N}"'“‘«(\[])""".replace("WS", _WS))
 _WORD_BEFORE = regex.compile(r"""(?:\p{L}|\p{M}|\.)+$""")
 
 

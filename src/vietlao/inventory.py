@@ -1,0 +1,53 @@
+"""The canonical entity inventory (``annotations/entities.yaml``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from vietlao.corpus import ANNOTATIONS_DIR, CorpusError
+from vietlao.labels import EntityType
+
+INVENTORY_FILE = ANNOTATIONS_DIR / "entities.yaml"
+
+
+class CanonicalEntity(BaseModel):
+    """One real-world entity, with the surface forms seen per language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    type: EntityType
+    name: str
+    forms: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def load_inventory(path: Path = INVENTORY_FILE) -> dict[str, CanonicalEntity]:
+    """Entities by ID; duplicate IDs are an error."""
+    try:
+        rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError(f"{path}: cannot read the entity inventory: {exc}") from exc
+    inventory: dict[str, CanonicalEntity] = {}
+    for row in rows:
+        entity = CanonicalEntity.model_validate(row)
+        if entity.id in inventory:
+            raise CorpusError(f"{path}: duplicate entity id {entity.id!r}")
+        inventory[entity.id] = entity
+    return inventory
+
+
+def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path = INVENTORY_FILE) -> None:
+    """Write the inventory atomically, one flow mapping per entity, sorted by type then ID."""
+    lines = [
+        "# Canonical entity inventory: one ID per real-world entity across languages.",
+        "# `forms`: surface forms seen in the gold annotations per language (`vietlao inventory`).",
+    ]
+    for e in sorted(inventory.values(), key=lambda e: (e.type, e.id)):
+        row = e.model_dump(exclude_defaults=True)
+        lines.append("- " + yaml.safe_dump(row, allow_unicode=True, default_flow_style=True, width=10**6).strip())
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,51 @@
+"""``vietlao validate``: check an export against the label config, documents and inventory."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
+from vietlao.export import Context, SentenceRecord, read_export
+from vietlao.inventory import load_inventory
+
+EXPORT_FILE = ANNOTATIONS_DIR / "export.json"
+
+
+def gold_context() -> Context:
+    """The context of the project's own data: its documents and its inventory."""
+    inventory = {e.id: e.type for e in load_inventory().values()}
+    documents = {d.doc_id: d for d in load_corpus()}
+    return Context(inventory=inventory, documents=documents)
+
+
+def validate_gold(path: Path = EXPORT_FILE, complete: bool = True) -> list[SentenceRecord]:
+    """Records of a valid export; with ``complete``, every sentence of the corpus must be there."""
+    ctx = gold_context()
+    records = read_export(path, ctx)
+    if complete:
+        from vietlao.export import ExportError, Problem
+
+        expected = {d.sentence_id(i) for d in ctx.documents.values() for i in range(len(d.sentences))}
+        missing = sorted(expected - {r.sentence_id for r in records})
+        if missing:
+            raise ExportError(str(path), [Problem(None, sid, "sentence has no task in the export") for sid in missing])
+    return records
+
+
+def _run(args: argparse.Namespace) -> int:
+    records = validate_gold(Path(args.export), complete=not args.partial)
+    mentions = Counter(m.label for r in records for m in r.mentions)
+    stances = Counter(r.stance for r in records)
+    print(f"{args.export}: valid — {len(records)} sentences, {sum(mentions.values())} mentions")
+    print("  mentions: " + ", ".join(f"{k} {mentions[k]}" for k in sorted(mentions)))
+    print("  stance:   " + ", ".join(f"{k} {stances[k]}" for k in sorted(stances)))
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("validate", help="check a Label Studio JSON export (default: the committed one)")
+    p.add_argument("export", nargs="?", default=str(EXPORT_FILE), help="export file (default: %(default)s)")
+    p.add_argument("--partial", action="store_true", help="do not require a task for every sentence")
+    p.set_defaults(func=_run)
