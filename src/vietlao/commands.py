@@ -6,6 +6,8 @@ import importlib
 
 MODULES = [
     "vietlao.validate",
+    "vietlao.agreement",
+    "vietlao.build",
 ]
 
 

@@ -57,3 +57,35 @@ def read_sheet(path: Path, document: Document) -> list[SheetSentence]:
     if missing:
         raise SheetError(f"{path}: sentences not annotated: {sorted(missing)}")
     return out
+
+
+def sheets_to_tasks(directory: Path, documents: list[Document], annotator: str = "annotator-1") -> list[dict]:
+    """Label Studio export-shaped tasks from a folder of sheets (for tests and offline checks).
+
+    The project's gold export comes from Label Studio (``vietlao ls pull``); this gives the same
+    shape without a server, one completed annotation per task.
+    """
+    from vietlao.tasks import ls_result, sentence_tasks
+
+    tasks = []
+    for doc in documents:
+        sheet = {s.sentence_id: s for s in read_sheet(directory / f"{doc.doc_id}.yaml", doc)}
+        for data in sentence_tasks([doc]):
+            s = sheet[data["sentence_id"]]
+            tasks.append(
+                {
+                    "id": len(tasks) + 1,
+                    "data": data,
+                    "annotations": [
+                        {
+                            "id": len(tasks) + 1,
+                            "completed_by": annotator,
+                            "was_cancelled": False,
+                            "ground_truth": False,
+                            "result": ls_result(s.sentence_id, s.text, s.mentions, s.stance),
+                        }
+                    ],
+                    "predictions": [],
+                }
+            )
+    return tasks

@@ -1,0 +1,191 @@
+"""The dataset card: metadata as a pydantic model, generated blocks, and ``dataset/README.md``.
+
+``DATASET_CARD.md`` is the one source. Its prose is written by hand; the blocks between
+``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` are filled by the build (statistics,
+examples, agreement, checksums) and by the benchmark (results). ``dataset/README.md`` is the YAML
+front matter rendered from :class:`CardMetadata` followed by the card, verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from vietlao.corpus import ANNOTATIONS_DIR, REPO_ROOT
+from vietlao.export import SentenceRecord
+from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
+
+CARD_FILE = REPO_ROOT / "DATASET_CARD.md"
+RESULTS_TABLE = REPO_ROOT / "benchmarks" / "results" / "RESULTS.md"
+_BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
+
+
+class ConfigSpec(BaseModel):
+    config_name: Literal["ner", "stance", "documents", "entities"]
+    splits: tuple[str, ...]
+    default: bool = False
+
+
+class CardMetadata(BaseModel):
+    """Hugging Face card metadata, with the vocabularies the Hub accepts for each field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pretty_name: str = "vietlao: Vietnam–Laos relations, multilingual NER and stance"
+    language: tuple[Literal["nb", "id", "vi", "ru"], ...] = ("nb", "id", "vi", "ru")
+    license: Literal["other"] = "other"
+    license_name: str = "news-texts-no-licence-granted"
+    license_details: str = (
+        "The texts are news articles whose copyright stays with their outlets; no licence is granted "
+        "for them. The annotations are released under CC BY 4.0. See the card's Licence section."
+    )
+    multilinguality: Literal["multilingual"] = "multilingual"
+    size_categories: tuple[Literal["n<1K"], ...] = ("n<1K",)
+    source_datasets: tuple[Literal["original"], ...] = ("original",)
+    task_categories: tuple[Literal["token-classification", "text-classification"], ...] = (
+        "token-classification", "text-classification",
+    )
+    task_ids: tuple[Literal["named-entity-recognition", "sentiment-classification"], ...] = (
+        "named-entity-recognition",
+    )
+    annotations_creators: tuple[Literal["machine-generated", "expert-generated", "crowdsourced"], ...] = (
+        "machine-generated",
+    )
+    language_creators: tuple[Literal["found"], ...] = ("found",)
+    tags: tuple[str, ...] = ("stance-detection", "entity-linking", "news", "vietnam", "laos")
+    configs: tuple[ConfigSpec, ...] = (
+        ConfigSpec(config_name="ner", splits=("train", "validation", "test"), default=True),
+        ConfigSpec(config_name="stance", splits=("train", "validation", "test")),
+        ConfigSpec(config_name="documents", splits=("train", "validation", "test")),
+        ConfigSpec(config_name="entities", splits=("inventory",)),
+    )
+
+    def front_matter(self) -> str:
+        data = self.model_dump(mode="json", exclude={"configs"})
+        data = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in data.items()}
+        data["configs"] = [
+            {
+                "config_name": c.config_name,
+                **({"default": True} if c.default else {}),
+                "data_files": [
+                    {"split": s, "path": f"data/{c.config_name}/{s}.arrow"} for s in c.splits
+                ],
+            }
+            for c in self.configs
+        ]
+        return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100) + "---\n"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def statistics_block(records: list[SentenceRecord]) -> str:
+    """Counts per split × language, and per language × label for entities and stance."""
+    from vietlao.build import SPLIT_OF_DOC
+
+    langs = sorted({r.lang for r in records}, key=["vi", "ru", "nb", "id"].index)
+    by_lang = {lang: [r for r in records if r.lang == lang] for lang in langs}
+    ent = {lang: Counter(m.label for r in rs for m in r.mentions) for lang, rs in by_lang.items()}
+    st = {lang: Counter(r.stance for r in rs) for lang, rs in by_lang.items()}
+    splits = Counter((SPLIT_OF_DOC[r.doc_id], r.lang) for r in records)
+    parts = [
+        "Sentences per split and language (`ner` and `stance` have one row per sentence):\n",
+        _table(["split", *langs, "all"], [
+            [s, *(splits[(s, lang)] for lang in langs), sum(splits[(s, lang)] for lang in langs)]
+            for s in ("train", "validation", "test")
+        ]),
+        "\nEntity mentions per language and type (`ner`, `documents`):\n",
+        _table(["type", *langs, "all"], [
+            [t, *(ent[lang][t] for lang in langs), sum(ent[lang][t] for lang in langs)] for t in ENTITY_TYPES
+        ] + [["all", *(sum(ent[lang].values()) for lang in langs), sum(sum(ent[lang].values()) for lang in langs)]]),
+        "\nStance labels per language (`stance`), target *Vietnam–Laos relations*:\n",
+        _table(["label", *langs, "all"], [
+            [s, *(st[lang][s] for lang in langs), sum(st[lang][s] for lang in langs)] for s in STANCE_LABELS
+        ]),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def examples_block(records: list[SentenceRecord]) -> str:
+    """One example row per language: the first sentence with at least three mentions."""
+    out = []
+    for lang in ("vi", "ru", "nb", "id"):
+        r = next((r for r in records if r.lang == lang and len(r.mentions) >= 3), None)
+        if r is None:
+            continue
+        spans = ", ".join(f"`{r.text[m.start:m.end]}` {m.label}" + (f" → `{m.entity_id}`" if m.entity_id else "")
+                          for m in r.mentions)
+        out.append(f"- **{r.sentence_id}** ({lang}, stance *{r.stance}*): {r.text}\n  - {spans}")
+    return "\n".join(out) + "\n"
+
+
+def agreement_block() -> str:
+    """Agreement of the two passes, recomputed from the committed sheets."""
+    from vietlao.agreement import compare_passes
+
+    passes = ANNOTATIONS_DIR / "passes"
+    res = compare_passes(passes / "pass1", passes / "pass2")
+    rows = [[t, r["a"], r["b"], r["both"], f"{r['f1']:.3f}"]
+            for t, r in [*res["per_type"].items(), ("micro", res["micro"])] if r["a"] or r["b"]]
+    return (
+        f"Documents {', '.join(res['documents'])} ({res['sentences']} sentences), pass 1 vs the independent "
+        "pass 2, strict span match (same offsets and type):\n\n"
+        + _table(["type", "pass 1", "pass 2", "both", "F1"], rows)
+        + f"\n\nStance: observed agreement {res['stance_agreement']:.3f}, Cohen's κ {res['stance_kappa']:.3f}"
+        f" ({len(res['disagreements'])} sentence(s) with any disagreement; see `annotations/ADJUDICATION.md`).\n"
+        "Reproduce: `vietlao agreement annotations/passes/pass1 annotations/passes/pass2`.\n"
+    )
+
+
+def checksums_block(sums: dict[str, str]) -> str:
+    return "\n".join(["```", *(f"{d}  {p}" for p, d in sums.items()), "```"]) + "\n"
+
+
+def results_block() -> str:
+    if not RESULTS_TABLE.exists():
+        return "No benchmark results yet: run `vietlao benchmark`.\n"
+    text = RESULTS_TABLE.read_text(encoding="utf-8")
+    match = re.search(r"<!-- table -->\n(.*?)<!-- /table -->", text, re.S)
+    body = match.group(1) if match else text
+    return body + "\nFull results, plots and the commands: `benchmarks/results/RESULTS.md`.\n"
+
+
+def fill_blocks(card: str, blocks: dict[str, str]) -> str:
+    """Replace the generated blocks named in ``blocks``; other text stays as written."""
+    missing = set(blocks) - {m.group(2) for m in _BLOCK.finditer(card)}
+    if missing:
+        raise ValueError(f"{CARD_FILE.name} lacks generated block(s): {sorted(missing)}")
+    return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), card)
+
+
+def update_card(records: list[SentenceRecord], sums: dict[str, str], path: Path = CARD_FILE) -> str:
+    """The card with its build blocks regenerated (not written)."""
+    return fill_blocks(
+        path.read_text(encoding="utf-8"),
+        {
+            "statistics": statistics_block(records),
+            "examples": examples_block(records),
+            "agreement": agreement_block(),
+            "checksums": checksums_block(sums),
+            "results": results_block(),
+        },
+    )
+
+
+def write_card(card: str, path: Path = CARD_FILE) -> None:
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(card, encoding="utf-8")
+    tmp.replace(path)
+
+
+def render_dataset_readme(card: str) -> str:
+    """``dataset/README.md``: front matter + the card."""
+    return CardMetadata().front_matter() + "\n" + card

@@ -1,0 +1,346 @@
+"""Metrics behind ``vietlao evaluate``: entity-level NER and sentence-level stance, with bootstrap CIs.
+
+Pure functions over in-memory data (no files, no dataset); :mod:`vietlao.evaluate` joins
+predictions to gold and calls them, and documents the JSON they produce.
+
+NER
+    ``ner_scores(gold, pred)`` takes one item per sentence on each side. An item is either a
+    sequence of IOB2 tag strings (chunked with :func:`vietlao.spans.tag_chunks`, i.e. seqeval
+    ``mode="strict"``, ``scheme=IOB2``) or a collection of spans: :class:`vietlao.spans.Span`,
+    ``(start, end, label)`` tuples or ``{"start", "end", "label"}`` dicts. Strict scores count
+    an entity as correct only with the exact span and type (conlleval). Undefined ratios are 0
+    (seqeval's and scikit-learn's ``zero_division=0``).
+
+Partial match (:data:`PARTIAL_DEFINITION`)
+    SemEval-2013 Task 9.1 "type" scheme (``ent_type`` in nervaluate): a predicted and a gold
+    entity of the same type match when their spans overlap; matching is one-to-one (a maximum
+    bipartite matching per sentence and type), so P = matched / predicted, R = matched / gold.
+
+Stance
+    ``stance_scores(gold, pred)`` takes one label per sentence on each side. Macro-F1 averages
+    the F1 of the classes present in gold; ``F_avg`` is the SemEval-2016 Task 6 measure, the mean
+    of the F1 of ``favor`` and ``against`` (a class with no gold and no predicted instance has
+    F1 = 0, as in the task's scorer).
+
+Confidence intervals
+    Percentile bootstrap: sentences (or, with ``groups``, whole documents) are resampled with
+    replacement, every statistic is recomputed from the pooled counts of the resample, and the
+    interval is the (2.5, 97.5) percentiles of the resampled values. Seeded: the same inputs
+    give the same intervals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Hashable, Iterable, Sequence
+
+import numpy as np
+
+from vietlao.labels import STANCE_LABELS
+from vietlao.spans import Span, tag_chunks
+
+Chunk = tuple[str, int, int]
+
+PARTIAL_DEFINITION = (
+    "SemEval-2013 Task 9.1 'type' scheme (nervaluate ent_type): a predicted and a gold entity of "
+    "the same type match when their spans overlap by at least one character (token, for tag "
+    "input); matches are one-to-one (maximum bipartite matching per sentence and type); "
+    "precision = matched/predicted, recall = matched/gold"
+)
+F_AVG_CLASSES = ("favor", "against")
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def ci_method(n_boot: int, seed: int, unit: str = "sentence", level: float = 0.95) -> dict:
+    """The description of the intervals, as it appears in the output under ``ci_method``."""
+    return {
+        "method": "percentile bootstrap",
+        "unit": unit,
+        "resamples": n_boot,
+        "seed": seed,
+        "level": level,
+        "description": (
+            f"{unit}s resampled with replacement (as many as were scored); every statistic "
+            f"recomputed from the pooled counts of each resample; interval = the "
+            f"{100 * (1 - level) / 2:g}th and {100 * (1 + level) / 2:g}th percentiles"
+        ),
+    }
+
+
+def bootstrap_weights(
+    n: int, n_boot: int, seed: int, groups: Sequence[Hashable] | None = None
+) -> np.ndarray:
+    """A ``(n_boot, n)`` matrix: how often each sentence occurs in each resample."""
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        index = np.arange(n)
+    else:
+        names = sorted(set(groups), key=str)
+        position = {g: i for i, g in enumerate(names)}
+        index = np.array([position[g] for g in groups], dtype=int)
+    k = int(index.max()) + 1 if n else 0
+    draws = rng.integers(0, max(k, 1), size=(n_boot, k))
+    flat = (draws + np.arange(n_boot)[:, None] * k).ravel()
+    counts = np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k)
+    return counts[:, index].astype(float)
+
+
+def _interval(values: np.ndarray, level: float) -> tuple[float | None, float | None]:
+    if values.size == 0:
+        return None, None
+    lo, hi = np.percentile(values, [100 * (1 - level) / 2, 100 * (1 + level) / 2], axis=0)
+    return float(lo), float(hi)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
+
+
+def _prf(tp, n_pred, n_gold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tp, n_pred, n_gold = (np.asarray(x, dtype=float) for x in (tp, n_pred, n_gold))
+    return _ratio(tp, n_pred), _ratio(tp, n_gold), _ratio(2 * tp, n_pred + n_gold)
+
+
+# --------------------------------------------------------------------------- NER
+
+
+def to_chunks(item: Iterable[Any]) -> tuple[str, frozenset[Chunk]]:
+    """``(kind, chunks)`` of one sentence: kind ``tags``, ``spans`` or ``empty``."""
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"expected a tag sequence or a collection of spans, got {item!r}")
+    items = list(item)
+    if not items:
+        return "empty", frozenset()
+    if all(isinstance(x, str) for x in items):
+        return "tags", frozenset(tag_chunks(items))
+    chunks = set()
+    for x in items:
+        if isinstance(x, Span):
+            chunks.add((x.label, x.start, x.end))
+        elif isinstance(x, dict):
+            chunks.add((str(x["label"]), int(x["start"]), int(x["end"])))
+        elif isinstance(x, (tuple, list)) and len(x) == 3:
+            start, end, label = x
+            chunks.add((str(label), int(start), int(end)))
+        else:
+            raise TypeError(f"cannot read {x!r} as a span")
+    return "spans", frozenset(chunks)
+
+
+def _max_matching(gold: list[Chunk], pred: list[Chunk]) -> int:
+    """Size of a maximum one-to-one matching of overlapping chunks (Kuhn's algorithm)."""
+    edges = [[j for j, p in enumerate(pred) if g[1] < p[2] and p[1] < g[2]] for g in gold]
+    owner: dict[int, int] = {}
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in edges[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return sum(augment(i, set()) for i in range(len(gold)))
+
+
+def _sentence_counts(gold: frozenset[Chunk], pred: frozenset[Chunk], index: dict[str, int]):
+    """Per-type strict TP, predicted, gold and partial matches of one sentence."""
+    row = np.zeros((4, len(index)))
+    by_type_gold, by_type_pred = defaultdict(list), defaultdict(list)
+    for c in gold:
+        row[2, index[c[0]]] += 1
+        by_type_gold[c[0]].append(c)
+    for c in pred:
+        row[1, index[c[0]]] += 1
+        by_type_pred[c[0]].append(c)
+    for c in gold & pred:
+        row[0, index[c[0]]] += 1
+    for label, g in by_type_gold.items():
+        if label in by_type_pred:
+            row[3, index[label]] = _max_matching(sorted(g), sorted(by_type_pred[label]))
+    return row
+
+
+def _prf_block(tp, n_pred, n_gold, w: np.ndarray | None, level: float) -> dict:
+    """P/R/F1 of summed counts (1-D over sentences), with intervals from weights ``w``."""
+    p, r, f = _prf(tp.sum(), n_pred.sum(), n_gold.sum())
+    out = {"precision": float(p), "recall": float(r), "f1": float(f)}
+    if w is not None and w.shape[0]:
+        bp, br, bf = _prf(w @ tp, w @ n_pred, w @ n_gold)
+        out["ci_low"], out["ci_high"] = _interval(bf, level)
+        out["precision_ci"], out["recall_ci"] = list(_interval(bp, level)), list(_interval(br, level))
+    else:
+        out["ci_low"] = out["ci_high"] = None
+    out.update(tp=int(tp.sum()), n_pred=int(n_pred.sum()), n_gold=int(n_gold.sum()))
+    return out
+
+
+def ner_scores(
+    gold: Sequence[Iterable[Any]],
+    pred: Sequence[Iterable[Any]],
+    *,
+    types: Sequence[str] | None = None,
+    langs: Sequence[str] | None = None,
+    groups: Sequence[Hashable] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict:
+    """Strict and partial entity-level scores of ``pred`` against ``gold``, one item per sentence.
+
+    ``types`` fixes the rows of ``per_type`` (default: every label seen, sorted); labels outside
+    it still count in ``micro``. ``langs`` (one per sentence) adds ``per_lang``; ``groups`` (one
+    per sentence, e.g. a document id) makes the bootstrap resample groups instead of sentences.
+    """
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+    pairs = []
+    for i, (g, p) in enumerate(zip(gold, pred)):
+        (gk, gc), (pk, pc) = to_chunks(g), to_chunks(p)
+        if {gk, pk} == {"tags", "spans"}:
+            raise ValueError(f"sentence {i}: tags on one side, spans on the other")
+        if gk == pk == "tags" and len(list(g)) != len(list(p)):
+            raise ValueError(f"sentence {i}: {len(list(g))} gold tags but {len(list(p))} predicted")
+        pairs.append((gc, pc))
+    seen = sorted({c[0] for g, p in pairs for c in g | p})
+    labels = list(types) if types is not None else seen
+    labels += [t for t in seen if t not in labels]
+    index = {t: i for i, t in enumerate(labels)}
+    counts = np.stack([_sentence_counts(g, p, index) for g, p in pairs]) if pairs else np.zeros((0, 4, len(labels)))
+    return _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang=True)
+
+
+def _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang) -> dict:
+    n = counts.shape[0]
+    w = bootstrap_weights(n, n_boot, seed, groups) if n_boot and n else None
+    tp, n_pred, n_gold, partial = (counts[:, k, :] for k in range(4))
+    out: dict[str, Any] = {
+        "n_sentences": n,
+        "micro": _prf_block(tp.sum(1), n_pred.sum(1), n_gold.sum(1), w, level),
+        "per_type": {
+            t: _prf_block(tp[:, i], n_pred[:, i], n_gold[:, i], w, level) for i, t in enumerate(labels)
+        },
+    }
+    out["partial"] = {
+        "definition": PARTIAL_DEFINITION,
+        "micro": _prf_block(partial.sum(1), n_pred.sum(1), n_gold.sum(1), w, level),
+        "per_type": {
+            t: _prf_block(partial[:, i], n_pred[:, i], n_gold[:, i], w, level)
+            for i, t in enumerate(labels)
+        },
+    }
+    if with_lang and langs is not None:
+        out["per_lang"] = {}
+        for lang in sorted(set(langs)):
+            mask = np.array([x == lang for x in langs])
+            sub_groups = None if groups is None else [g for g, m in zip(groups, mask) if m]
+            sub = _ner_from_counts(counts[mask], labels, None, sub_groups, n_boot, seed, level, False)
+            out["per_lang"][lang] = {
+                **sub["micro"],
+                "n_sentences": sub["n_sentences"],
+                "partial_f1": sub["partial"]["micro"]["f1"],
+            }
+    out["ci_method"] = ci_method(n_boot, seed, "sentence" if groups is None else "document", level)
+    return out
+
+
+# --------------------------------------------------------------------------- stance
+
+
+def _value_block(point: float, boot: np.ndarray | None, level: float) -> dict:
+    lo, hi = _interval(boot, level) if boot is not None else (None, None)
+    return {"value": float(point), "ci_low": lo, "ci_high": hi}
+
+
+def _stance_stats(onehot_gold: np.ndarray, onehot_pred: np.ndarray, w: np.ndarray, f_avg_idx):
+    """Accuracy, macro-F1 over gold-present classes, F_avg; one value per row of ``w``."""
+    tp = w @ (onehot_gold * onehot_pred)
+    n_gold, n_pred = w @ onehot_gold, w @ onehot_pred
+    f1 = _ratio(2 * tp, n_gold + n_pred)
+    total = w.sum(1)
+    accuracy = _ratio(tp.sum(1), total)
+    present = n_gold > 0
+    macro = _ratio((f1 * present).sum(1), present.sum(1))
+    f_avg = f1[:, f_avg_idx].mean(1)
+    return accuracy, macro, f_avg
+
+
+def stance_scores(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    *,
+    labels: Sequence[str] = STANCE_LABELS,
+    langs: Sequence[str] | None = None,
+    groups: Sequence[Hashable] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    _with_lang: bool = True,
+) -> dict:
+    """Accuracy, macro-F1, F_avg, per-class scores and the confusion matrix of stance labels."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predicted")
+    labels = list(labels)
+    unknown = sorted({x for x in [*gold, *pred] if x not in labels})
+    if unknown:
+        raise ValueError(f"labels {unknown} not in {labels}")
+    index = {x: i for i, x in enumerate(labels)}
+    n, k = len(gold), len(labels)
+    g = np.zeros((n, k))
+    p = np.zeros((n, k))
+    g[np.arange(n), [index[x] for x in gold]] = 1
+    p[np.arange(n), [index[x] for x in pred]] = 1
+    f_avg_idx = [index[c] for c in F_AVG_CLASSES if c in index]
+    point = [float(v[0]) for v in _stance_stats(g, p, np.ones((1, n)), f_avg_idx)]
+    boot = _stance_stats(g, p, bootstrap_weights(n, n_boot, seed, groups), f_avg_idx) if n_boot and n else (None,) * 3
+    support, n_pred_all = g.sum(0), p.sum(0)
+    prec, rec, f1 = _prf((g * p).sum(0), n_pred_all, support)
+    present = [x for x in labels if support[index[x]] > 0]
+    out: dict[str, Any] = {
+        "n_sentences": n,
+        "accuracy": _value_block(point[0], boot[0], level),
+        "macro_f1": {**_value_block(point[1], boot[1], level), "classes": present},
+        "f_avg": {**_value_block(point[2], boot[2], level), "classes": list(F_AVG_CLASSES)},
+        "per_class": {
+            x: {
+                "precision": float(prec[i]),
+                "recall": float(rec[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+                "n_pred": int(n_pred_all[i]),
+            }
+            for i, x in enumerate(labels)
+        },
+        "confusion_matrix": {
+            "labels": labels,
+            "rows": "gold",
+            "columns": "predicted",
+            "matrix": (g.T @ p).astype(int).tolist(),
+        },
+    }
+    absent = [c for c in F_AVG_CLASSES if c in index and support[index[c]] == 0]
+    if absent:
+        out["f_avg"]["note"] = f"no gold instance of {', '.join(absent)}: its F1 counts as 0"
+    if _with_lang and langs is not None:
+        out["per_lang"] = {}
+        for lang in sorted(set(langs)):
+            sel = [i for i, x in enumerate(langs) if x == lang]
+            sub = stance_scores(
+                [gold[i] for i in sel],
+                [pred[i] for i in sel],
+                labels=labels,
+                groups=None if groups is None else [groups[i] for i in sel],
+                n_boot=n_boot,
+                seed=seed,
+                level=level,
+                _with_lang=False,
+            )
+            out["per_lang"][lang] = {
+                key: sub[key] for key in ("n_sentences", "accuracy", "macro_f1", "f_avg")
+            }
+    out["ci_method"] = ci_method(n_boot, seed, "sentence" if groups is None else "document", level)
+    return out

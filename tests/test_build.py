@@ -1,0 +1,159 @@
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from datasets import load_dataset
+
+from vietlao.build import SPLIT_OF_DOC, build_dataset, checksums, run_build
+from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
+from vietlao.export import ExportError, read_export
+from vietlao.inventory import load_inventory
+from vietlao.labels import NER_TAGS
+from vietlao.sheets import sheets_to_tasks
+from vietlao.spans import Span, tags_to_spans
+from vietlao.validate import EXPORT_FILE, gold_context
+
+REPO = Path(__file__).resolve().parents[1]
+DATASET = REPO / "dataset"
+CONFIGS = ("ner", "stance", "documents", "entities")
+
+
+@pytest.fixture(scope="module")
+def export_file(tmp_path_factory) -> Path:
+    """The committed export if there is one, else an export made from the adjudicated sheets."""
+    if EXPORT_FILE.exists():
+        return EXPORT_FILE
+    path = tmp_path_factory.mktemp("export") / "export.json"
+    tasks = sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, export_file) -> Path:
+    out = tmp_path_factory.mktemp("build") / "ds"
+    build_dataset(read_export(export_file, gold_context()), load_corpus(), load_inventory(), out)
+    return out
+
+
+def test_rebuild_gives_identical_bytes(tmp_path, built, export_file):
+    again = tmp_path / "again"
+    build_dataset(read_export(export_file, gold_context()), load_corpus(), load_inventory(), again)
+    assert checksums(again) == checksums(built)
+    assert len(checksums(built)) == 10
+
+
+def test_committed_dataset_is_up_to_date(built):
+    committed = checksums(DATASET)
+    assert committed == checksums(built), "dataset/ is stale: run `vietlao build`"
+
+
+def test_arrow_files_are_ipc_streams_with_hf_features(built):
+    with pa.OSFile(str(built / "data" / "ner" / "train.arrow"), "rb") as f:
+        schema = pa.ipc.open_stream(f).schema
+    features = json.loads(schema.metadata[b"huggingface"])["info"]["features"]
+    assert features["ner_tags"]["feature"]["_type"] == "ClassLabel"
+    assert features["ner_tags"]["feature"]["names"] == list(NER_TAGS)
+
+
+def _load(config):
+    return load_dataset(str(DATASET), config)
+
+
+def test_entity_spans_equal_their_text():
+    for split in _load("ner").values():
+        for row in split:
+            for e in row["entities"]:
+                assert row["text"][e["start"] : e["end"]] == e["text"]
+    for split in _load("documents").values():
+        for row in split:
+            for e in row["entities"]:
+                assert row["text"][e["start"] : e["end"]] == e["text"]
+            for s in row["sentences"]:
+                assert row["text"][s["start"] : s["end"]].strip()
+
+
+def test_ner_tags_decode_back_to_the_spans():
+    ds = _load("ner")
+    names = ds["train"].features["ner_tags"].feature.names
+    types = ds["train"].features["entities"].feature["label"].names
+    n = 0
+    for split in ds.values():
+        for row in split:
+            tags = [names[t] for t in row["ner_tags"]]
+            spans = tags_to_spans([tuple(o) for o in row["token_offsets"]], tags)
+            expected = sorted(Span(e["start"], e["end"], types[e["label"]]) for e in row["entities"])
+            assert spans == expected
+            n += len(spans)
+    assert n > 100
+
+
+def test_no_document_in_two_splits():
+    for config in ("ner", "stance", "documents"):
+        seen = {}
+        for split, data in _load(config).items():
+            for doc_id in set(data["doc_id"]):
+                assert seen.setdefault(doc_id, split) == split
+                assert SPLIT_OF_DOC[doc_id] == split
+
+
+def test_load_dataset_in_a_fresh_venv_with_only_datasets(tmp_path):
+    """The published folder loads with nothing but `datasets`, offline, with ClassLabel features."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "datasets>=4"], check=True)
+    script = f"""
+import json
+from datasets import ClassLabel, load_dataset
+out = {{}}
+for config in {list(CONFIGS)!r}:
+    ds = load_dataset({str(DATASET)!r}, config)
+    out[config] = {{split: d.num_rows for split, d in ds.items()}}
+    first = next(iter(ds.values()))
+    if config == "ner":
+        assert isinstance(first.features["ner_tags"].feature, ClassLabel)
+    if config == "stance":
+        assert isinstance(first.features["label"], ClassLabel)
+print(json.dumps(out))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"))
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sum(rows["ner"].values()) == sum(rows["stance"].values()) == 116
+    assert rows["documents"] == {"train": 2, "validation": 1, "test": 2}
+    assert rows["entities"]["inventory"] > 0
+    assert "vietlao" not in subprocess.run([python, "-m", "pip", "list"], capture_output=True, text=True).stdout
+
+
+def test_bad_export_writes_nothing(tmp_path, export_file):
+    out = tmp_path / "ds"
+    out.mkdir()
+    (out / "marker").write_text("previous build")
+    tasks = json.loads(export_file.read_text(encoding="utf-8"))
+    tasks[3]["annotations"][0]["result"][0]["value"]["end"] += 1  # off a token boundary or text
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ExportError, match=f"task {tasks[3]['id']}"):
+        run_build(bad, out)
+    assert [p.name for p in out.iterdir()] == ["marker"]
+    assert not list(tmp_path.glob(".ds.*")), "no temporary folder left behind"
+
+
+def test_cli_build_fails_cleanly_on_a_bad_export(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"id": 1, "data": {}}', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "vietlao", "build", "--export", str(bad), "--output", str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 1
+    assert "malformed or truncated JSON" in done.stderr
+    assert not (tmp_path / "out").exists()

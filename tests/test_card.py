@@ -1,0 +1,37 @@
+import yaml
+
+from vietlao.card import CARD_FILE, CardMetadata, fill_blocks, render_dataset_readme
+from vietlao.corpus import REPO_ROOT
+
+
+def test_dataset_readme_is_rendered_from_the_card():
+    readme = (REPO_ROOT / "dataset" / "README.md").read_text(encoding="utf-8")
+    assert readme == render_dataset_readme(CARD_FILE.read_text(encoding="utf-8")), (
+        "dataset/README.md drifted from DATASET_CARD.md: run `vietlao build`"
+    )
+
+
+def test_front_matter_parses_with_string_languages_and_configs():
+    text = CardMetadata().front_matter()
+    meta = yaml.safe_load(text.strip().strip("-"))
+    assert meta["language"] == ["nb", "id", "vi", "ru"]
+    assert all(isinstance(x, str) for x in meta["language"])
+    defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
+    assert defaults == ["ner"]
+    assert {c["config_name"] for c in meta["configs"]} == {"ner", "stance", "documents", "entities"}
+
+
+def test_yaml_quotes_norwegian_no():
+    text = CardMetadata(tags=("no", "yes")).front_matter()
+    assert yaml.safe_load(text.strip().strip("-"))["tags"] == ["no", "yes"]
+
+
+def test_fill_blocks_replaces_only_generated_text():
+    card = "a\n<!-- generated:x -->\nold\n<!-- /generated:x -->\nb\n"
+    assert fill_blocks(card, {"x": "new\n"}) == "a\n<!-- generated:x -->\nnew\n<!-- /generated:x -->\nb\n"
+
+
+def test_card_states_the_empty_class_and_the_annotators():
+    card = CARD_FILE.read_text(encoding="utf-8")
+    assert "`against` has no example" in card
+    assert "No human annotated this data" in card
