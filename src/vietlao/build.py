@@ -155,21 +155,22 @@ def document_row(doc: Document, records: list[SentenceRecord], fold: int) -> dic
 
 def entity_rows(records: Iterable[SentenceRecord], inventory: dict) -> list[dict]:
     """The inventory with the surface forms and mention counts seen in the gold, per language."""
-    forms: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    from vietlao.inventory import with_forms
+
+    records = list(records)
     counts: dict[str, Counter] = defaultdict(Counter)
     for r in records:
         for m in r.mentions:
             if m.entity_id:
-                forms[m.entity_id][r.lang].add(r.text[m.start : m.end])
                 counts[m.entity_id][r.lang] += 1
     return [
         {
             "entity_id": e.id, "type": _TYPE_INDEX[e.type], "name": e.name,
-            "forms": {lang: sorted(forms[e.id][lang]) for lang in LANGS},
+            "forms": {lang: e.forms.get(lang, []) for lang in LANGS},
             "mentions": sum(counts[e.id].values()),
             "mentions_per_lang": {lang: counts[e.id][lang] for lang in LANGS},
         }
-        for e in sorted(inventory.values(), key=lambda e: e.id)
+        for e in sorted(with_forms(inventory, records).values(), key=lambda e: e.id)
     ]
 
 

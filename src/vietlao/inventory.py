@@ -51,3 +51,37 @@ def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path = INVENTORY
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def with_forms(inventory: dict[str, CanonicalEntity], records) -> dict[str, CanonicalEntity]:
+    """The inventory with ``forms`` replaced by the surface forms seen in ``records``, per language."""
+    seen: dict[str, dict[str, set]] = {}
+    for r in records:
+        for m in r.mentions:
+            if m.entity_id:
+                seen.setdefault(m.entity_id, {}).setdefault(r.lang, set()).add(r.text[m.start : m.end])
+    return {
+        eid: e.model_copy(update={"forms": {lang: sorted(f) for lang, f in sorted(seen.get(eid, {}).items())}})
+        for eid, e in inventory.items()
+    }
+
+
+def _run(args) -> int:
+    from vietlao.validate import validate_gold
+
+    records = validate_gold(Path(args.export))
+    inventory = with_forms(load_inventory(), records)
+    unused = sorted(eid for eid, e in inventory.items() if not e.forms)
+    dump_inventory(inventory)
+    print(f"{INVENTORY_FILE}: {len(inventory)} entities, forms refreshed from {args.export}")
+    if unused:
+        print(f"  not mentioned in the gold: {', '.join(unused)}")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    from vietlao.validate import EXPORT_FILE
+
+    p = subparsers.add_parser("inventory", help="refresh the surface forms in annotations/entities.yaml from the export")
+    p.add_argument("--export", default=str(EXPORT_FILE), help="Label Studio JSON export (default: %(default)s)")
+    p.set_defaults(func=_run)
