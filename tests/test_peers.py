@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -90,6 +91,16 @@ def test_corpus_sentences_match_the_corpus():
     assert [r.id for r in rows] == _corpus_ids("ru")
 
 
+@pytest.mark.parametrize("lang", ["vi", "ru"])
+def test_dataset_sentences_are_the_corpus_sentences(lang):
+    if not any((ROOT / "dataset" / "data" / "ner").glob("*.arrow")):
+        pytest.skip("the dataset is not built")
+    from_dataset, origin = common.load_sentences(lang, source="dataset")
+    from_corpus, _ = common.load_sentences(lang, source="corpus")
+    assert origin == "dataset"
+    assert from_dataset == from_corpus
+
+
 # --- the tools themselves ---------------------------------------------------------------------
 
 
@@ -108,7 +119,7 @@ def test_underthesea_reproduces_its_documented_example_as_character_spans():
     text = "Ông Putin ca ngợi những thành tựu vĩ đại của Liên Xô"
     assert ut.predict(text) == [
         {"start": 4, "end": 9, "label": "PER"},
-        {"start": 45, "end": 51, "label": "LOC"},
+        {"start": 45, "end": 52, "label": "LOC"},
     ]
     assert ut.version() == "9.5.0"
 
@@ -148,7 +159,7 @@ def test_peers_run_without_network(package, module, text):
 def test_run_writes_one_line_per_sentence_of_each_language(tmp_path):
     if not (nat.available() or ut.available()):
         pytest.skip("neither natasha nor underthesea is installed (the 'peers' extra)")
-    rows = run_peers.run(tmp_path, diagnose=False)
+    rows = run_peers.run(tmp_path)
     assert {r["system"] for r in rows} == {m.TOOL for m in (nat, ut) if m.available()}
     for row in rows:
         path = tmp_path / "peers" / f"{row['system']}.jsonl"
@@ -162,3 +173,10 @@ def test_run_writes_one_line_per_sentence_of_each_language(tmp_path):
                 assert set(e) == {"start", "end", "label"} and e["label"] in common.COARSE_LABELS
     report = json.loads((tmp_path / "peers" / "peers.json").read_text(encoding="utf-8"))
     assert report["rows"] == rows
+    if importlib.util.find_spec("vietlao.evaluate") and any((ROOT / "dataset" / "data" / "ner").glob("*.arrow")):
+        for row in rows:
+            assert row["scorer"] == "vietlao.evaluate" and row["sentences_from"] == "dataset"
+            assert 0 <= row["f1"] <= 1 and set(row["per_type_f1"]) == set(common.COARSE_LABELS)
+            assert row["n_gold"] > 0 and "--lang " + row["lang"] in row["command"]
+            anatomy = report["anatomy"][row["system"]]
+            assert anatomy["kinds"].get("exact", 0) == row["tp"]

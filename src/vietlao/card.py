@@ -145,6 +145,26 @@ def agreement_block() -> str:
     )
 
 
+def preannotator_block(export: Path) -> str:
+    """The pre-annotator versions found in the export's predictions, with counts."""
+    import json
+
+    versions: Counter = Counter()
+    for task in json.loads(export.read_text(encoding="utf-8")):
+        # Label Studio lists prediction ids on the task and embeds the prediction in its annotations.
+        embedded = [a["prediction"] for a in task.get("annotations", []) if isinstance(a.get("prediction"), dict)]
+        listed = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+        versions.update({p.get("model_version") for p in embedded + listed})
+    if not versions:
+        return "No pre-annotations in the export.\n"
+    listed = ", ".join(f"`{v}` ({n} tasks)" for v, n in sorted(versions.items()))
+    return (
+        f"{listed}: a gazetteer of the entity inventory's names and surface forms at push time (longest "
+        "token-aligned match, no stance), `src/vietlao/preannotate.py`; the version is a hash of the inventory "
+        "file. Its predictions are kept in the export beside the annotations.\n"
+    )
+
+
 def checksums_block(sums: dict[str, str]) -> str:
     return "\n".join(["```", *(f"{d}  {p}" for p, d in sums.items()), "```"]) + "\n"
 
@@ -166,7 +186,7 @@ def fill_blocks(card: str, blocks: dict[str, str]) -> str:
     return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), card)
 
 
-def update_card(records: list[SentenceRecord], sums: dict[str, str], path: Path = CARD_FILE) -> str:
+def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Path, path: Path = CARD_FILE) -> str:
     """The card with its build blocks regenerated (not written)."""
     return fill_blocks(
         path.read_text(encoding="utf-8"),
@@ -175,6 +195,7 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], path: Path 
             "examples": examples_block(records),
             "agreement": agreement_block(),
             "checksums": checksums_block(sums),
+            "preannotator": preannotator_block(export),
             "results": results_block(),
         },
     )

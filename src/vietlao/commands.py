@@ -6,8 +6,12 @@ import importlib
 
 MODULES = [
     "vietlao.validate",
+    "vietlao.ls_commands",
     "vietlao.agreement",
     "vietlao.build",
+    "vietlao.inventory",
+    "vietlao.evaluate",
+    "vietlao.benchmark",
 ]
 
 

@@ -15,16 +15,25 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 import ijson
+from ijson.common import ObjectBuilder
 
 from vietlao import label_config as lc
 from vietlao.corpus import Document
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
-from vietlao.segment import tokenize
+from vietlao.segment import _TOKEN, LINE_BREAKS
 from vietlao.spans import Span
 
-#: Longest string accepted in a task's data (a sentence is far shorter).
+#: Longest string accepted anywhere in a task (a sentence is far shorter).
 MAX_TEXT_CHARS = 100_000
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: Deepest JSON nesting accepted (a Label Studio task is about 8 levels deep).
+MAX_DEPTH = 64
+#: Anchored on the ``@`` so the search is linear in the length of the string.
+_EMAIL = re.compile(r"[^@\s]@[^@\s]+\.[^@\s]")
+
+
+def _clip(value: object, limit: int = 300) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +72,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"task {self.task_id} (sentence {self.sentence_id}): {self.message}"
+        return f"task {_clip(self.task_id, 80)} (sentence {_clip(self.sentence_id, 80)}): {_clip(self.message)}"
 
 
 class ExportError(Exception):
@@ -105,8 +114,8 @@ def _data_fields(task: object) -> tuple[dict, str]:
     missing = [k for k in ("text", "doc_id", "sentence_id", "lang") if not isinstance(data.get(k), str)]
     if missing:
         raise _TaskInvalid([f"data.{k} missing or not a string" for k in missing])
-    if not isinstance(data.get("offset"), int) or isinstance(data.get("offset"), bool):
-        raise _TaskInvalid(["data.offset missing or not an integer"])
+    if not isinstance(data.get("offset"), int) or isinstance(data.get("offset"), bool) or data["offset"] < 0:
+        raise _TaskInvalid(["data.offset missing or not a non-negative integer"])
     return data, data["text"]
 
 
@@ -114,8 +123,8 @@ def _check_text(data: dict, text: str, ctx: Context) -> list[str]:
     problems = []
     if not unicodedata.is_normalized("NFC", text):
         problems.append("data.text is not NFC-normalised (imported texts must stay NFC)")
-    if "\r" in text or "\n" in text:
-        problems.append("data.text contains a line break (\\r or \\n); a sentence is one line")
+    if any(c in text for c in LINE_BREAKS):
+        problems.append("data.text contains a line break (\\r, \\n or another); a sentence is one line")
     if ctx.documents:
         doc = ctx.documents.get(data["doc_id"])
         if doc is None:
@@ -138,6 +147,8 @@ def _pick_annotation(task: dict) -> dict:
     annotations = task.get("annotations")
     if not isinstance(annotations, list):
         raise _TaskInvalid(["task has no `annotations` list"])
+    if not all(isinstance(a, dict) for a in annotations):
+        raise _TaskInvalid(["an annotation is not an object"])
     done = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
     cancelled = len(annotations) - len(done)
     if not done:
@@ -201,7 +212,7 @@ def _regions(result: list, text: str, token_starts: set, token_ends: set, proble
             if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in ENTITY_TYPES:
                 problems.append(f"result[{n}]: unknown or multiple entity labels {labels!r}")
                 continue
-            if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+            if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
                 problems.append(f"result[{n}]: start/end must be integers, got {start!r}, {end!r}")
                 continue
             if not 0 <= start < end <= len(text):
@@ -216,7 +227,9 @@ def _regions(result: list, text: str, token_starts: set, token_ends: set, proble
                 problems.append(f"result[{n}]: span [{start}, {end}) {text[start:end]!r} is not on token boundaries")
                 continue
             region = (start, end, labels[0])
-            if r.get("id") is None:
+            if not isinstance(r.get("id"), (str, int, type(None))):
+                problems.append(f"result[{n}]: region id must be a string, got {type(r['id']).__name__}")
+            elif r.get("id") is None:
                 unnamed.append(region)
             elif r["id"] in labelled:
                 problems.append(f"result[{n}]: duplicate region id {r['id']!r}")
@@ -227,14 +240,28 @@ def _regions(result: list, text: str, token_starts: set, token_ends: set, proble
             if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
                 problems.append(f"result[{n}]: entity_id must be one string, got {values!r}")
                 continue
+            if not isinstance(r.get("id"), (str, int, type(None))):
+                problems.append(f"result[{n}]: region id must be a string, got {type(r['id']).__name__}")
+                continue
             ids[r.get("id")] = values[0].strip()
         else:
             problems.append(f"result[{n}]: unknown control {name!r}")
     return labelled, unnamed, ids, stances
 
 
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Half-open offsets of the tokens of ``text``: ``[(t.start, t.end) for t in segment.tokenize(text)]``
+    without building ``Token`` objects, which is most of the cost of converting a task."""
+    return [m.span() for m in _TOKEN.finditer(text)]
+
+
 def convert_task(task: object, ctx: Context) -> SentenceRecord:
     """Validate one exported task and return its record; raises :class:`_TaskInvalid`."""
+    return _convert_task(task, ctx)[0]
+
+
+def _convert_task(task: object, ctx: Context) -> tuple[SentenceRecord, list[tuple[int, int]]]:
+    """:func:`convert_task`, also returning the token offsets of the text (for the Arrow rows)."""
     data, text = _data_fields(task)
     problems = _check_text(data, text, ctx)
     annotation = _pick_annotation(task)
@@ -243,9 +270,9 @@ def convert_task(task: object, ctx: Context) -> SentenceRecord:
     result = annotation.get("result")
     if not isinstance(result, list):
         raise _TaskInvalid(problems + ["annotation has no `result` list"])
-    tokens = tokenize(text)
+    spans = token_spans(text)
     labelled, unnamed, ids, stances = _regions(
-        result, text, {t.start for t in tokens}, {t.end for t in tokens}, problems
+        result, text, {s for s, _ in spans}, {e for _, e in spans}, problems
     )
     for region_id in ids.keys() - labelled.keys():
         problems.append(f"entity_id {ids[region_id]!r} belongs to region {region_id!r}, which does not exist")
@@ -275,7 +302,7 @@ def convert_task(task: object, ctx: Context) -> SentenceRecord:
         task_id=task.get("id"), sentence_id=data["sentence_id"], doc_id=data["doc_id"],
         lang=data["lang"], offset=data["offset"], text=text, mentions=tuple(mentions),
         stance=stances[0], annotator=annotator,
-    )
+    ), spans
 
 
 def iter_tasks(path: Path) -> Iterator[object]:
@@ -287,17 +314,104 @@ def iter_tasks(path: Path) -> Iterator[object]:
         raise ExportError(source, [Problem(None, None, f"cannot read: {exc}")]) from exc
     with handle:
         head = handle.read(64).lstrip()
+        if head.startswith(b"\xef\xbb\xbf"):
+            raise ExportError(source, [Problem(None, None, "the file starts with a byte-order mark; save it as UTF-8 without BOM")])
         if not head.startswith(b"["):
             raise ExportError(source, [Problem(None, None, "an export must be a JSON list of tasks")])
         handle.seek(0)
         try:
-            yield from ijson.items(handle, "item", use_float=True)
+            yield from _items(handle, source)
         except ijson.JSONError as exc:
             raise ExportError(source, [Problem(None, None, f"malformed or truncated JSON: {exc}")]) from exc
 
 
-def convert_tasks(tasks: Iterable[object], ctx: Context, source: str = "export") -> Iterator[SentenceRecord]:
-    """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem."""
+#: Longest run of bytes without a quote: a string of ``MAX_TEXT_CHARS`` characters, each written
+#: as an escaped surrogate pair (12 bytes) at worst.
+MAX_RUN_BYTES = 12 * MAX_TEXT_CHARS
+
+
+class _Oversized(Exception):
+    pass
+
+
+class _BoundedReader:
+    """A binary file whose reads fail after ``MAX_RUN_BYTES`` bytes without a quote (``\\"`` does
+    not count). yajl re-scans a token that spans reads, so a string of n bytes would cost O(n²)
+    time (a 50 MB string takes about 15 s to parse); this stops it after about a megabyte."""
+
+    def __init__(self, raw):
+        self.raw, self.run, self.position, self.backslash = raw, 0, 0, False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        text = ((b"\\" if self.backslash else b"") + chunk).replace(b'\\"', b"__")
+        first = text.find(b'"')
+        run = self.run + (len(text) if first < 0 else first)
+        if run > MAX_RUN_BYTES:
+            raise _Oversized(
+                f"a string of more than {MAX_RUN_BYTES} bytes from byte {self.position - self.run} "
+                f"(strings are limited to {MAX_TEXT_CHARS} characters)"
+            )
+        self.run = run if first < 0 else len(text) - 1 - text.rfind(b'"')
+        self.position += len(chunk)
+        self.backslash = chunk.endswith(b"\\")
+        return chunk
+
+
+def _problem_in(builder: ObjectBuilder, message: str) -> Problem:
+    """A problem of the task being built, named as far as it has been read."""
+    task = builder.value if isinstance(builder.value, dict) else {}
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    return Problem(task.get("id"), data.get("sentence_id"), message)
+
+
+def _items(handle, source: str) -> Iterator[object]:
+    """The items of the top-level list, like ``ijson.items(handle, "item")`` but bounded: a string
+    longer than ``MAX_TEXT_CHARS`` or nesting deeper than ``MAX_DEPTH`` (which makes ijson's path
+    prefixes grow quadratically) stops the read after the task that holds it; a string too long to
+    parse in linear time (see :class:`_BoundedReader`) stops it at once."""
+    events = ijson.basic_parse(_BoundedReader(handle), use_float=True)
+    depth, builder, problem = 1, ObjectBuilder(), None
+    try:
+        next(events, None)  # the opening "[" (checked by the caller)
+        for event, value in events:
+            if event == "start_map" or event == "start_array":
+                depth += 1
+                skip = depth > MAX_DEPTH
+            elif event == "end_map" or event == "end_array":
+                depth -= 1
+                if depth == 0:
+                    break
+                skip = depth >= MAX_DEPTH
+            else:
+                skip = depth > MAX_DEPTH
+                if (event == "string" or event == "map_key") and len(value) > MAX_TEXT_CHARS:
+                    what = "a key" if event == "map_key" else f"a string near key {getattr(builder, 'key', None)!r}"
+                    problem = problem or f"{what} has {len(value)} characters (limit {MAX_TEXT_CHARS})"
+                    value = ""
+            if skip:
+                problem = problem or f"JSON nested deeper than {MAX_DEPTH} levels"
+                continue
+            builder.event(event, value)
+            if depth == 1:
+                if problem:
+                    raise ExportError(source, [_problem_in(builder, problem)])
+                yield builder.value
+                builder = ObjectBuilder()
+        for _ in events:  # whatever follows the list is an error, raised by the parser
+            pass
+    except _Oversized as exc:
+        raise ExportError(source, [_problem_in(builder, str(exc))]) from None
+
+
+def convert_tasks(
+    tasks: Iterable[object], ctx: Context, source: str = "export", *, _convert=None
+) -> Iterator[SentenceRecord]:
+    """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem.
+
+    ``_convert`` (default :func:`convert_task`) lets :func:`vietlao.build.convert_export` replay
+    conversions done in worker processes through the same export-wide checks."""
+    convert = _convert or convert_task
     problems: list[Problem] = []
     seen_sentences: dict[str, object] = {}
     seen_tasks: set = set()
@@ -305,6 +419,9 @@ def convert_tasks(tasks: Iterable[object], ctx: Context, source: str = "export")
         task_id = task.get("id") if isinstance(task, dict) else None
         data = task.get("data") if isinstance(task, dict) else None
         sentence_id = data.get("sentence_id") if isinstance(data, dict) else None
+        if not isinstance(task_id, (int, str, type(None))):
+            problems.append(Problem(None, sentence_id, f"task id must be an integer, got {type(task_id).__name__}"))
+            continue
         if task_id is not None and task_id in seen_tasks:
             problems.append(Problem(task_id, sentence_id, "duplicate task id"))
             continue
@@ -317,7 +434,7 @@ def convert_tasks(tasks: Iterable[object], ctx: Context, source: str = "export")
         if isinstance(sentence_id, str):
             seen_sentences[sentence_id] = task_id
         try:
-            record = convert_task(task, ctx)
+            record = convert(task, ctx)
         except _TaskInvalid as invalid:
             problems.extend(Problem(task_id, sentence_id, m) for m in invalid.messages)
             continue

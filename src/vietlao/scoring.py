@@ -25,8 +25,10 @@ Stance
 Confidence intervals
     Percentile bootstrap: sentences (or, with ``groups``, whole documents) are resampled with
     replacement, every statistic is recomputed from the pooled counts of the resample, and the
-    interval is the (2.5, 97.5) percentiles of the resampled values. Seeded: the same inputs
-    give the same intervals.
+    interval is the (2.5, 97.5) percentiles of the resampled values. A resample in which a ratio
+    is undefined (precision with nothing predicted, recall with no gold, F1 with neither) does
+    not count for that ratio's interval; an interval with no defined resample is ``None``.
+    Seeded: the same inputs give the same intervals.
 """
 
 from __future__ import annotations
@@ -170,9 +172,12 @@ def _prf_block(tp, n_pred, n_gold, w: np.ndarray | None, level: float) -> dict:
     p, r, f = _prf(tp.sum(), n_pred.sum(), n_gold.sum())
     out = {"precision": float(p), "recall": float(r), "f1": float(f)}
     if w is not None and w.shape[0]:
-        bp, br, bf = _prf(w @ tp, w @ n_pred, w @ n_gold)
-        out["ci_low"], out["ci_high"] = _interval(bf, level)
-        out["precision_ci"], out["recall_ci"] = list(_interval(bp, level)), list(_interval(br, level))
+        bt, bn_pred, bn_gold = w @ tp, w @ n_pred, w @ n_gold
+        bp, br, bf = _prf(bt, bn_pred, bn_gold)
+        # a resample where a ratio is undefined (nothing predicted / no gold) gives no value
+        out["ci_low"], out["ci_high"] = _interval(bf[(bn_pred + bn_gold) > 0], level)
+        out["precision_ci"] = list(_interval(bp[bn_pred > 0], level))
+        out["recall_ci"] = list(_interval(br[bn_gold > 0], level))
     else:
         out["ci_low"] = out["ci_high"] = None
     out.update(tp=int(tp.sum()), n_pred=int(n_pred.sum()), n_gold=int(n_gold.sum()))
@@ -324,7 +329,7 @@ def stance_scores(
     }
     absent = [c for c in F_AVG_CLASSES if c in index and support[index[c]] == 0]
     if absent:
-        out["f_avg"]["note"] = f"no gold instance of {', '.join(absent)}: its F1 counts as 0"
+        out["f_avg"]["note"] = f"no gold {' or '.join(absent)}: F1 of a class without gold counts as 0 (SemEval-2016)"
     if _with_lang and langs is not None:
         out["per_lang"] = {}
         for lang in sorted(set(langs)):

@@ -1,0 +1,27 @@
+"""Stance baseline: every sentence gets the most frequent training label."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    __package__ = "baselines"
+
+from vietlao.labels import STANCE_LABELS
+
+from .common import script_main
+
+NAME, TASK, SEEDED = "majority", "stance", False
+
+
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+    counts = Counter(r["label"] for r in train)
+    label = max(STANCE_LABELS, key=lambda x: (counts[x], -STANCE_LABELS.index(x)))
+    return [{"id": r["id"], "label": label} for r in test]
+
+
+if __name__ == "__main__":
+    sys.exit(script_main(TASK, predict))

@@ -1,0 +1,109 @@
+"""natasha (Russian NER; PER/LOC/ORG) as an off-the-shelf peer.
+
+natasha's NER is slovnet's ``slovnet_ner_news_v1`` over navec's ``navec_news_v1_1B_250K_300d_100q``
+embeddings; both ship inside the ``natasha`` wheel, so nothing is downloaded at run time. Each
+sentence is tagged on its own; natasha returns character spans (``start``/``stop``) into the text it
+was given, which are the sentence-relative offsets the project's format asks for.
+
+    python benchmarks/peers/natasha_runner.py OUT.jsonl
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import metadata
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _peers_common import load_sentences, write_predictions  # type: ignore[no-redef]
+else:
+    from ._peers_common import load_sentences, write_predictions
+
+TOOL = "natasha"
+LANG = "ru"
+MODEL = "slovnet_ner_news_v1 + navec_news_v1_1B_250K_300d_100q (bundled in the wheel)"
+
+#: natasha type -> coarse CoNLL type. natasha has no MISC.
+LABEL_MAP = {"PER": "PER", "LOC": "LOC", "ORG": "ORG"}
+
+_PIPELINE = None
+
+
+def available() -> bool:
+    try:
+        import natasha  # noqa: F401
+    except Exception:  # noqa: BLE001 - any import failure means the peer cannot run
+        return False
+    return True
+
+
+def version() -> str:
+    return metadata.version("natasha")
+
+
+def _pipeline():
+    global _PIPELINE
+    if _PIPELINE is None:
+        from natasha import NewsEmbedding, NewsNERTagger, Segmenter
+
+        _PIPELINE = (Segmenter(), NewsNERTagger(NewsEmbedding()))
+    return _PIPELINE
+
+
+def predict(text: str) -> list[dict]:
+    """Coarse entity spans of one sentence, sentence-relative and sorted."""
+    from natasha import Doc
+
+    segmenter, tagger = _pipeline()
+    doc = Doc(text)
+    doc.segment(segmenter)
+    doc.tag_ner(tagger)
+    entities = []
+    for span in doc.spans:
+        label = LABEL_MAP.get(span.type)
+        if label is None:
+            continue
+        if text[span.start : span.stop] != span.text:
+            raise ValueError(f"natasha span {span!r} does not match the text")
+        entities.append({"start": span.start, "end": span.stop, "label": label})
+    entities.sort(key=lambda e: (e["start"], e["end"]))
+    return entities
+
+
+def word_offsets(text: str) -> list[tuple[int, int]]:
+    """Offsets of natasha's (razdel's) tokens in ``text``: the edges its spans can have."""
+    from natasha import Doc
+
+    segmenter, _ = _pipeline()
+    doc = Doc(text)
+    doc.segment(segmenter)
+    return [(t.start, t.stop) for t in doc.tokens]
+
+
+def run(out_path: Path, source: str = "auto") -> dict:
+    """Tag every sentence of the language, write ``out_path``; returns what was run on what."""
+    rows, origin = load_sentences(LANG, source)
+    n = write_predictions(rows, predict, out_path)
+    return {
+        "system": TOOL,
+        "tool_version": version(),
+        "model": MODEL,
+        "lang": LANG,
+        "n_sentences": n,
+        "sentences_from": origin,
+        "predictions": str(out_path),
+    }
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    info = run(Path(argv[0]))
+    print(info)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,342 @@
+"""``vietlao ls``: serve Label Studio, push sentence tasks, enter annotators' sheets, pull the export.
+
+The API token comes from ``VIETLAO_LS_TOKEN`` only (never from the command line, never printed);
+the server URL from ``--url`` or ``VIETLAO_LS_URL`` (default ``http://127.0.0.1:8080``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from vietlao.corpus import Document, load_corpus
+from vietlao.errors import UserError
+from vietlao.export import ExportError
+from vietlao.inventory import load_inventory
+from vietlao.label_config import read_label_config
+from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
+from vietlao.ls_client import Client, token_from_env
+from vietlao.preannotate import MODEL_VERSION, prediction
+from vietlao.sheets import SheetError, read_sheet
+from vietlao.tasks import ls_result, sentence_tasks
+from vietlao.validate import EXPORT_FILE, validate_gold
+
+DEFAULT_TITLE = "vietlao"
+#: Keys whose values identify a Label Studio user.
+IDENTITY_KEYS = frozenset({
+    "completed_by", "updated_by", "created_by", "last_created_by", "created_username", "reviewed_by",
+    "user", "annotators", "reviewers", "comment_authors", "assignee", "assignees", "owner",
+})
+#: Keys whose values change with the clock alone ("3 minutes ago"); dropped from the export.
+VOLATILE_KEYS = frozenset({"created_ago"})
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
+_NAME_WITH_ID = re.compile(r"^\s*(.*?),\s*(\d+)\s*$")
+
+
+def _project_id(client: Client, title: str) -> int:
+    pid = client.find_project(title)
+    if pid is None:
+        raise UserError(f"Label Studio has no project titled {title!r}; create it with `vietlao ls push`")
+    return pid
+
+
+def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for t in tasks:
+        out.setdefault((t.get("data") or {}).get("sentence_id"), []).append(t)
+    return out
+
+
+# -- push ------------------------------------------------------------------------------------
+
+
+def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MODEL_VERSION,
+         documents: list[Document] | None = None) -> dict:
+    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions."""
+    config = read_label_config()
+    pid, created = client.ensure_project(title, config)
+    if not created and client.label_config(pid).strip() != config.strip():
+        client.set_label_config(pid, config)
+        print(f"project {title!r}: label config updated from annotations/label_config.xml")
+    wanted = sentence_tasks(documents if documents is not None else load_corpus())
+    before = _by_sentence(client.tasks(pid))
+    drifted = [d["sentence_id"] for d in wanted
+               if d["sentence_id"] in before and before[d["sentence_id"]][0].get("data") != d]
+    inventory = load_inventory()
+    payloads = {
+        d["sentence_id"]: {"data": d, "predictions": [prediction(d, inventory, model_version)]}
+        for d in wanted if d["sentence_id"] not in before
+    }
+    if payloads:
+        client.import_missing(pid, payloads)
+    after = _by_sentence(client.tasks(pid))
+    duplicated = sorted(s for s, ts in after.items() if len(ts) > 1)
+    missing = sorted(d["sentence_id"] for d in wanted if d["sentence_id"] not in after)
+    if missing:
+        raise UserError(f"project {title!r}: {len(missing)} sentences still have no task: {missing[:10]}")
+    report = {
+        "project_id": pid, "created": created, "tasks": sum(len(ts) for ts in after.values()),
+        "new": len(payloads), "existing": len(wanted) - len(payloads), "duplicated": duplicated,
+        "drifted": drifted, "model_version": model_version,
+    }
+    print(
+        f"project {title!r} (id {pid}{', new' if created else ''}): {report['tasks']} tasks — "
+        f"{report['new']} imported with {model_version} predictions, {report['existing']} already there"
+    )
+    if duplicated:
+        print(f"  warning: {len(duplicated)} sentences have more than one task: {duplicated[:10]}")
+    if drifted:
+        print(f"  warning: {len(drifted)} existing tasks differ from the corpus: {drifted[:10]}")
+    return report
+
+
+# -- annotate ---------------------------------------------------------------------------------
+
+
+def sheet_results(sheets_dir: Path, documents: list[Document]) -> dict[str, tuple[str, list[dict]]]:
+    """Sentence id -> (text, Label Studio result) for every sheet in ``sheets_dir``; all checked first."""
+    results, problems = {}, []
+    for doc in documents:
+        path = sheets_dir / f"{doc.doc_id}.yaml"
+        if not path.exists():
+            continue
+        try:
+            sentences = read_sheet(path, doc)
+        except (SheetError, KeyError, TypeError, ValueError) as exc:
+            problems.append(f"{path}: {exc}")
+            continue
+        for s in sentences:
+            bad = [m.label for m in s.mentions if m.label not in ENTITY_TYPES]
+            if s.stance not in STANCE_LABELS or bad:
+                problems.append(f"{path}: {s.sentence_id}: stance {s.stance!r}, entity types {bad or 'ok'}")
+                continue
+            results[s.sentence_id] = (s.text, ls_result(s.sentence_id, s.text, s.mentions, s.stance))
+    if problems:
+        raise UserError("sheets not entered, fix them first:\n  " + "\n  ".join(problems[:30]))
+    if not results:
+        raise UserError(f"no sheets (<doc_id>.yaml) found in {sheets_dir}")
+    return results
+
+
+def annotate(client: Client, sheets_dir: Path, title: str = DEFAULT_TITLE, *, pass_name: str | None = None,
+             replace: bool = False) -> Counter:
+    """Enter the sheets as annotations, one per task; tasks already annotated are skipped."""
+    documents = load_corpus()
+    results = sheet_results(Path(sheets_dir), documents)
+    pid = _project_id(client, title)
+    tasks = _by_sentence(client.tasks(pid))
+    for sid, (text, _) in results.items():
+        found = tasks.get(sid, [])
+        if len(found) != 1:
+            raise UserError(f"sentence {sid} has {len(found)} tasks in project {title!r}; run `vietlao ls push` first")
+        if found[0]["data"].get("text") != text:
+            raise UserError(f"task {found[0]['id']} (sentence {sid}) has a text that differs from the corpus")
+    pass_name = pass_name or Path(sheets_dir).resolve().name
+    counts: Counter = Counter()
+    for sid, (_, result) in sorted(results.items()):
+        counts[client.annotate(tasks[sid][0], result, replace=replace, meta={"annotation_pass": pass_name})] += 1
+    print(f"{pass_name}: {len(results)} sentences — " + ", ".join(f"{counts[k]} {k}" for k in sorted(counts)))
+    if counts["skipped"]:
+        print("  skipped tasks already have a different completed annotation; --replace overwrites it")
+    return counts
+
+
+# -- pull -------------------------------------------------------------------------------------
+
+
+class Pseudonyms:
+    """Stable pseudonyms (``annotator-1``, …) for user identities, in order of first appearance."""
+
+    def __init__(self) -> None:
+        self._names: dict[tuple[str, object], str] = {}
+        self._count = 0
+
+    def of(self, *keys: tuple[str, object]) -> str:
+        name = next((self._names[k] for k in keys if k in self._names), None)
+        if name is None:
+            self._count += 1
+            name = f"annotator-{self._count}"
+        for k in keys:
+            self._names.setdefault(k, name)
+        return name
+
+    def identity(self, value: object) -> object:
+        """The pseudonym for a user id, name, e-mail, ``"email, id"`` string or user object."""
+        if value is None or isinstance(value, bool) or value == "":
+            return value
+        if isinstance(value, list):
+            return [self.identity(v) for v in value]
+        if isinstance(value, int):
+            return self.of(("id", value))
+        if isinstance(value, str):
+            m = _NAME_WITH_ID.match(value)
+            return self.of(("id", int(m[2])), ("name", m[1].strip())) if m else self.of(("name", value.strip()))
+        if isinstance(value, dict):
+            keys = [("id", value["id"])] if isinstance(value.get("id"), int) else []
+            keys += [("name", value[k].strip()) for k in ("email", "username") if isinstance(value.get(k), str) and value[k].strip()]
+            return self.of(*keys) if keys else self.of(("name", json.dumps(value, sort_keys=True)))
+        return self.of(("name", str(value)))
+
+    def scrub(self, node: object) -> object:
+        """``node`` with identities pseudonymised, e-mails replaced and volatile keys dropped."""
+        if isinstance(node, dict):
+            return {
+                k: self.identity(node[k]) if k in IDENTITY_KEYS else self.scrub(node[k])
+                for k in sorted(node) if k not in VOLATILE_KEYS
+            }
+        if isinstance(node, list):
+            return [self.scrub(v) for v in node]
+        if isinstance(node, str):
+            return EMAIL.sub(lambda m: self.of(("name", m.group())), node)
+        return node
+
+
+def _sentence_key(task: dict) -> tuple:
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    return (str(data.get("sentence_id", "")), str(task.get("id", "")))
+
+
+def prepare_export(tasks: object) -> tuple[list[dict], int]:
+    """Annotated tasks sorted by sentence id and pseudonymised; and how many had no annotation."""
+    if not isinstance(tasks, list):
+        raise UserError("the export from Label Studio is not a JSON list of tasks")
+    annotated = sorted((t for t in tasks if isinstance(t, dict) and t.get("annotations")), key=_sentence_key)
+    return Pseudonyms().scrub(annotated), len(tasks) - len(annotated)
+
+
+def _file_mode(path: Path) -> int:
+    """The mode to give the new export: the old file's, else 0666 less the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
+    fd, path = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=suffix)
+    return fd, Path(path)
+
+
+def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE, *, validate: bool = True,
+         complete: bool = False) -> dict:
+    """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well."""
+    pid = _project_id(client, title)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temps: list[Path] = []
+    try:
+        fd, raw = _temp(output.parent, output.name, ".download.tmp")
+        temps.append(raw)
+        with os.fdopen(fd, "w+b") as handle:
+            size = client.download_export(pid, handle)
+            handle.seek(0)
+            try:
+                exported = json.load(handle)
+            except ValueError:
+                raise UserError(f"the export ({size} bytes) is not complete JSON; {output} left unchanged") from None
+        tasks, unannotated = prepare_export(exported)
+        text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        if EMAIL.search(text):
+            raise UserError(f"an e-mail address survived pseudonymisation; {output} left unchanged")
+        fd, new = _temp(output.parent, output.name, ".tmp")
+        temps.append(new)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        new.chmod(_file_mode(output))
+        if validate:
+            try:
+                validate_gold(new, complete=complete)
+            except ExportError as exc:
+                lines = [f"  {p}" for p in exc.problems[:30]]
+                raise UserError(
+                    f"the pulled export has {len(exc.problems)} problem(s); {output} left unchanged "
+                    "(--no-validate writes it anyway):\n" + "\n".join(lines)
+                ) from None
+        os.replace(new, output)
+    finally:
+        for path in temps:
+            path.unlink(missing_ok=True)
+    report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output)}
+    checked = "validated" if validate else "NOT validated"
+    print(f"{output}: {len(tasks)} annotated tasks, {checked}, pseudonymised"
+          + (f"; {unannotated} tasks without annotations left out" if unannotated else ""))
+    return report
+
+
+# -- command line -------------------------------------------------------------------------------
+
+
+def _client(args: argparse.Namespace) -> Client:
+    return Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff)
+
+
+def _timed(label: str, fn) -> int:
+    start = time.monotonic()
+    fn()
+    print(f"{label} took {time.monotonic() - start:.1f} s")
+    return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from vietlao.ls_server import serve
+
+    return serve(args.port, Path(args.data_dir), token_from_env())
+
+
+def _run_push(args: argparse.Namespace) -> int:
+    return _timed("push", lambda: push(_client(args), args.project_title, model_version=args.model_version))
+
+
+def _run_annotate(args: argparse.Namespace) -> int:
+    return _timed("annotate", lambda: annotate(
+        _client(args), Path(args.sheets), args.project_title, pass_name=args.pass_name, replace=args.replace))
+
+
+def _run_pull(args: argparse.Namespace) -> int:
+    return _timed("pull", lambda: pull(
+        _client(args), Path(args.output), args.project_title, validate=not args.no_validate, complete=args.complete))
+
+
+def add_parser(subparsers) -> None:
+    from vietlao.ls_server import DEFAULT_DATA_DIR, DEFAULT_PORT
+
+    ls = subparsers.add_parser("ls", help="Label Studio: serve it, push tasks, enter sheets, pull the export")
+    ls.set_defaults(func=lambda args: ls.print_help() or 0)
+    sub = ls.add_subparsers(title="Label Studio commands", metavar="LS_COMMAND")
+
+    p = sub.add_parser("serve", help="run Label Studio on 127.0.0.1 in the foreground (Ctrl-C stops it)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
+    p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="database and media (default: %(default)s)")
+    p.set_defaults(func=_run_serve)
+
+    api = argparse.ArgumentParser(add_help=False)
+    api.add_argument("--url", default=None, help="server URL (default: $VIETLAO_LS_URL or http://127.0.0.1:8080)")
+    api.add_argument("--project-title", default=DEFAULT_TITLE, help="project title (default: %(default)s)")
+    api.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default: %(default)s)")
+    api.add_argument("--retries", type=int, default=4, help="attempts for transient errors (default: %(default)s)")
+    api.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubled each time (default: %(default)s)")
+
+    p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
+    p.add_argument("--model-version", default=MODEL_VERSION, help="prediction model version (default: %(default)s)")
+    p.set_defaults(func=_run_push)
+
+    p = sub.add_parser("annotate", parents=[api], help="enter annotators' sheets as annotations")
+    p.add_argument("--sheets", required=True, help="directory of <doc_id>.yaml sheets")
+    p.add_argument("--pass-name", default=None, help="recorded in each task's meta (default: the directory name)")
+    p.add_argument("--replace", action="store_true", help="overwrite a task's one completed annotation")
+    p.set_defaults(func=_run_annotate)
+
+    p = sub.add_parser("pull", parents=[api], help="export, pseudonymise, validate, and write atomically")
+    p.add_argument("--output", default=str(EXPORT_FILE), help="export file (default: %(default)s)")
+    p.add_argument("--complete", action="store_true", help="require an annotated task for every sentence")
+    p.add_argument("--no-validate", action="store_true", help="write the export even if it is invalid")
+    p.set_defaults(func=_run_pull)

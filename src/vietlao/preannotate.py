@@ -1,0 +1,95 @@
+"""A gazetteer pre-annotator: inventory names and forms, matched on token boundaries.
+
+It proposes entity mentions only. It makes no stance prediction: a constant guess would only
+anchor the annotators, so the stance is left for them to choose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+from typing import Mapping
+
+from vietlao.export import Mention
+from vietlao.inventory import INVENTORY_FILE, CanonicalEntity
+from vietlao.segment import tokenize
+from vietlao.tasks import ls_result
+
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def model_version(path: Path = INVENTORY_FILE) -> str:
+    """``gazetteer-`` and the first 8 hex digits of the inventory file's sha256."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    except OSError:
+        digest = "missing"
+    return f"gazetteer-{digest}"
+
+
+MODEL_VERSION = model_version()
+
+Gazetteer = dict[tuple[str, ...], tuple[str, str]]
+
+
+def surface_forms(entity: CanonicalEntity, lang: str) -> set[str]:
+    """The entity's name (also without a trailing parenthesis) and its forms in ``lang``."""
+    forms = {entity.name, _PARENTHESIS.sub("", entity.name), *entity.forms.get(lang, [])}
+    return {unicodedata.normalize("NFC", f).strip() for f in forms if f and f.strip()}
+
+
+def build_gazetteer(inventory: Mapping[str, CanonicalEntity], lang: str) -> Gazetteer:
+    """Token sequence -> (type, entity id). A form claimed by two entities is left out."""
+    claims: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+    for entity in inventory.values():
+        for form in surface_forms(entity, lang):
+            key = tuple(t.text for t in tokenize(form))
+            if key:
+                claims.setdefault(key, set()).add((entity.type, entity.id))
+    return {key: next(iter(c)) for key, c in claims.items() if len(c) == 1}
+
+
+def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) -> list[Mention]:
+    """Leftmost-longest, non-overlapping, token-aligned gazetteer matches in ``text``."""
+    gazetteer = build_gazetteer(inventory, lang)
+    longest = max((len(k) for k in gazetteer), default=0)
+    tokens = tokenize(text)
+    words = [t.text for t in tokens]
+    mentions, i = [], 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            hit = gazetteer.get(tuple(words[i : i + n]))
+            if hit:
+                label, entity_id = hit
+                mentions.append(Mention(tokens[i].start, tokens[i + n - 1].end, label, entity_id))
+                i += n
+                break
+        else:
+            i += 1
+    return mentions
+
+
+def coverage(text: str, mentions: list[Mention]) -> float:
+    """Share of capitalised tokens (the first token excepted) that the mentions cover.
+
+    A gazetteer has no confidence of its own; this score says how much of what looks like a
+    name it recognised, so low scores point annotators at sentences it probably missed.
+    """
+    candidates = [t for t in tokenize(text)[1:] if t.text[:1].isupper()]
+    if not candidates:
+        return 1.0
+    covered = sum(any(m.start <= t.start and t.end <= m.end for m in mentions) for t in candidates)
+    return round(covered / len(candidates), 4)
+
+
+def prediction(task_data: dict, inventory: Mapping[str, CanonicalEntity], version: str = MODEL_VERSION) -> dict:
+    """A Label Studio prediction for one sentence task: mentions only, no stance."""
+    text = task_data["text"]
+    mentions = preannotate(text, task_data["lang"], inventory)
+    return {
+        "model_version": version,
+        "score": coverage(text, mentions),
+        "result": ls_result(task_data["sentence_id"], text, mentions, None),
+    }

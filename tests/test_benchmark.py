@@ -1,0 +1,166 @@
+"""The benchmark: baselines, protocols, determinism, the peers hook, and rows the CLI reproduces."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_evaluate import make_dataset
+from vietlao.benchmark import BENCH_DIR, load_baselines, protocols, run_benchmark
+from vietlao.cli import main
+from vietlao.evaluate import load_gold, read_predictions
+
+N_BOOT = 50
+PEER = '''
+from pathlib import Path
+from vietlao.evaluate import load_gold, write_predictions
+DATASET = {dataset!r}
+
+def run(out_dir):
+    rows = load_gold("ner", "all", DATASET, ["vi"])
+    path = Path(out_dir) / "peers" / "echo.jsonl"
+    records = [{{"id": r["id"], "entities": [{{k: e[k] for k in ("start", "end", "label")}} for e in r["entities"]]}} for r in rows]
+    write_predictions(path, records)
+    return [{{"system": "echo", "lang": "vi", "protocol": "off-the-shelf", "tagset": "coarse", "predictions": str(path)}}]
+'''
+
+
+@pytest.fixture(scope="module")
+def dataset_dir(tmp_path_factory) -> Path:
+    return make_dataset(tmp_path_factory.mktemp("dataset"))
+
+
+@pytest.fixture(scope="module")
+def bench(dataset_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("results")
+    return out, run_benchmark(out, dataset_dir, n_boot=N_BOOT, peers_file=out / "absent.py", log=lambda _: None)
+
+
+def test_every_baseline_runs_under_every_protocol(bench):
+    out, result = bench
+    rows = result["results"]["rows"]
+    assert {(r["baseline"], r["protocol"]) for r in rows} == {
+        (b, p)
+        for b in ("majority", "tfidf-char-lr", "caps-rule", "gazetteer", "crf", "token-lr")
+        for p in ("fixed", "lodo", "xling-nb", "xling-id", "xling-ru")
+    }
+    for name in ("results.json", "RESULTS.md", "ner_f1_per_lang.png", "stance_confusion.png"):
+        assert (out / name).stat().st_size > 0
+    lodo = next(r for r in rows if r["baseline"] == "crf" and r["protocol"] == "lodo")
+    assert lodo["n_sentences"] == 7 and set(lodo["per_lang"]) == {"nb", "id", "vi", "ru"}
+    assert set(lodo["metrics"]) == {"precision", "recall", "f1", "f1_coarse", "f1_partial"}
+    seeded = next(r for r in rows if r["baseline"] == "token-lr" and r["protocol"] == "fixed")
+    assert seeded["seeds"] == [0, 1, 2] and len(seeded["predictions"]) == 3
+    assert "seed_sd" in seeded["metrics"]["f1"]
+    markdown = (out / "RESULTS.md").read_text()
+    assert result["table"] in markdown and "same meeting" in markdown and "vietlao benchmark" in markdown
+    assert markdown.count("\n|---") == 1  # one table
+
+
+def test_rows_are_what_vietlao_evaluate_prints_for_their_files(bench, dataset_dir, tmp_path):
+    _, result = bench
+    for row in result["results"]["rows"]:
+        if row["protocol"] not in ("lodo", "xling-ru"):
+            continue
+        out = tmp_path / "scores.json"
+        args = shlex.split(row["command"])[1:] + ["--dataset", str(dataset_dir), "--bootstrap", str(N_BOOT), "--output", str(out)]
+        assert main(args) == 0
+        scores = json.loads(out.read_text())
+        if row["task"] == "ner":
+            got, want = scores["ner"]["micro"], row["metrics"]["f1"]
+            assert (got["f1"], got["ci_low"], got["ci_high"]) == (want["value"], want["ci_low"], want["ci_high"])
+        else:
+            assert scores["stance"]["macro_f1"]["value"] == row["metrics"]["macro_f1"]["value"]
+            assert scores["stance"]["macro_f1"]["ci_low"] == row["metrics"]["macro_f1"]["ci_low"]
+
+
+def test_benchmark_is_deterministic(bench, dataset_dir, tmp_path):
+    out, first = bench
+    again = run_benchmark(tmp_path, dataset_dir, n_boot=N_BOOT, peers_file=None, log=lambda _: None)
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("predictions", "command")} for r in rows]  # noqa: E731
+    assert strip(again["results"]["rows"]) == strip(first["results"]["rows"])
+    assert again["table"] == first["table"]
+    for a, b in zip(sorted((out / "predictions").rglob("*.jsonl")), sorted((tmp_path / "predictions").rglob("*.jsonl"))):
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_protocols_split_by_document_and_language(dataset_dir):
+    rows = load_gold("ner", "all", dataset_dir)
+    by_name = {p.name: p for p in protocols(rows)}
+    lodo = by_name["lodo"]
+    assert len(lodo.folds) == 5
+    for train, test in lodo.folds:
+        held = {r["doc_id"] for r in rows if test(r)}
+        assert len(held) == 1 and not any(train(r) for r in rows if r["doc_id"] in held)
+    xling = by_name["xling-ru"]
+    (train, test), = xling.folds
+    assert {r["lang"] for r in rows if train(r)} == {"vi"} and {r["lang"] for r in rows if test(r)} == {"ru"}
+    fixed = by_name["fixed"]
+    assert [r["id"] for r in fixed.gold(rows)] == [r["id"] for r in load_gold("ner", "test", dataset_dir)]
+    assert [r["id"] for r in xling.gold(rows)] == [r["id"] for r in load_gold("ner", "all", dataset_dir, ["ru"])]
+
+
+def test_peers_hook_rescores_peer_files_and_tolerates_failures(dataset_dir, tmp_path, capsys):
+    good = tmp_path / "run_peers.py"
+    good.write_text(PEER.format(dataset=str(dataset_dir)))
+    result = run_benchmark(tmp_path / "out", dataset_dir, n_boot=N_BOOT, baselines=["majority"], peers_file=good, log=lambda _: None)
+    peer = [r for r in result["results"]["rows"] if r.get("source") == "peers"]
+    assert len(peer) == 1 and peer[0]["baseline"] == "echo"
+    assert peer[0]["metrics"]["f1_coarse"]["value"] == 1.0  # gold echoed back, scored by the one scorer
+    assert "--lang vi --tagset coarse" in peer[0]["command"]
+    run_benchmark(tmp_path / "out2", dataset_dir, n_boot=0, baselines=["majority"], peers_file=tmp_path / "none.py", log=lambda _: None)
+    assert "not found; off-the-shelf peers skipped" in capsys.readouterr().out
+    broken = tmp_path / "broken.py"
+    broken.write_text("import a_package_that_is_not_installed\n")
+    run_benchmark(tmp_path / "out3", dataset_dir, n_boot=0, baselines=["majority"], peers_file=broken, log=lambda _: None)
+    assert "does not import" in capsys.readouterr().out
+    failing = tmp_path / "failing.py"
+    failing.write_text("def run(out_dir):\n    raise RuntimeError('model missing')\n")
+    run_benchmark(tmp_path / "out4", dataset_dir, n_boot=0, baselines=["majority"], peers_file=failing, log=lambda _: None)
+    assert "peers run failed (RuntimeError: model missing)" in capsys.readouterr().out
+
+
+def test_baseline_runs_as_a_script_and_writes_predictions(dataset_dir, tmp_path):
+    out = tmp_path / "gaz.jsonl"
+    script = BENCH_DIR / "baselines" / "ner_gazetteer.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--dataset", str(dataset_dir), "--train", "train,validation", "--test", "test", "--out", str(out)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [r["id"] for r in read_predictions(out)] == ["000-000", "000-001", "001-000"]
+
+
+def test_gazetteer_matches_longest_first_and_skips_ambiguous_entries():
+    gazetteer = {m.NAME: m for m in load_baselines()}["gazetteer"]
+    train = [
+        {"tokens": ["Việt", "Nam", "và", "Lào"], "ner_tags": ["B-GPE", "I-GPE", "O", "B-GPE"]},
+        {"tokens": ["Nam", "nói"], "ner_tags": ["B-PER", "O"]},
+        {"tokens": ["Nam", "Nam", "Nam"], "ner_tags": ["O", "O", "O"]},
+    ]
+    entries = gazetteer.build(train)
+    assert entries == {("Việt", "Nam"): "GPE", ("Lào",): "GPE"}  # "Nam" is mostly untagged
+    assert gazetteer.tag(["Lào", "và", "Việt", "Nam"], entries, 2) == ["B-GPE", "O", "B-GPE", "I-GPE"]
+
+
+def test_caps_rule_joins_capitalised_runs_after_the_first_token():
+    caps = {m.NAME: m for m in load_baselines()}["caps-rule"]
+    assert caps.tag(["Hôm", "nay", "Việt", "Nam", "và", "Lào"], "GPE") == ["O", "O", "B-GPE", "I-GPE", "O", "B-GPE"]
+    train = [{"ner_tags": ["B-PER", "O", "B-GPE", "B-GPE"]}]
+    assert caps.predict(train, [{"id": "x", "tokens": ["a", "B"]}]) == [{"id": "x", "ner_tags": ["O", "B-GPE"]}]
+
+
+def test_helpers_repair_iob2_and_pick_the_majority():
+    modules = {m.NAME: m for m in load_baselines()}
+    common = sys.modules["baselines.common"]
+    assert common.repair_iob2(["I-PER", "I-PER", "O", "I-ORG", "B-PER", "I-ORG"]) == [
+        "B-PER", "I-PER", "O", "B-ORG", "B-PER", "B-ORG"
+    ]
+    assert common.shape("Vientiane") == "Xx" and common.shape("17/01") == "d/d"
+    train = [{"label": "neutral"}, {"label": "favor"}]
+    assert modules["majority"].predict(train, [{"id": "x"}]) == [{"id": "x", "label": "favor"}]  # ties: label order

@@ -1,0 +1,456 @@
+"""The Label Studio round trip against a small in-memory fake of its API on 127.0.0.1."""
+
+import itertools
+import json
+import re
+import shutil
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from vietlao.cli import main
+from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
+from vietlao.errors import UserError
+from vietlao.ls_client import Client, same_result
+from vietlao.ls_commands import Pseudonyms, annotate, prepare_export, pull, push
+from vietlao.ls_server import check_token, free_port, ls_binary
+from vietlao.preannotate import MODEL_VERSION
+from vietlao.tasks import sentence_tasks
+
+TOKEN = "fake0secret0token0" + "7" * 22
+SENTENCES = len(sentence_tasks(load_corpus()))
+PASS1 = ANNOTATIONS_DIR / "passes" / "pass1"
+
+
+class FakeLS:
+    """Projects, tasks and annotations in memory; ``fault`` scripts failures per request."""
+
+    def __init__(self):
+        self.projects, self.tasks, self.log, self.faults = {}, {}, [], []
+        self.ids = itertools.count(1)
+        self.lock = threading.Lock()
+
+    def fault(self, method, pattern, kind, arg=None, times=1):
+        self.faults += [(method, re.compile(pattern), kind, arg)] * times
+
+    def count(self, method, pattern):
+        return sum(1 for m, p in self.log if m == method and re.search(pattern, p))
+
+    # -- request handling ------------------------------------------------------------------
+
+    def handle(self, h):
+        url = urlsplit(h.path)
+        length = int(h.headers.get("Content-Length") or 0)
+        body = json.loads(h.rfile.read(length)) if length else None
+        with self.lock:
+            self.log.append((h.command, url.path))
+            fault = next((f for f in self.faults if f[0] == h.command and f[1].search(url.path)), None)
+            if fault:
+                self.faults.remove(fault)
+        kind, arg = (fault[2], fault[3]) if fault else (None, None)
+        if kind == "status":
+            return self._send(h, arg, {"detail": "injected failure"})
+        if kind == "drop":
+            return None  # close without an answer
+        if kind == "sleep":
+            time.sleep(arg)
+        if kind == "echo":  # a server that echoes the credentials in its error
+            return self._send(h, 400, {"detail": f"bad request, auth was {h.headers.get('Authorization')}"})
+        if h.headers.get("Authorization") != f"Token {TOKEN}":
+            return self._send(h, 401, {"detail": "Invalid token."})
+        with self.lock:
+            status, payload = self.route(h.command, url.path, parse_qs(url.query), body)
+        if kind == "commit_then":  # the change is made, the answer is lost
+            return self._send(h, arg, {"detail": "injected failure after commit"})
+        data = json.dumps(payload).encode()
+        if kind == "truncate":
+            return self._send_raw(h, status, data, len(data) // 2)
+        return self._send_raw(h, status, data, len(data))
+
+    def _send(self, h, status, payload):
+        data = json.dumps(payload).encode()
+        self._send_raw(h, status, data, len(data))
+
+    @staticmethod
+    def _send_raw(h, status, data, upto):
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data[:upto])
+        except OSError:
+            pass
+
+    def _task_view(self, t, export=False):
+        view = dict(t, annotations=[dict(a) for a in t["annotations"]])
+        for a in view["annotations"]:
+            a["completed_by"] = 7 if export else {"id": 7, "email": "linh.nguyen@example.org"}
+            a["created_username"] = " linh.nguyen@example.org, 7"
+            a["updated_by"] = 7
+            a["created_ago"] = "1 minute"
+        if export:
+            view["predictions"] = [p["id"] for p in t["predictions"]]
+            view["comment_authors"] = [{"id": 9, "email": "reviewer@example.org"}]
+        return view
+
+    def route(self, method, path, q, body):
+        if m := re.fullmatch(r"/api/projects/", path):
+            if method == "POST":
+                p = {"id": next(self.ids), "title": body["title"], "label_config": body.get("label_config", "")}
+                self.projects[p["id"]] = p
+                return 201, p
+            if int(q.get("page", ["1"])[0]) > 1:
+                return 404, {"detail": "Invalid page."}
+            title = q.get("title", [""])[0]
+            found = [p for p in self.projects.values() if title.lower() in p["title"].lower()]
+            return 200, {"count": len(found), "next": None, "previous": None, "results": found}
+        if m := re.fullmatch(r"/api/projects/(\d+)/", path):
+            p = self.projects[int(m[1])]
+            if method == "PATCH":
+                p.update(body)
+            return 200, p
+        if m := re.fullmatch(r"/api/projects/(\d+)/import", path):
+            ids = []
+            for item in body:
+                tid = next(self.ids)
+                preds = [dict(p, id=next(self.ids), task=tid) for p in item.get("predictions", [])]
+                self.tasks[tid] = {"id": tid, "project": int(m[1]), "data": item["data"], "annotations": [],
+                                   "predictions": preds, "meta": {}}
+                ids.append(tid)
+            return 201, {"task_count": len(ids), "task_ids": ids}
+        if path == "/api/tasks/":
+            page, size = int(q.get("page", ["1"])[0]), int(q.get("page_size", ["100"])[0])
+            mine = [self._task_view(t) for t in self.tasks.values() if t["project"] == int(q["project"][0])]
+            if page > 1 and (page - 1) * size >= len(mine):
+                return 404, {"detail": "Invalid page."}
+            return 200, {"tasks": mine[(page - 1) * size : page * size], "total": len(mine)}
+        if m := re.fullmatch(r"/api/tasks/(\d+)/", path):
+            t = self.tasks[int(m[1])]
+            if method == "PATCH":
+                t.update(body)
+            return 200, self._task_view(t)
+        if m := re.fullmatch(r"/api/tasks/(\d+)/annotations/", path):
+            a = {"id": next(self.ids), "result": body["result"], "was_cancelled": body.get("was_cancelled", False)}
+            self.tasks[int(m[1])]["annotations"].append(a)
+            return 201, a
+        if m := re.fullmatch(r"/api/annotations/(\d+)/", path):
+            a = next(a for t in self.tasks.values() for a in t["annotations"] if a["id"] == int(m[1]))
+            a.update(body)
+            return 200, a
+        if m := re.fullmatch(r"/api/projects/(\d+)/export", path):
+            return 200, [self._task_view(t, export=True) for t in self.tasks.values() if t["project"] == int(m[1])]
+        return 404, {"detail": "Not found."}
+
+
+@pytest.fixture
+def fake():
+    ls = FakeLS()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self):
+            ls.handle(self)
+
+        do_GET = do_POST = do_PATCH = _any
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads, server.block_on_close = True, False
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ls.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield ls
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+def client(url, sleeps=None, token=TOKEN, **kw):
+    kw.setdefault("attempts", 3)
+    return Client(url, token, backoff=0.25, sleep=(sleeps.append if sleeps is not None else lambda s: None), **kw)
+
+
+def _assert_clean(text):
+    assert TOKEN not in text
+    assert TOKEN[:12] not in text
+
+
+# -- errors and retries -----------------------------------------------------------------------
+
+
+def test_connection_refused_gives_one_clear_line(sleeps):
+    with pytest.raises(UserError) as e:
+        client(f"http://127.0.0.1:{free_port()}", sleeps).find_project("x")
+    message = str(e.value)
+    assert "cannot connect to Label Studio" in message and "vietlao ls serve" in message
+    assert "gave up after 3 attempts" in message and "\n" not in message
+    assert sleeps == [0.25, 0.5]  # exponential back-off
+    _assert_clean(message)
+
+
+def test_wrong_token_is_not_retried(fake, sleeps):
+    with pytest.raises(UserError) as e:
+        client(fake.url, sleeps, token="wrongtoken123").find_project("x")
+    assert "rejected the API token (HTTP 401)" in str(e.value) and "VIETLAO_LS_TOKEN" in str(e.value)
+    assert fake.count("GET", "/api/projects/") == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 429])
+def test_transient_status_then_success_is_retried(fake, sleeps, status):
+    fake.fault("GET", "/api/projects/$", "status", status)
+    assert client(fake.url, sleeps).find_project("x") is None
+    assert fake.count("GET", "/api/projects/$") == 2 and sleeps == [0.25]
+
+
+def test_persistent_500_gives_up_with_a_clear_message(fake, sleeps):
+    fake.fault("GET", "/api/projects/$", "status", 500, times=10)
+    with pytest.raises(UserError) as e:
+        client(fake.url, sleeps).find_project("x")
+    assert str(e.value) == (
+        f"Label Studio at {fake.url} answered HTTP 500 to list projects; gave up after 3 attempts"
+    )
+    assert fake.count("GET", "/api/projects/$") == 3
+
+
+def test_other_4xx_is_not_retried_and_token_is_masked(fake, sleeps):
+    fake.fault("GET", "/api/projects/$", "echo")
+    with pytest.raises(UserError) as e:
+        client(fake.url, sleeps).find_project("x")
+    assert "HTTP 400" in str(e.value) and "Token ***" in str(e.value)
+    _assert_clean(str(e.value))
+    assert sleeps == []
+
+
+def test_slow_answer_times_out(fake, sleeps):
+    fake.fault("GET", "/api/projects/$", "sleep", 1.5, times=3)
+    start = time.monotonic()
+    with pytest.raises(UserError) as e:
+        client(fake.url, sleeps, timeout=0.2, attempts=2).find_project("x")
+    assert "did not answer within 0.2 s" in str(e.value) and "gave up after 2 attempts" in str(e.value)
+    assert time.monotonic() - start < 3
+
+
+def test_dropped_connection_is_retried(fake, sleeps):
+    fake.fault("GET", "/api/projects/$", "drop")
+    assert client(fake.url, sleeps).find_project("x") is None
+    assert sleeps == [0.25]
+
+
+# -- push and annotate --------------------------------------------------------------------------
+
+
+def test_push_is_idempotent_and_carries_predictions(fake, capsys):
+    c = client(fake.url)
+    first = push(c, "vl")
+    assert first["created"] and first["new"] == first["tasks"] == SENTENCES
+    assert all(t["predictions"][0]["model_version"] == MODEL_VERSION for t in fake.tasks.values())
+    assert all("score" in t["predictions"][0] for t in fake.tasks.values())
+    second = push(c, "vl")
+    assert not second["created"] and second["new"] == 0 and len(fake.tasks) == SENTENCES
+    assert len(fake.projects) == 1
+
+
+def test_push_after_a_lost_answer_creates_no_duplicates(fake, sleeps):
+    fake.fault("POST", "/import$", "commit_then", 502)  # committed, but the client sees 502
+    report = push(client(fake.url, sleeps), "vl")
+    assert len(fake.tasks) == SENTENCES and not report["duplicated"]
+    assert fake.count("POST", "/import$") == 1  # the retry found every task already there
+
+
+def test_push_updates_a_changed_label_config(fake):
+    c = client(fake.url)
+    push(c, "vl")
+    fake.projects[1]["label_config"] = "<View/>"
+    push(c, "vl")
+    assert fake.projects[1]["label_config"].startswith("<View>\n  <Header")
+
+
+def _sheets(tmp_path, *doc_ids):
+    d = tmp_path / "pass1"
+    d.mkdir()
+    for doc_id in doc_ids:
+        shutil.copy(PASS1 / f"{doc_id}.yaml", d)
+    return d
+
+
+def test_annotate_enters_sheets_once(fake, tmp_path):
+    c = client(fake.url)
+    push(c, "vl")
+    sheets = _sheets(tmp_path, "003")
+    assert annotate(c, sheets, "vl") == {"created": 7}
+    assert annotate(c, sheets, "vl") == {"unchanged": 7}
+    annotated = [t for t in fake.tasks.values() if t["annotations"]]
+    assert len(annotated) == 7 and all(t["meta"] == {"annotation_pass": "pass1"} for t in annotated)
+    annotated[0]["annotations"][0]["result"] = []
+    assert annotate(c, sheets, "vl") == {"unchanged": 6, "skipped": 1}
+    assert annotate(c, sheets, "vl", replace=True, pass_name="fix") == {"unchanged": 6, "updated": 1}
+    passes = sorted(t["meta"]["annotation_pass"] for t in annotated)
+    assert passes == ["fix"] + ["pass1"] * 6  # unchanged annotations keep their provenance
+
+
+def test_annotate_retry_after_lost_answer_does_not_duplicate(fake, tmp_path):
+    c = client(fake.url)
+    push(c, "vl")
+    fake.fault("POST", r"/annotations/$", "commit_then", 500)
+    assert annotate(c, _sheets(tmp_path, "003"), "vl") == {"created": 6, "unchanged": 1}
+    assert all(len(t["annotations"]) <= 1 for t in fake.tasks.values())
+    assert all(t["meta"] == {"annotation_pass": "pass1"} for t in fake.tasks.values() if t["annotations"])
+
+
+def test_annotate_refuses_without_tasks(fake, tmp_path):
+    with pytest.raises(UserError, match="no project titled"):
+        annotate(client(fake.url), _sheets(tmp_path, "003"), "vl")
+
+
+# -- pull ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def annotated(fake, tmp_path):
+    c = client(fake.url)
+    push(c, "vl")
+    annotate(c, _sheets(tmp_path, "003"), "vl")
+    old = tmp_path / "out" / "export.json"
+    old.parent.mkdir()
+    old.write_text("[]\n", encoding="utf-8")
+    return c, old
+
+
+def test_pull_pseudonymises_sorts_and_validates(fake, annotated):
+    c, out = annotated
+    report = pull(c, out, "vl")
+    text = out.read_text(encoding="utf-8")
+    tasks = json.loads(text)
+    assert report["tasks"] == len(tasks) == 7 and report["unannotated"] == SENTENCES - 7
+    assert [t["data"]["sentence_id"] for t in tasks] == sorted(t["data"]["sentence_id"] for t in tasks)
+    assert "@" not in text and "created_ago" not in text
+    assert {a["completed_by"] for t in tasks for a in t["annotations"]} == {"annotator-1"}
+    assert tasks[0]["comment_authors"] == ["annotator-2"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["export.json"]  # no temp files left
+    pull(c, out, "vl")
+    assert out.read_text(encoding="utf-8") == text  # deterministic
+
+
+@pytest.mark.parametrize("fault", ["truncate", "drop"])
+def test_interrupted_pull_leaves_the_old_export(fake, annotated, fault):
+    c, out = annotated
+    fake.fault("GET", "/export$", fault, times=3)
+    with pytest.raises(UserError) as e:
+        pull(c, out, "vl")
+    assert "broke off while trying to export the project" in str(e.value)
+    assert out.read_text(encoding="utf-8") == "[]\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["export.json"]
+
+
+def test_pull_recovers_from_one_truncated_download(fake, annotated):
+    c, out = annotated
+    fake.fault("GET", "/export$", "truncate")
+    assert pull(c, out, "vl")["tasks"] == 7
+
+
+def test_invalid_export_is_refused_unless_no_validate(fake, annotated):
+    c, out = annotated
+    task = next(t for t in fake.tasks.values() if t["annotations"])
+    task["annotations"][0]["result"] = [r for r in task["annotations"][0]["result"] if r["from_name"] != "stance"]
+    with pytest.raises(UserError, match="1 problem.*left unchanged"):
+        pull(c, out, "vl")
+    assert out.read_text(encoding="utf-8") == "[]\n"
+    pull(c, out, "vl", validate=False)
+    assert len(json.loads(out.read_text(encoding="utf-8"))) == 7
+
+
+def test_complete_pull_requires_every_sentence(fake, annotated):
+    c, out = annotated
+    with pytest.raises(UserError, match="sentence has no task"):
+        pull(c, out, "vl", complete=True)
+
+
+# -- the command line, and the token ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", ["refused", "401", "500", "echo", "timeout", "ok"])
+def test_token_never_reaches_output_errors_or_files(fake, tmp_path, monkeypatch, capsys, caplog, scenario):
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", "wrongtoken123" if scenario == "401" else TOKEN)
+    url = f"http://127.0.0.1:{free_port()}" if scenario == "refused" else fake.url
+    monkeypatch.setenv("VIETLAO_LS_URL", url)
+    fast = ["--retries", "2", "--backoff", "0", "--timeout", "0.3", "--project-title", "vl"]
+    if scenario == "500":
+        fake.fault("GET", "/api/", "status", 500, times=100)
+    if scenario == "echo":
+        fake.fault("GET", "/api/projects/$", "echo")
+    if scenario == "timeout":
+        fake.fault("GET", "/api/projects/$", "sleep", 1.0, times=2)
+    out = tmp_path / "export.json"
+    codes = [main(["ls", "push", *fast]), main(["ls", "pull", *fast, "--output", str(out), "--no-validate"])]
+    captured = capsys.readouterr()
+    if scenario == "ok":
+        assert codes == [0, 0] and out.exists()
+    else:
+        assert codes == [1, 1] and not out.exists()
+        assert captured.err.count("vietlao: error:") == 2
+    for text in (captured.out, captured.err, caplog.text, *(p.read_text() for p in tmp_path.rglob("*") if p.is_file())):
+        _assert_clean(text)
+
+
+def test_missing_token_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.delenv("VIETLAO_LS_TOKEN", raising=False)
+    assert main(["ls", "push"]) == 1
+    assert "set VIETLAO_LS_TOKEN" in capsys.readouterr().err
+
+
+def test_bare_ls_prints_its_commands(capsys):
+    assert main(["ls"]) == 0
+    out = capsys.readouterr().out
+    assert all(c in out for c in ("serve", "push", "annotate", "pull"))
+
+
+# -- small pieces -------------------------------------------------------------------------------
+
+
+def test_pseudonyms_follow_first_appearance_and_link_ids_to_emails():
+    names = Pseudonyms()
+    tasks = names.scrub([
+        {"annotations": [{"completed_by": {"id": 3, "email": "a@x.org"}, "created_username": " a@x.org, 3"}],
+         "updated_by": 5, "data": {"note": "mail b@y.org or a@x.org"}},
+        {"annotations": [{"completed_by": 5, "updated_by": 3, "created_ago": "now"}]},
+    ])
+    assert tasks[0]["annotations"][0] == {"completed_by": "annotator-1", "created_username": "annotator-1"}
+    # keys are walked in sorted order, as the file is written: "data" comes before "updated_by"
+    assert tasks[0]["data"]["note"] == "mail annotator-2 or annotator-1"
+    assert tasks[0]["updated_by"] == "annotator-3"
+    assert tasks[1]["annotations"][0] == {"completed_by": "annotator-3", "updated_by": "annotator-1"}
+
+
+def test_prepare_export_keeps_annotated_tasks_sorted():
+    tasks, left_out = prepare_export([
+        {"id": 2, "data": {"sentence_id": "001-000"}, "annotations": [{"result": []}]},
+        {"id": 1, "data": {"sentence_id": "000-001"}, "annotations": [{"result": [], "was_cancelled": True}]},
+        {"id": 3, "data": {"sentence_id": "000-000"}, "annotations": []},
+    ])
+    assert [t["id"] for t in tasks] == [1, 2] and left_out == 1
+    with pytest.raises(UserError):
+        prepare_export({"not": "a list"})
+
+
+def test_same_result_ignores_region_ids_and_order():
+    a = [{"id": "x", "from_name": "label", "value": {"start": 0}}, {"from_name": "stance", "value": {"choices": ["favor"]}}]
+    b = [{"from_name": "stance", "value": {"choices": ["favor"]}}, {"id": "y", "origin": "manual", "from_name": "label", "value": {"start": 0}}]
+    assert same_result(a, b) and not same_result(a, b[:1])
+
+
+def test_server_needs_its_tool_environment_and_a_sane_token(tmp_path):
+    with pytest.raises(UserError, match="scripts/dev.py test"):
+        ls_binary(tmp_path / "no-such-venv")
+    for bad in ("short", "x" * 41, "has space here", ""):
+        with pytest.raises(UserError):
+            check_token(bad)
+    check_token("a" * 40)
