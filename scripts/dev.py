@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run the project on a machine that has only python3.
 
-    python3 scripts/dev.py main   # set up, build the dataset, run the benchmark
+    python3 scripts/dev.py main   # set up, verify the corpus, build the dataset, run the benchmark
     python3 scripts/dev.py test   # set up (incl. the Label Studio tool environment), run the tests
 
 Set-up is idempotent: ``.venv`` holds the package with its extras, ``.venv-ls`` holds the
@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
     env.setdefault("VIETLAO_LS_VENV", str(LS_VENV))
     vietlao = _bin(VENV, "vietlao")
     if job == "main":
-        commands = [[vietlao, "stats"]]
+        commands = [[vietlao, "stats"], [vietlao, "build"], [vietlao, "benchmark"]]
     else:
         commands = [[_bin(VENV, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]]
     for cmd in commands:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -21,12 +23,15 @@ from pathlib import Path
 from vietlao.evaluate import load_gold, write_predictions
 DATASET = {dataset!r}
 
+LANG = {lang!r}
+
 def run(out_dir):
-    rows = load_gold("ner", "all", DATASET, ["vi"])
+    rows = load_gold("ner", "all", DATASET, [LANG])
     path = Path(out_dir) / "peers" / "echo.jsonl"
     records = [{{"id": r["id"], "entities": [{{k: e[k] for k in ("start", "end", "label")}} for e in r["entities"]]}} for r in rows]
     write_predictions(path, records)
-    return [{{"system": "echo", "lang": "vi", "protocol": "off-the-shelf", "tagset": "coarse", "predictions": str(path)}}]
+    return [{{"system": "echo", "lang": LANG, "protocol": "off-the-shelf", "tagset": "coarse", "predictions": str(path),
+              "tool_version": "0.1"}}]
 '''
 
 
@@ -107,7 +112,7 @@ def test_protocols_split_by_document_and_language(dataset_dir):
 
 def test_peers_hook_rescores_peer_files_and_tolerates_failures(dataset_dir, tmp_path, capsys):
     good = tmp_path / "run_peers.py"
-    good.write_text(PEER.format(dataset=str(dataset_dir)))
+    good.write_text(PEER.format(dataset=str(dataset_dir), lang="vi"))
     result = run_benchmark(tmp_path / "out", dataset_dir, n_boot=N_BOOT, baselines=["majority"], peers_file=good, log=lambda _: None)
     peer = [r for r in result["results"]["rows"] if r.get("source") == "peers"]
     assert len(peer) == 1 and peer[0]["baseline"] == "echo"
@@ -123,6 +128,87 @@ def test_peers_hook_rescores_peer_files_and_tolerates_failures(dataset_dir, tmp_
     failing.write_text("def run(out_dir):\n    raise RuntimeError('model missing')\n")
     run_benchmark(tmp_path / "out4", dataset_dir, n_boot=0, baselines=["majority"], peers_file=failing, log=lambda _: None)
     assert "peers run failed (RuntimeError: model missing)" in capsys.readouterr().out
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def with_peer(dataset_dir, tmp_path_factory):
+    """A run with an echo peer on ru and two NER baselines, into the same folder twice."""
+    base = tmp_path_factory.mktemp("peer")
+    peer = base / "run_peers.py"
+    peer.write_text(PEER.format(dataset=str(dataset_dir), lang="ru"))
+    out = base / "out"
+    kwargs = dict(n_boot=N_BOOT, baselines=["caps-rule", "gazetteer"], peers_file=peer, log=lambda _: None)
+    first = run_benchmark(out, dataset_dir, **kwargs)
+    digests = _digests(out)
+    second = run_benchmark(out, dataset_dir, **kwargs)
+    return out, first, second, digests
+
+
+def test_two_runs_write_byte_identical_files(with_peer):
+    out, first, second, digests = with_peer
+    assert _digests(out) == digests
+    assert {"results.json", "RESULTS.md", "peers/echo.jsonl", "predictions/ner/lodo/ru/gazetteer.jsonl"} <= set(digests)
+    assert first["results"] == second["results"]
+
+
+def test_peers_sit_beside_the_baselines_on_the_same_sentences(with_peer, dataset_dir, tmp_path):
+    out, first, _, _ = with_peer
+    comparison = first["results"]["peer_comparison"]
+    rows = comparison["rows"]
+    assert [(r["system"], r["protocol"]) for r in rows] == [
+        ("echo 0.1", "off-the-shelf"), ("caps-rule", "lodo"), ("gazetteer", "lodo"),
+        ("caps-rule", "xling-ru"), ("gazetteer", "xling-ru"),
+    ]
+    ru_ids = [r["id"] for r in load_gold("ner", "all", dataset_dir, ["ru"])]
+    assert comparison["langs"]["ru"]["n_sentences"] == len(ru_ids)
+    for row in rows:
+        assert row["lang"] == "ru" and row["n_sentences"] == len(ru_ids)
+        assert sorted(r["id"] for r in read_predictions(row["predictions"])) == sorted(ru_ids)
+        # the row is what `vietlao evaluate --tagset coarse --lang ru` prints for its file
+        scores = tmp_path / "scores.json"
+        args = shlex.split(row["command"])[1:] + ["--dataset", str(dataset_dir), "--bootstrap", str(N_BOOT), "--output", str(scores)]
+        assert "--tagset coarse" in row["command"] and "--lang ru" in row["command"]
+        assert main(args) == 0
+        ner = json.loads(scores.read_text())["ner"]
+        for key in ("precision", "recall"):
+            assert [ner["micro"][key], *ner["micro"][f"{key}_ci"]] == [row[key]["value"], row[key]["ci_low"], row[key]["ci_high"]]
+        assert (ner["micro"]["f1"], ner["micro"]["ci_low"], ner["micro"]["ci_high"]) == tuple(row["f1"][k] for k in ("value", "ci_low", "ci_high"))
+        assert ner["partial"]["micro"]["f1"] == row["f1_partial"]
+        assert {t: b["f1"] for t, b in ner["per_type"].items()} == {t: b["f1"] for t, b in row["per_type"].items()}
+    assert rows[0]["f1"]["value"] == 1.0  # the echo peer returns the gold
+    # the restricted lodo file holds exactly the ru lines of the pooled lodo file, in its order
+    for name in ("caps-rule", "gazetteer"):
+        pooled = (out / "predictions" / "ner" / "lodo" / f"{name}.jsonl").read_text().splitlines()
+        kept = [line for line in pooled if json.loads(line)["id"] in set(ru_ids)]
+        assert (out / "predictions" / "ner" / "lodo" / "ru" / f"{name}.jsonl").read_text().splitlines() == kept
+
+
+def test_results_md_has_the_peers_section_and_the_marked_table(with_peer, monkeypatch):
+    out, first, _, _ = with_peer
+    markdown = (out / "RESULTS.md").read_text()
+    assert "echo" not in first["table"]  # peers are not in the main table
+    section = markdown[markdown.index("## Off-the-shelf peers"):]
+    section = section[:section.index("\n## ", 1)]
+    row = first["results"]["peer_comparison"]["rows"][0]
+    assert "| **echo 0.1** | off-the-shelf" in section and "### Reading" in section
+    assert f"{row['f1']['value']:.3f} [{row['f1']['ci_low']:.3f}, {row['f1']['ci_high']:.3f}]" in section
+    for r in first["results"]["peer_comparison"]["rows"]:
+        assert r["command"] in section
+    assert "grep -E" in section and "| cmp -" in section
+    flat = " ".join(markdown.split())
+    assert "not a clean held-out estimate" in flat and "c1/c2" in flat and "lodo and xling results were not used" in flat
+    # the card quotes exactly the marked table
+    import vietlao.card as card
+
+    monkeypatch.setattr(card, "RESULTS_TABLE", out / "RESULTS.md")
+    block = card.results_block()
+    assert block.startswith(first["table"] + "\n") and "Off-the-shelf" not in block
+    assert re.search(r"<!-- table -->\n\| task \|", markdown)
 
 
 def test_baseline_runs_as_a_script_and_writes_predictions(dataset_dir, tmp_path):

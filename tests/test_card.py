@@ -31,7 +31,14 @@ def test_fill_blocks_replaces_only_generated_text():
     assert fill_blocks(card, {"x": "new\n"}) == "a\n<!-- generated:x -->\nnew\n<!-- /generated:x -->\nb\n"
 
 
-def test_card_states_the_empty_class_and_the_annotators():
+def test_card_states_empty_classes_and_the_annotators():
+    from collections import Counter
+
+    from vietlao.validate import validate_gold
+
     card = CARD_FILE.read_text(encoding="utf-8")
-    assert "`against` has no example" in card
+    stances = Counter(r.stance for r in validate_gold())
+    for label in ("favor", "against", "neutral", "unrelated"):
+        if stances[label] == 0:
+            assert f"`{label}` has no example" in card, f"the card must say that {label} is empty"
     assert "No human annotated this data" in card

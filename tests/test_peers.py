@@ -178,5 +178,26 @@ def test_run_writes_one_line_per_sentence_of_each_language(tmp_path):
             assert row["scorer"] == "vietlao.evaluate" and row["sentences_from"] == "dataset"
             assert 0 <= row["f1"] <= 1 and set(row["per_type_f1"]) == set(common.COARSE_LABELS)
             assert row["n_gold"] > 0 and "--lang " + row["lang"] in row["command"]
-            anatomy = report["anatomy"][row["system"]]
+            anatomy = row["anatomy"]
             assert anatomy["kinds"].get("exact", 0) == row["tp"]
+            assert set(anatomy["surfaces"]) >= {"swallows_person", "unreachable", "spurious", "wrong_type"}
+
+
+def test_run_is_deterministic_and_records_no_run_facts(tmp_path):
+    """Two runs write the same bytes: no run times, no paths that depend on the working directory."""
+    if not (nat.available() or ut.available()):
+        pytest.skip("neither natasha nor underthesea is installed (the 'peers' extra)")
+    first = run_peers.run(tmp_path, diagnose=False)
+    files = {p.name: p.read_bytes() for p in sorted((tmp_path / "peers").iterdir())}
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)  # another working directory changes nothing
+        again = run_peers.run(tmp_path, diagnose=False)
+    finally:
+        os.chdir(cwd)
+    assert again == first
+    assert {p.name: p.read_bytes() for p in sorted((tmp_path / "peers").iterdir())} == files
+    for row in first:
+        assert "seconds" not in row and not any("time" in key for key in row)
+    inside = ROOT / "benchmarks" / "results"
+    assert run_peers.shown(inside / "peers" / "x.jsonl") == "benchmarks/results/peers/x.jsonl"

@@ -14,6 +14,11 @@ It also counts predictions whose edges fall inside a project token (the tool tok
 predictions longer than a gold span they contain or covering several (a title or a neighbouring name
 swallowed), gold spans split across predictions, recall per gold person (by ``entity_id``), and recall
 per *fine* gold type, which shows what the coarse LOC/MISC hide (GPE vs LOC, EVENT vs MISC).
+
+``surfaces`` lists the texts behind those counts, most frequent first (the examples quoted in
+``benchmarks/results/RESULTS.md`` come from there): predictions that swallow a gold person, cover several
+gold mentions, sit inside a longer gold mention, match nothing or get the type wrong, and the gold
+mentions the tool's word segmentation cannot produce, with the tool's words around them.
 """
 
 from __future__ import annotations
@@ -21,6 +26,19 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
+
+#: The nationality of each person of the entity inventory (``annotations/entities.yaml``): a fact about
+#: the people, used only to group the per-person recall (transliterated Lao names vs the others).
+NATIONALITY = {
+    "bui_thanh_son": "Vietnamese",
+    "hun_sen": "Cambodian",
+    "nguyen_phu_trong": "Vietnamese",
+    "pham_minh_chinh": "Vietnamese",
+    "sonexay_siphandone": "Lao",
+    "thongloun_sisoulith": "Lao",
+    "to_lam": "Vietnamese",
+    "vo_van_thuong": "Vietnamese",
+}
 
 
 def load_gold(lang: str) -> dict[str, dict]:
@@ -63,6 +81,11 @@ def _overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _ranked(counter: Counter, keys: tuple[str, ...]) -> list[dict]:
+    """``counter`` of key tuples as a list of dicts with a count ``n``, most frequent first, then by key."""
+    return [dict(zip(keys, key), n=n) for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
 def anatomy(
     predictions: dict[str, list[tuple[int, int, str]]],
     gold: dict[str, dict],
@@ -83,7 +106,9 @@ def anatomy(
     n_pred = 0
     shape: Counter = Counter()
     people: dict[str, Counter] = defaultdict(Counter)
+    person_surface: dict[str, Counter] = defaultdict(Counter)
     examples: dict[str, list[str]] = defaultdict(list)
+    surfaces: dict[str, Counter] = defaultdict(Counter)
     for sid, g in gold.items():
         text = g["text"]
         gold_spans = [s for s in g["spans"] if s[3] is not None]
@@ -105,11 +130,22 @@ def anatomy(
             else:
                 kind = "spurious"
             kinds[kind] += 1
+            ptext = text[p[0]:p[1]]
             inside = [s for s in over if p[0] <= s[0] and s[1] <= p[1] and (s[0], s[1]) != (p[0], p[1])]
             if inside:
                 shape["longer_than_a_gold_span"] += 1
+            if any(s[3] == "PER" for s in inside):
+                surfaces["swallows_person"][(ptext, p[2])] += 1
             if len(over) >= 2:
                 shape["covers_several_gold_spans"] += 1
+                surfaces["covers_several"][(ptext, p[2], " / ".join(f"{text[s[0]:s[1]]}:{s[3]}" for s in over))] += 1
+            for s in over:
+                if s[0] <= p[0] and p[1] <= s[1] and (s[0], s[1]) != (p[0], p[1]):
+                    surfaces["inside_gold"][(ptext, p[2], text[s[0]:s[1]], s[3])] += 1
+            if kind == "spurious":
+                surfaces["spurious"][(ptext, p[2])] += 1
+            elif kind == "wrong_type":
+                surfaces["wrong_type"][(ptext, p[2], same[0][3])] += 1
             per_pred_label[p[2]][kind] += 1
             if kind != "exact" and len(examples[kind]) < 8:
                 gold_text = " / ".join(f"{text[s[0]:s[1]]}:{s[3]}" for s in over) or "-"
@@ -120,6 +156,9 @@ def anatomy(
             for s in gold_spans:
                 if s[0] not in starts or s[1] not in ends:
                     unreachable[s[2]] += 1
+                    around = [w for w in words if _overlap(w, s)]
+                    cover = text[min(a for a, _ in around):max(b for _, b in around)] if around else ""
+                    surfaces["unreachable"][(text[s[0]:s[1]], s[2], cover)] += 1
                     if len(examples["unreachable"]) < 8:
                         examples["unreachable"].append(f"{sid} {text[s[0]:s[1]]!r}:{s[2]}")
         for s in gold_spans:
@@ -127,6 +166,7 @@ def anatomy(
                 shape["gold_split_into_several"] += 1
             if s[2] == "PER":
                 who = people[s[4] or text[s[0]:s[1]]]
+                person_surface[s[4] or text[s[0]:s[1]]][(text[s[0]:s[1]],)] += 1
                 who["gold"] += 1
                 who["exact"] += any((p[0], p[1], p[2]) == (s[0], s[1], "PER") for p in preds)
                 who["inside_longer_prediction"] += any(
@@ -149,10 +189,22 @@ def anatomy(
         "predictions_off_project_tokens": off_token,
         "span_shape": dict(shape),
         "gold_not_on_tool_word_edges": None if tool_words is None else dict(unreachable),
-        "persons": {k: dict(v) for k, v in sorted(people.items())},
+        "persons": {
+            k: {**v, "surface": _ranked(person_surface[k], ("text",))[0]["text"],
+                "nationality": NATIONALITY.get(k, "unknown")}
+            for k, v in sorted(people.items())
+        },
         "recall_by_fine_type": {
             t: {"gold": fine_total[t], "exact": fine_exact[t], "overlapped": fine_overlapped[t]}
             for t in sorted(fine_total)
         },
         "examples": dict(examples),
+        "surfaces": {
+            "swallows_person": _ranked(surfaces["swallows_person"], ("text", "label")),
+            "covers_several": _ranked(surfaces["covers_several"], ("text", "label", "gold")),
+            "inside_gold": _ranked(surfaces["inside_gold"], ("text", "label", "gold", "gold_label")),
+            "spurious": _ranked(surfaces["spurious"], ("text", "label")),
+            "wrong_type": _ranked(surfaces["wrong_type"], ("text", "label", "gold_label")),
+            "unreachable": _ranked(surfaces["unreachable"], ("gold", "gold_label", "tool_words")),
+        },
     }

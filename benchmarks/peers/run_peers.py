@@ -3,8 +3,10 @@
 ``run(out_dir)`` runs every peer whose package is importable (natasha on the Russian sentences,
 underthesea on the Vietnamese ones), writes ``out_dir/peers/<tool>.jsonl`` in the project's
 predictions format, scores each file on the sentences of its language with the coarse tag set
-(PER/ORG/LOC/MISC; exact span + type) through ``vietlao.evaluate``, and returns one row per peer.
-``out_dir/peers/peers.json`` keeps the rows with run facts and an error anatomy.
+(PER/ORG/LOC/MISC; exact span + type) through ``vietlao.evaluate``, and returns one row per peer,
+with its error anatomy (``peers_diagnostics``) under ``anatomy``. ``out_dir/peers/peers.json`` keeps
+the rows. Everything written is deterministic (no run times, paths relative to the repository root
+when they are inside it), so a rerun rewrites the same bytes.
 
     python benchmarks/peers/run_peers.py OUT_DIR
 """
@@ -14,11 +16,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
 PROTOCOL = "off-the-shelf"
 TAGSET = "coarse"
 RUNNER_FILES = ("natasha_runner.py", "underthesea_runner.py")
@@ -72,15 +74,20 @@ def score(predictions: Path, lang: str, *, n_boot: int = 1000, seed: int = 0) ->
     }
 
 
-def command(predictions: Path, lang: str) -> str:
+def shown(path: Path | str) -> str:
+    """``path`` relative to the repository root when it is inside it (the same on every machine)."""
     try:
-        shown = Path(predictions).resolve().relative_to(Path.cwd().resolve())
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
     except ValueError:
-        shown = predictions
-    return f"vietlao evaluate --task ner --tagset {TAGSET} --split all --lang {lang} --predictions {shown}"
+        return str(path)
 
 
-def _row(info: dict, scores: dict | None, seconds: float) -> dict:
+def command(predictions: Path, lang: str) -> str:
+    """The command that prints this peer's scores, run from the repository root."""
+    return f"vietlao evaluate --task ner --tagset {TAGSET} --split all --lang {lang} --predictions {shown(predictions)}"
+
+
+def _row(info: dict, scores: dict | None, labels: list[str]) -> dict:
     row = {
         "system": info["system"],
         "tool_version": info["tool_version"],
@@ -88,10 +95,10 @@ def _row(info: dict, scores: dict | None, seconds: float) -> dict:
         "lang": info["lang"],
         "protocol": PROTOCOL,
         "tagset": TAGSET,
+        "labels": labels,
         "n_sentences": info["n_sentences"],
         "sentences_from": info.get("sentences_from"),
-        "predictions": info["predictions"],
-        "seconds": round(seconds, 2),
+        "predictions": shown(info["predictions"]),
     }
     if scores is None:
         row["scorer"] = None
@@ -105,21 +112,20 @@ def run(out_dir: Path, *, diagnose: bool = True) -> list[dict]:
     out_dir = Path(out_dir)
     peers_dir = out_dir / "peers"
     peers_dir.mkdir(parents=True, exist_ok=True)
-    rows, skipped, anatomy = [], {}, {}
+    rows, skipped = [], {}
     for runner in runners():
         if not runner.available():
             skipped[runner.TOOL] = f"{runner.TOOL} is not importable (install the 'peers' extra)"
             continue
-        started = time.perf_counter()
         info = runner.run(peers_dir / f"{runner.TOOL}.jsonl")
-        seconds = time.perf_counter() - started
-        row = _row(info, score(Path(info["predictions"]), runner.LANG), seconds)
+        labels = sorted(set(runner.LABEL_MAP.values()))
+        row = _row(info, score(Path(info["predictions"]), runner.LANG), labels)
         if "alignment" in info:
-            row["alignment"] = info["alignment"]
-        rows.append(row)
+            row["alignment"] = dict(sorted(info["alignment"].items()))
         if diagnose:
-            anatomy[runner.TOOL] = _diagnose(runner, Path(info["predictions"]))
-    report = {"rows": rows, "skipped": skipped, "anatomy": anatomy}
+            row["anatomy"] = _diagnose(runner, Path(info["predictions"]))
+        rows.append(row)
+    report = {"rows": rows, "skipped": skipped}
     (peers_dir / "peers.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
@@ -142,7 +148,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     for row in run(Path(argv[0])):
-        print(json.dumps(row, ensure_ascii=False))
+        print(json.dumps({k: v for k, v in row.items() if k != "anatomy"}, ensure_ascii=False))
     return 0
 
 

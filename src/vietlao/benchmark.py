@@ -16,7 +16,13 @@ are deterministic (majority, gazetteer, L-BFGS CRF and logistic regression) and 
 value and 95% CI are those of the seed-0 predictions: what ``vietlao evaluate`` prints for that file.
 
 If ``benchmarks/peers/run_peers.py`` exists and imports, its ``run(out_dir)`` adds off-the-shelf
-systems; their prediction files are rescored here with the same scorer.
+systems; their prediction files are rescored here with the same scorer, and each peer is set beside
+the NER baselines on exactly its sentences (``peer_comparison``): the pooled lodo predictions
+restricted to the peer's language and, for a language other than vi, the ``xling-L`` predictions,
+all on the coarse tag set with the same bootstrap.
+
+Nothing written depends on the run (no times, no absolute paths inside the repository): two runs
+write byte-identical files.
 """
 
 from __future__ import annotations
@@ -212,6 +218,33 @@ def load_peers(path: Path = PEERS_FILE) -> ModuleType | None:
     return module
 
 
+def _resolve(path: str | Path) -> Path:
+    """A peer's predictions path: absolute, or relative to the repository root."""
+    path = Path(path)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def coarse_scores(gold: list[dict], records: list[dict], n_boot: int, boot_seed: int, source: str) -> dict:
+    """Coarse (PER/ORG/LOC/MISC) strict P/R/F1 with CIs, partial F1 and per-type F1 of ``records``.
+
+    The same numbers as ``vietlao evaluate --task ner --tagset coarse`` on the sentences of ``gold``.
+    """
+    ner = evaluate_records("ner", gold, records, tagset="coarse", n_boot=n_boot, seed=boot_seed, source=source)["ner"]
+    micro = ner["micro"]
+    return {
+        "precision": _ratio(micro, "precision"),
+        "recall": _ratio(micro, "recall"),
+        "f1": _f1(micro),
+        "f1_partial": ner["partial"]["micro"]["f1"],
+        "tp": micro["tp"], "n_pred": micro["n_pred"], "n_gold": micro["n_gold"],
+        "per_type": {t: {k: b[k] for k in ("precision", "recall", "f1", "tp", "n_pred", "n_gold")}
+                     for t, b in ner["per_type"].items()},
+    }
+
+
+PEER_DETAILS = ("tool_version", "model", "labels", "alignment", "anatomy")
+
+
 def peer_rows(module: ModuleType, out_dir: Path, ner_rows: list[dict], n_boot: int, boot_seed: int) -> list[dict]:
     """Run the peers and rescore every prediction file they name with the project scorer."""
     try:
@@ -223,29 +256,88 @@ def peer_rows(module: ModuleType, out_dir: Path, ner_rows: list[dict], n_boot: i
     for peer in raw or []:
         name = peer.get("system") or peer.get("baseline") or peer.get("name") or "peer"
         lang, path = peer.get("lang"), peer.get("predictions")
-        if not lang or not path or not Path(path).exists():
+        if not lang or not path or not _resolve(path).exists():
             print(f"note: peer {name}: no predictions file for a language; row skipped")
             continue
+        path = _resolve(path)
         tagset = peer.get("tagset", "coarse")
         gold = [r for r in ner_rows if r["lang"] == lang]
         try:
-            scores = evaluate_records("ner", gold, read_predictions(path), tagset=tagset,
-                                      n_boot=n_boot, seed=boot_seed, source=str(path))["ner"]
+            records = read_predictions(path)
+            coarse = coarse_scores(gold, records, n_boot, boot_seed, _rel(path))
+            fine = None if tagset == "coarse" else evaluate_records(
+                "ner", gold, records, tagset=tagset, n_boot=n_boot, seed=boot_seed, source=_rel(path))["ner"]
         except UserError as exc:
             print(f"note: peer {name}: the scorer rejected its predictions ({exc}); row skipped")
             continue
-        m = scores["micro"]
-        block = {"value": m["f1"], "ci_low": m["ci_low"], "ci_high": m["ci_high"]}
-        metrics = {("f1_coarse" if tagset == "coarse" else "f1"): block}
+        metrics = {"f1_coarse": dict(coarse["f1"])}
+        if fine is not None:
+            metrics["f1"] = _f1(fine["micro"])
         protocol = Protocol(peer.get("protocol", "off-the-shelf"), f"pretrained → {lang}", (), "all", (lang,))
         rows.append({
             "task": "ner", "baseline": name, "protocol": protocol.name, "setting": protocol.description,
-            "n_sentences": len(gold), "seeds": [], "metrics": metrics, "source": "peers",
-            "details": {k: peer[k] for k in ("tool_version", "model") if k in peer},
-            "predictions": [_rel(Path(path))],
-            "command": protocol.evaluate_command("ner", _rel(Path(path)), tagset),
+            "lang": lang, "n_sentences": len(gold), "seeds": [], "metrics": metrics, "source": "peers",
+            "coarse": coarse,
+            "details": {k: peer[k] for k in PEER_DETAILS if k in peer},
+            "predictions": [_rel(path)],
+            "command": protocol.evaluate_command("ner", _rel(path), tagset),
         })
     return rows
+
+
+def _comparison_row(system: str, protocol: str, setting: str, lang: str, gold: list[dict], path: Path,
+                    coarse: dict, source: str) -> dict:
+    return {
+        "system": system, "protocol": protocol, "setting": setting, "lang": lang, "source": source,
+        "n_sentences": len(gold), "docs": sorted({r["doc_id"] for r in gold}), **coarse,
+        "predictions": _rel(path),
+        "command": Protocol(protocol, setting, (), "all", (lang,)).evaluate_command("ner", _rel(path), "coarse"),
+    }
+
+
+def peer_comparison(peers: list[dict], rows: list[dict], ner_rows: list[dict], out_dir: Path,
+                    n_boot: int, boot_seed: int) -> dict:
+    """Each peer beside the NER baselines on exactly its sentences, coarse types, the same scorer.
+
+    For a peer on language L: the baselines' pooled leave-one-document-out predictions (seed 0)
+    restricted to the sentences of L, written to ``predictions/ner/lodo/L/`` so that ``vietlao evaluate
+    --split all --lang L --tagset coarse`` scores them, and the ``xling-L`` predictions (trained on vi)
+    as they are. Peers on the same language as the source (vi) get no xling rows.
+    """
+    baselines = [r for r in rows if r["task"] == "ner" and r.get("source") != "peers"]
+    out: dict = {"langs": {}, "rows": []}
+    for peer in peers:
+        if "coarse" not in peer:
+            continue
+        lang = peer["lang"]
+        gold = [r for r in ner_rows if r["lang"] == lang]
+        ids = {r["id"] for r in gold}
+        docs = sorted({r["doc_id"] for r in gold})
+        out["langs"][lang] = {"n_sentences": len(gold), "docs": docs,
+                              "n_gold": peer["coarse"]["n_gold"]}
+        details = peer.get("details", {})
+        system = peer["baseline"] + (f" {details['tool_version']}" if details.get("tool_version") else "")
+        out["rows"].append({
+            **_comparison_row(system, peer["protocol"], peer["setting"], lang, gold,
+                              _resolve(peer["predictions"][0]), peer["coarse"], "peer"),
+            "tool": peer["baseline"], **{k: details[k] for k in PEER_DETAILS if k in details},
+        })
+        for row in (r for r in baselines if r["protocol"] == "lodo"):
+            source = _resolve(row["predictions"][0])
+            keep = ids  # the pooled file's own lines and order: `grep` on the ids gives the same bytes
+            path = write_predictions(out_dir / "predictions" / "ner" / "lodo" / lang / source.name,
+                                     [rec for rec in read_predictions(source) if rec["id"] in keep])
+            records = read_predictions(path)
+            out["rows"].append(_comparison_row(
+                row["baseline"], "lodo", f"leave one document out, {lang} sentences", lang, gold, path,
+                coarse_scores(gold, records, n_boot, boot_seed, _rel(path)), "baseline"))
+        for row in (r for r in baselines if r["protocol"] == f"xling-{lang}"):
+            path = _resolve(row["predictions"][0])
+            records = read_predictions(path)
+            out["rows"].append(_comparison_row(
+                row["baseline"], row["protocol"], row["setting"], lang, gold, path,
+                coarse_scores(gold, records, n_boot, boot_seed, _rel(path)), "baseline"))
+    return out
 
 
 # --------------------------------------------------------------------------- driver
@@ -275,10 +367,19 @@ def run_benchmark(
             rows.append(run_baseline(module, protocol, gold[module.TASK], out_dir / "predictions",
                                      seeds, n_boot, boot_seed))
             log(f"  {module.TASK:<7}{module.NAME:<15}{protocol.name:<10}{time.perf_counter() - started:6.1f}s")
+    peers: list[dict] = []
     if peers_file is not None:
         module = load_peers(peers_file)
         if module is not None:
-            rows += peer_rows(module, out_dir, gold["ner"], n_boot, boot_seed)
+            started = time.perf_counter()
+            shutil.rmtree(out_dir / "peers", ignore_errors=True)  # no stale files from an earlier run
+            peers = peer_rows(module, out_dir, gold["ner"], n_boot, boot_seed)
+            rows += peers
+            log(f"  {'ner':<7}{'peers':<15}{'off-the-shelf':<10}{time.perf_counter() - started:6.1f}s")
+    comparison = peer_comparison(peers, rows, gold["ner"], out_dir, n_boot, boot_seed)
+    for row in peers:  # the full scores and the anatomy are in the comparison; the row keeps the headline
+        row.pop("coarse", None)
+        row["details"] = {k: v for k, v in row["details"].items() if k in ("tool_version", "model")}
     ner_protocols = protocols(gold["ner"])
     results = {
         "meta": {
@@ -290,6 +391,7 @@ def run_benchmark(
             "value": "seed-0 predictions, scored by vietlao evaluate; seed_mean/seed_sd over all seeds",
         },
         "rows": rows,
+        "peer_comparison": comparison,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -305,6 +407,10 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.output), args.dataset, seeds=seeds, n_boot=args.bootstrap, baselines=baselines,
         peers_file=None if args.no_peers else PEERS_FILE,
     )
+    if Path(args.output).resolve() == RESULTS_DIR.resolve():
+        from vietlao.card import refresh_results
+
+        refresh_results()  # the card quotes the table of the project's own results
     print(out["table"])
     print(f"results: {Path(args.output) / 'results.json'}, {Path(args.output) / 'RESULTS.md'} "
           f"({time.perf_counter() - started:.1f}s)")

@@ -210,3 +210,13 @@ def write_card(card: str, path: Path = CARD_FILE) -> None:
 def render_dataset_readme(card: str) -> str:
     """``dataset/README.md``: front matter + the card."""
     return CardMetadata().front_matter() + "\n" + card
+
+
+def refresh_results(path: Path = CARD_FILE, dataset_dir: Path | None = None) -> None:
+    """Re-quote the benchmark table in the card and in ``dataset/README.md`` (after a benchmark run)."""
+    dataset_dir = dataset_dir or REPO_ROOT / "dataset"
+    card = fill_blocks(path.read_text(encoding="utf-8"), {"results": results_block()})
+    write_card(card, path)
+    readme = dataset_dir / "README.md"
+    if readme.exists():
+        write_card(render_dataset_readme(card), readme)
