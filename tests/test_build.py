@@ -9,7 +9,8 @@ import pyarrow as pa
 import pytest
 from datasets import load_dataset
 
-from vietlao.build import SPLIT_OF_DOC, build_dataset, checksums, run_build
+from vietlao.build import build_dataset, checksums, run_build
+from vietlao.rows import SPLIT_OF_DOC
 from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
 from vietlao.export import ExportError, read_export
 from vietlao.inventory import load_inventory

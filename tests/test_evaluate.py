@@ -72,7 +72,7 @@ def gold_rows() -> list[dict]:
 
 def make_dataset(directory: Path) -> Path:
     """A small dataset folder laid out like the real one, written with the build's own features."""
-    from vietlao.build import FEATURES, write_rows
+    from vietlao.rows import FEATURES, write_rows
 
     def encode(row: dict, config: str) -> dict:
         if config == "stance":

@@ -1,5 +1,5 @@
 """benchmarks/perf: the synthetic export generator, and the streaming build it exercises
-(``vietlao.build.convert_export``), which must give the records, bytes and errors of the plain path
+(``vietlao.stream.convert_export``), which must give the records, bytes and errors of the plain path
 ``write_sentence_configs(convert_tasks(iter_tasks(...)))``. No timings are asserted."""
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from vietlao.build import SPLIT_OF_DOC, checksums, convert_export, fold_of, write_sentence_configs
+from vietlao.batches import write_sentence_configs
+from vietlao.build import checksums
+from vietlao.rows import SPLIT_OF_DOC, fold_of
+from vietlao.stream import convert_export
 from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, convert_tasks, iter_tasks, token_spans
 from vietlao.segment import tokenize
 
@@ -194,3 +197,31 @@ def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path)
             got = _streaming(path, tmp_path / f"w{workers}" / name, ctx, workers=workers, chunk_bytes=8 << 10)
             assert got == expected, (name, workers)
         path.unlink()
+
+
+def test_convert_export_matches_the_plain_path_on_the_project_export(tmp_path):
+    from vietlao.validate import EXPORT_FILE, gold_context
+
+    if not EXPORT_FILE.exists():
+        pytest.skip("no committed export")
+    ctx = gold_context()
+    expected = _plain(EXPORT_FILE, tmp_path / "plain", ctx)
+    assert isinstance(expected[0], dict), expected
+    for workers in (1, 2):
+        got = _streaming(EXPORT_FILE, tmp_path / f"w{workers}", ctx, workers=workers, chunk_bytes=16 << 10)
+        assert got == expected, workers
+
+
+def test_generated_tasks_have_the_keys_of_the_project_export():
+    from vietlao.validate import EXPORT_FILE
+
+    if not EXPORT_FILE.exists():
+        pytest.skip("no committed export")
+    real = json.loads(EXPORT_FILE.read_text(encoding="utf-8"))[0]
+    synthetic = next(t for t in generate.generate(50, seed=0) if len(t["annotations"]) == 1)
+    assert synthetic.keys() == real.keys()
+    assert synthetic["data"].keys() == real["data"].keys()
+    assert synthetic["annotations"][0].keys() == real["annotations"][0].keys()
+    assert {tuple(sorted(r)) for r in synthetic["annotations"][0]["result"]} == {
+        tuple(sorted(r)) for r in real["annotations"][0]["result"]
+    }

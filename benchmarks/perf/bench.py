@@ -1,4 +1,4 @@
-"""Export -> training files: ``vietlao.build.convert_export`` against Label Studio's converter.
+"""Export -> training files: ``vietlao.stream.convert_export`` against Label Studio's converter.
 
 One run, on the same generated exports (``generate.py``, seeded; Label Studio's own one-line JSON
 layout) of 10k and 100k tasks:
@@ -57,7 +57,9 @@ def _cpu_seconds() -> float:
 
 
 def _child_vietlao(export: str, out: str, inventory: str, workers: str, mode: str) -> dict:
-    from vietlao.build import SPLIT_OF_DOC, convert_export, fold_of, write_sentence_configs
+    from vietlao.batches import write_sentence_configs
+    from vietlao.rows import SPLIT_OF_DOC, fold_of
+    from vietlao.stream import convert_export
     from vietlao.export import Context, convert_tasks, iter_tasks
 
     ctx = Context(inventory=json.loads(Path(inventory).read_text(encoding="utf-8")))
@@ -213,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", default="1,2", help="vietlao worker counts to time (default: %(default)s)")
     p.add_argument("--plain-up-to", type=int, default=10_000,
                    help="also time the plain iter_tasks path for sizes up to this (default: %(default)s)")
+    p.add_argument("--repeat", type=int, default=2,
+                   help="runs per tool, round robin; the fastest is reported, memory is the largest (default: %(default)s)")
     p.add_argument("--data-dir", type=Path, default=DATA, help="where generated exports are kept (default: %(default)s)")
     p.add_argument("--no-write", action="store_true", help="print the table, do not write RESULTS.md")
     args = p.parse_args(argv)
@@ -232,24 +236,30 @@ def main(argv: list[str] | None = None) -> int:
             if n <= args.plain_up_to:
                 runs.append(("vietlao plain path (iter_tasks → write_sentence_configs)",
                              ["vietlao", str(export), "", str(inventory), "1", "plain"]))
-            for label, child in runs:
-                out = scratch / f"out-{len(rows)}"
-                child = [child[0], child[1], str(out), *child[3:]]
-                load = os.getloadavg()[0]
-                report = run_child(child)
-                shutil.rmtree(out, ignore_errors=True)
-                assert report["tasks"] == n, (label, report)
-                row = {"tasks": n, "tool": label, "load": load, "mb": export.stat().st_size / 1e6, **report}
-                rows.append(row)
-                print(f"  {n:>7} {label:58} {report['seconds']:7.1f} s {n / report['seconds']:8.0f} tasks/s "
-                      f"cpu {report['cpu_seconds']:6.1f} s "
-                      f"maxrss {report['maxrss_mb']:5.0f} MB  peak PSS {report['peak_pss_mb']:5.0f} MB  (load {load:.1f})",
-                      flush=True)
+            best: dict[str, dict] = {}
+            for _ in range(args.repeat):
+                for label, child in runs:
+                    out = scratch / f"out-{len(rows)}-{len(best)}"
+                    child = [child[0], child[1], str(out), *child[3:]]
+                    load = os.getloadavg()[0]
+                    report = run_child(child)
+                    shutil.rmtree(out, ignore_errors=True)
+                    assert report["tasks"] == n, (label, report)
+                    print(f"  {n:>7} {label:58} {report['seconds']:7.1f} s {n / report['seconds']:8.0f} tasks/s "
+                          f"cpu {report['cpu_seconds']:6.1f} s maxrss {report['maxrss_mb']:5.0f} MB  "
+                          f"peak PSS {report['peak_pss_mb']:5.0f} MB  (load {load:.1f})", flush=True)
+                    row = {"tasks": n, "tool": label, "load": load, "mb": export.stat().st_size / 1e6, **report}
+                    if label in best:
+                        old = best[label]
+                        memory = {k: max(old[k], row[k]) for k in ("maxrss_mb", "peak_pss_mb")}
+                        row = {**(row if row["seconds"] < old["seconds"] else old), **memory}
+                    best[label] = row
+            rows.extend(best.values())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     info["load_after"] = os.getloadavg()[0]
     overhead = seen_overhead_mb(100_000)
-    text = render(rows, info, overhead, argv)
+    text = render(rows, info, overhead, argv, args.repeat)
     print(text)
     if not args.no_write:
         (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
@@ -257,12 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def render(rows: list[dict], info: dict, overhead_mb: float, argv: list[str]) -> str:
+def render(rows: list[dict], info: dict, overhead_mb: float, argv: list[str], repeat: int) -> str:
     sdk = {r["tasks"]: r for r in rows if r["tool"].startswith("Label Studio")}
     lines = [
         "# Export → training files: vietlao vs Label Studio's converter",
         "",
-        f"Measured {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by `benchmarks/perf/bench.py`. Reproduce:",
+        f"Measured {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by `benchmarks/perf/bench.py`, "
+        f"{repeat} run(s) per tool in turn, the fastest reported (memory: the largest). Reproduce:",
         "",
         "```sh",
         shlex.join([".venv/bin/python", "benchmarks/perf/bench.py", *argv]),
@@ -290,7 +301,14 @@ def render(rows: list[dict], info: dict, overhead_mb: float, argv: list[str]) ->
             f"{r['cpu_seconds']:.1f} | {cpu_rate:,.0f} | {cpu_ratio} | "
             f"{r['maxrss_mb']:.0f} MB | {r['peak_pss_mb']:.0f} MB | {r['load']:.1f} |"
         )
+    lines += ["", *targets(rows)]
     lines += [
+        "",
+        "What each tool does: the SDK converter reads the export with ijson and writes one CoNLL line per "
+        "token (NLTK Treebank tokens, IOB tags of the `labels` regions; no stance, no entity IDs, no checks). "
+        "vietlao validates every task (offsets, token boundaries, labels, entity IDs against the inventory, "
+        "one stance, no e-mail as annotator, duplicates, size limits) and writes the `ner` and `stance` Arrow "
+        "files with Hugging Face features.",
         "",
         "Seconds: wall time of the conversion call only (interpreter start and imports excluded). CPU seconds: "
         "user + system time of the child and its workers over the same call; tasks per CPU-second is the "
@@ -306,6 +324,39 @@ def render(rows: list[dict], info: dict, overhead_mb: float, argv: list[str]) ->
         "",
     ]
     return "\n".join(lines)
+
+
+def targets(rows: list[dict]) -> list[str]:
+    """The project's targets, checked against the rows: >= 10x the SDK's throughput at the largest size,
+    peak memory <= 300 MB there and flat from the smallest size."""
+    ours = [r for r in rows if r["tool"].startswith("vietlao convert_export")]
+    sdk = {r["tasks"]: r for r in rows if r["tool"].startswith("Label Studio")}
+    if not ours or not sdk:
+        return []
+    big, small = max(r["tasks"] for r in ours), min(r["tasks"] for r in ours)
+    best = max((r for r in ours if r["tasks"] == big), key=lambda r: r["tasks"] / r["seconds"])
+    ratio = (best["tasks"] / best["seconds"]) / (sdk[big]["tasks"] / sdk[big]["seconds"])
+    cpu_ratio = max(r["tasks"] / r["cpu_seconds"] for r in ours if r["tasks"] == big) / (
+        sdk[big]["tasks"] / sdk[big]["cpu_seconds"])
+    peak = {n: max(max(r["maxrss_mb"], r["peak_pss_mb"]) for r in ours if r["tasks"] == n) for n in (small, big)}
+    growth = peak[big] - peak[small]
+
+    def verdict(ok: bool) -> str:
+        return "**met**" if ok else "**not met**"
+
+    return [
+        "Targets:",
+        "",
+        f"- ≥ 10× the converter's throughput at {big:,} tasks: {verdict(ratio >= 10)} — {ratio:.1f}× "
+        f"(best: {best['tool'].removeprefix('vietlao convert_export, ')}), {cpu_ratio:.1f}× per CPU-second.",
+        f"- Peak memory ≤ 300 MB at {big:,} tasks: {verdict(peak[big] <= 300)} — {peak[big]:.0f} MB "
+        "(the larger of max RSS and peak PSS over both worker settings).",
+        f"- Flat from {small:,} to {big:,} tasks: {peak[small]:.0f} MB → {peak[big]:.0f} MB ({growth:+.0f} MB; "
+        "the duplicate checks account for the growth, see below).",
+    ] + ([
+        f"- For comparison, the SDK converter's peak memory: {sdk[small]['maxrss_mb']:.0f} MB at {small:,} tasks, "
+        f"{sdk[big]['maxrss_mb']:.0f} MB at {big:,}."
+    ] if small in sdk else [])
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Seeded synthetic Label Studio JSON exports, in the shape of the project's real export.
 
 Each task is one sentence (``data``: text, doc_id, sentence_id, lang, offset) built from word lists
-in vi/ru/nb/id, with ~8 token-aligned entity spans and one stance, annotated by one completed
+in vi/ru/nb/id, with 8 token-aligned entity spans and one stance, annotated by one completed
 annotation whose ``result`` comes from :func:`vietlao.tasks.ls_result` (a ``labels`` region plus,
-for linkable types, an ``entity_id`` textarea sharing the region id; one ``choices`` stance). The
-task and annotation carry the bookkeeping fields Label Studio puts in a JSON export, and about one
-task in twenty also has a cancelled (skipped) annotation. The output passes
-:func:`vietlao.export.convert_tasks` against :func:`inventory`.
+for linkable types, an ``entity_id`` textarea sharing the region id; one
+``choices`` stance). Tasks, annotations and result items have the keys of ``annotations/export.json``
+(Label Studio 1.23), with ``completed_by`` the user's integer id as Label Studio exports it (``vietlao
+ls pull`` pseudonymises it); about one task in twenty also has a cancelled (skipped) annotation. The
+output passes :func:`vietlao.export.convert_tasks` against :func:`inventory`.
 
     .venv/bin/python benchmarks/perf/generate.py 10000 benchmarks/perf/data/export_10k.json --seed 0
 
@@ -139,8 +140,6 @@ def generate(n: int, seed: int = 0) -> Iterator[dict]:
         next_offset[doc_id] += len(text) + 1
         stance = rng.choice(STANCE_LABELS)
         result = ls_result(sentence_id, text, mentions, stance)
-        for item in result:
-            item["origin"] = "manual"
         created = _timestamp(rng)
         annotator = rng.randint(1, 6)
         annotations = []
@@ -152,7 +151,6 @@ def generate(n: int, seed: int = 0) -> Iterator[dict]:
         yield {
             "id": task_id,
             "annotations": annotations,
-            "file_upload": None,
             "drafts": [],
             "predictions": [],
             "data": {"text": text, "doc_id": doc_id, "sentence_id": sentence_id, "lang": lang, "offset": offset},
@@ -169,6 +167,7 @@ def generate(n: int, seed: int = 0) -> Iterator[dict]:
             "project": 1,
             "updated_by": annotator,
             "comment_authors": [],
+            "allow_skip": True,
         }
 
 

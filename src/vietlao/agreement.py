@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from vietlao.corpus import load_corpus
-from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
+from vietlao.labels import ENTITY_TYPES
 from vietlao.sheets import SheetSentence, read_sheet
 
 

@@ -89,7 +89,7 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 def statistics_block(records: list[SentenceRecord]) -> str:
     """Counts per split × language, and per language × label for entities and stance."""
-    from vietlao.build import SPLIT_OF_DOC
+    from vietlao.rows import SPLIT_OF_DOC
 
     langs = sorted({r.lang for r in records}, key=["vi", "ru", "nb", "id"].index)
     by_lang = {lang: [r for r in records if r.lang == lang] for lang in langs}

@@ -409,7 +409,7 @@ def convert_tasks(
 ) -> Iterator[SentenceRecord]:
     """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem.
 
-    ``_convert`` (default :func:`convert_task`) lets :func:`vietlao.build.convert_export` replay
+    ``_convert`` (default :func:`convert_task`) lets :func:`vietlao.stream.convert_export` replay
     conversions done in worker processes through the same export-wide checks."""
     convert = _convert or convert_task
     problems: list[Problem] = []

@@ -1,0 +1,409 @@
+"""Streaming conversion of a large export into ``ner`` and ``stance`` Arrow files.
+
+Memory does not grow with the number of tasks; ranges of tasks can be converted in worker
+processes. Records and errors are exactly those of ``convert_tasks(iter_tasks(...))``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import itertools
+import os
+import re
+import shutil
+import stat
+import sys
+import tempfile
+from collections import Counter, deque
+from pathlib import Path
+from typing import Callable, Iterator
+
+import orjson
+
+from vietlao.batches import _SentenceSink, sentence_batches
+from vietlao.export import (
+    MAX_DEPTH,
+    MAX_RUN_BYTES,
+    MAX_TEXT_CHARS,
+    Context,
+    _convert_task,
+    _TaskInvalid,
+    convert_tasks,
+    iter_tasks,
+)
+from vietlao.rows import SPLIT_OF_DOC, fold_of
+
+
+# -- streaming conversion of a large export ----------------------------------------------------------
+#
+# ``iter_tasks`` reads the export event by event, which caps a single process at a few thousand
+# tasks per second. For large files the export is cut into byte ranges of whole tasks, each parsed
+# with orjson and converted (``_convert_task``: validation and token offsets) and built into Arrow
+# batches in a worker; the main process replays every task through ``convert_tasks`` (duplicates,
+# the problem list and its order) and writes the batches in order. Anything unusual (a range that
+# does not parse, a string longer than MAX_TEXT_CHARS, nesting deeper than MAX_DEPTH, a long run
+# without quotes, an integer orjson and yajl read differently) makes the rest of the file go through
+# ``iter_tasks``, so records and errors are those of ``convert_tasks(iter_tasks(...))``.
+
+#: Bytes per range of tasks handed to a worker (about 250 tasks of a Label Studio export).
+CHUNK_BYTES = 1 << 20
+#: How far past ``CHUNK_BYTES`` to look for the next task boundary before giving up on cutting.
+_MAX_SCAN = 16 << 20
+_JSON_WS = b" \t\n\r"
+_LEXEME = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{},]', re.S)
+#: Largest integer magnitude ijson (yajl) reads; orjson reads up to 64 bits unsigned.
+_YAJL_INT_MAX = 2**63 - 1
+
+
+def _separator(head: bytes, start: int) -> tuple[bytes, int] | None:
+    """What surrounds the comma between two top-level tasks, learnt from the first tasks of the
+    list that opens at ``head[start]``: ``(pattern, offset of the comma in it)``, or None."""
+    depth, cuts = 0, [start]
+    for m in _LEXEME.finditer(head, start):
+        token = m.group()
+        if token[:1] == b'"':
+            if len(token) == 1:
+                break  # a string cut by the end of ``head``
+            continue
+        if token in b"[{":
+            depth += 1
+        elif token in b"]}":
+            depth -= 1
+            if depth == 0:
+                cuts.append(m.start())
+                break
+        elif depth == 1:
+            cuts.append(m.start())
+            if len(cuts) == 4:
+                break
+    tasks = [head[a + 1 : b] for a, b in zip(cuts, cuts[1:])]
+    if len(tasks) < 3:
+        return None
+    left = os.path.commonprefix([t[::-1][:48] for t in tasks[:2]])[::-1]
+    right = os.path.commonprefix([t[:48] for t in tasks[1:3]])
+    pattern = left + b"," + right
+    if not left.rstrip(_JSON_WS).endswith(b"}") or b'"' not in pattern or len(pattern) < 8:
+        return None
+    return pattern, len(left)
+
+
+def _find(fd: int, pattern: bytes, start: int, stop: int) -> int:
+    """Position of ``pattern`` in the file between ``start`` and ``stop``, or -1."""
+    window = 1 << 18
+    while start < stop:
+        block = os.pread(fd, min(window, stop - start) + len(pattern) - 1, start)
+        i = block.find(pattern)
+        if i >= 0:
+            return start + i
+        if len(block) < len(pattern):
+            return -1
+        start += len(block) - len(pattern) + 1
+    return -1
+
+
+def _task_ranges(fd: int, size: int, chunk_bytes: int) -> Iterator[tuple[int, int, bool] | None]:
+    """``(start, end, last)`` byte ranges of whole tasks, in order: ``b"[" + file[start:end]`` (plus
+    ``b"]"`` unless last) is the JSON list of those tasks if the cut is right, which the parse
+    checks. Ends with None where the file cannot be cut (the rest goes through ``iter_tasks``)."""
+    head = os.pread(fd, 1 << 16, 0)
+    opening = len(head) - len(head.lstrip(_JSON_WS))
+    if head[opening : opening + 1] != b"[":
+        yield None
+        return
+    learnt = _separator(head, opening)
+    start = opening + 1
+    while True:
+        if size - start <= chunk_bytes:
+            yield start, size, True
+            return
+        if learnt is None:
+            yield None
+            return
+        pattern, comma = learnt
+        found = _find(fd, pattern, start + chunk_bytes, min(size, start + chunk_bytes + _MAX_SCAN))
+        if found < 0:
+            if size - start <= chunk_bytes + _MAX_SCAN:
+                yield start, size, True
+            else:
+                yield None
+            return
+        yield start, found + comma, False
+        start = found + comma + 1
+
+
+def _within_limits(value: object, depth: int) -> bool:
+    """No string or key longer than MAX_TEXT_CHARS, no container deeper than MAX_DEPTH (a task is
+    at depth 2, inside the list): the limits ``iter_tasks`` enforces; and no integer ijson rejects
+    (orjson and yajl agree on everything else they both accept)."""
+    if depth > MAX_DEPTH:
+        return False
+    if type(value) is dict:
+        if value and max(map(len, value)) > MAX_TEXT_CHARS:
+            return False
+        value = value.values()
+    for v in value:
+        t = type(v)
+        if t is str:
+            if len(v) > MAX_TEXT_CHARS:
+                return False
+        elif t is dict or t is list:
+            if not _within_limits(v, depth + 1):
+                return False
+        elif t is int and not -_YAJL_INT_MAX <= v <= _YAJL_INT_MAX:
+            return False
+    return True
+
+
+#: A member of a container at depth MAX_DEPTH, in a task (depth 2) dumped with two-space indents.
+_DEEP_LINE = b"\n" + b" " * (2 * (MAX_DEPTH - 1))
+
+
+def _tasks_within_limits(tasks: list) -> bool:
+    """:func:`_within_limits` for every task, walking only the tasks a cheap test cannot clear:
+    orjson's indented dump shows the depth, is at least as long as any string, and fails on
+    integers beyond 53 bits."""
+    for task in tasks:
+        try:
+            dump = orjson.dumps(task, option=orjson.OPT_INDENT_2 | orjson.OPT_STRICT_INTEGER)
+        except orjson.JSONEncodeError:
+            dump = None
+        if (dump is None or len(dump) > MAX_TEXT_CHARS or _DEEP_LINE in dump) and not _within_limits([task], 1):
+            return False
+    return True
+
+
+def _short_runs(piece: bytes) -> bool:
+    """No run of more than MAX_RUN_BYTES bytes without a quote (``\\"`` not counting), the limit
+    ``iter_tasks`` enforces, even joined with the runs at the ends of the neighbouring ranges:
+    checked as a quote in every aligned window of half that size and near both ends."""
+    text = piece.replace(b'\\"', b"__")
+    window = MAX_RUN_BYTES // 2
+    if text.find(b'"', 0, window // 2) < 0 or text.rfind(b'"', max(0, len(text) - window // 2)) < 0:
+        return False
+    return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text), window))
+
+
+def _parse_range(fd: int, start: int, end: int, last: bool) -> list | None:
+    """The tasks in a byte range, exactly as ``iter_tasks`` would give them, or None."""
+    piece = os.pread(fd, end - start, start)
+    if len(piece) != end - start or not _short_runs(piece):
+        return None
+    data = b"[" + piece + (b"" if last else b"]")
+    try:
+        tasks = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(tasks, list) or not _tasks_within_limits(tasks):
+        return None
+    return tasks
+
+
+class _Failed:
+    """An exception to raise where the sequential path would have raised it."""
+
+    def __init__(self, exc: BaseException, when_written: bool):
+        self.exc, self.when_written = exc, when_written
+
+
+def _skeleton(task: object) -> dict | None:
+    """What ``convert_tasks`` reads of a task itself: its id and sentence id."""
+    if not isinstance(task, dict):
+        return None
+    data = task.get("data")
+    return {"id": task.get("id"), "data": {"sentence_id": data.get("sentence_id")} if isinstance(data, dict) else None}
+
+
+class _Job:
+    """What converting a range needs; one per worker process."""
+
+    def __init__(self, path: Path, ctx: Context, split_of, fold_of_doc):
+        self.path, self.ctx, self.split_of, self.fold_of_doc = path, ctx, split_of, fold_of_doc
+        self.fd = os.open(path, os.O_RDONLY)
+        if not stat.S_ISREG(os.fstat(self.fd).st_mode):
+            os.close(self.fd)
+            raise OSError(f"{path} is not a regular file")
+
+    def __call__(self, task_range: tuple[int, int, bool]):
+        """``(skeletons, outcomes, {split: (ner, stance)})`` of the tasks in a range, or None if
+        the range does not parse. An outcome is None (valid), the problem messages, or _Failed."""
+        tasks = _parse_range(self.fd, *task_range)
+        if tasks is None:
+            return None
+        skeletons, outcomes, by_split = [], [], {}
+        for task in tasks:
+            skeletons.append(_skeleton(task))
+            try:
+                record, spans = _convert_task(task, self.ctx)
+            except _TaskInvalid as invalid:
+                outcomes.append(invalid.messages)
+                continue
+            except Exception as exc:  # noqa: BLE001 - raised again where convert_tasks would
+                outcomes.append(_Failed(exc, when_written=False))
+                continue
+            try:
+                split, fold = self.split_of(record.doc_id), self.fold_of_doc(record.doc_id)
+            except Exception as exc:  # noqa: BLE001 - raised again where the writer would
+                outcomes.append(_Failed(exc, when_written=True))
+                continue
+            outcomes.append(None)
+            by_split.setdefault(split, []).append((record, spans, fold))
+        return skeletons, outcomes, {split: sentence_batches(items) for split, items in by_split.items()}
+
+
+_worker_job: _Job | None = None
+
+
+def _start_worker(path, ctx, split_of, fold_of_doc) -> None:
+    global _worker_job
+    gc.freeze()  # what the fork inherited is never garbage: keep it out of every collection
+    _worker_job = _Job(path, ctx, split_of, fold_of_doc)
+
+
+def _run_in_worker(task_range):
+    return _worker_job(task_range)
+
+
+def _converted_ranges(path: Path, job: _Job, workers: int, chunk_bytes: int):
+    """``(range, result)`` in file order; a range of None or a result of None ends the fast path."""
+    ranges = _task_ranges(job.fd, os.fstat(job.fd).st_size, chunk_bytes)
+    if workers <= 1:
+        for task_range in ranges:
+            yield task_range, (job(task_range) if task_range else None)
+        return
+    import multiprocessing
+
+    # fork: the workers inherit the imported modules and the context; no Arrow thread has started yet
+    pool = multiprocessing.get_context("fork").Pool(
+        workers, initializer=_start_worker, initargs=(path, job.ctx, job.split_of, job.fold_of_doc)
+    )
+    try:
+        pending: deque = deque()
+        for task_range in ranges:
+            if task_range is None:
+                pending.append((None, None))
+                break
+            pending.append((task_range, pool.apply_async(_run_in_worker, (task_range,))))
+            while len(pending) > 2 * workers:
+                task_range, result = pending.popleft()
+                yield task_range, result.get()
+        while pending:
+            task_range, result = pending.popleft()
+            yield task_range, (result.get() if result is not None else None)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def convert_export(
+    export_path: Path,
+    out_dir: Path,
+    ctx: Context,
+    *,
+    workers: int = 1,
+    progress: bool | None = None,
+    split_of: Callable[[str], str] | None = None,
+    fold_of_doc: Callable[[str], int] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Counter:
+    """A Label Studio JSON export -> the ``ner`` and ``stance`` Arrow files under ``out_dir``, streaming.
+
+    Same validation, records, bytes and errors as ``write_sentence_configs(convert_tasks(
+    iter_tasks(export_path), ctx), ...)`` (every problem is reported in an
+    :class:`~vietlao.export.ExportError`, and then nothing is written), in memory that does not grow
+    with the export beyond one small entry per task for the duplicate checks (about 19 MB per
+    100,000 tasks). ``workers`` > 1 converts ranges of tasks in that many processes (forked).
+    ``progress``: a tqdm bar on stderr (default: if stderr is a terminal; it appears after two
+    seconds). ``split_of`` and ``fold_of_doc`` default to the project's documents. ``out_dir`` must
+    not exist; it is written as a sibling temporary folder and renamed when complete. Returns rows
+    per (config, split).
+    """
+    export_path, out_dir = Path(export_path), Path(out_dir)
+    if split_of is None:
+        split_of = SPLIT_OF_DOC.__getitem__
+    if fold_of_doc is None:
+        fold_of_doc = functools.partial(fold_of, doc_ids=sorted(SPLIT_OF_DOC))
+    if out_dir.exists():
+        raise FileExistsError(f"{out_dir} exists; convert_export writes a new folder")
+    if progress is None:
+        progress = sys.stderr.isatty()
+    source = str(export_path)
+    try:
+        job = _Job(export_path, ctx, split_of, fold_of_doc)
+    except OSError:
+        job = None  # iter_tasks reports it, as the plain path would
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    sink = _SentenceSink(tmp)
+    from tqdm import tqdm
+
+    bar = tqdm(total=os.path.getsize(export_path) if job else None, unit="B", unit_scale=True,
+               unit_divisor=1024, desc=export_path.name, disable=not progress, delay=2, file=sys.stderr)
+    outcome: list = [None]
+
+    def replay(task, _ctx):
+        state = outcome[0]
+        if state is None:
+            return None
+        if isinstance(state, list):
+            raise _TaskInvalid(state)
+        if isinstance(state, _Failed):
+            if state.when_written:
+                return state
+            raise state.exc
+        return state(task)  # the sequential path: really convert
+
+    def sequential(task):
+        return _convert_task(task, ctx)
+
+    def tasks() -> Iterator[object]:
+        done = 0
+        if job is not None:
+            for task_range, result in _converted_ranges(export_path, job, workers, chunk_bytes):
+                if result is None:
+                    break
+                skeletons, outcomes, batches = result
+                for skeleton, outcome[0] in zip(skeletons, outcomes):
+                    yield skeleton
+                for split, (ner, stance) in batches.items():
+                    sink.add_batches(split, ner, stance)
+                done += len(skeletons)
+                bar.update(task_range[1] - task_range[0] + 1)
+                bar.set_postfix(tasks=done, refresh=False)
+                if task_range[2]:
+                    return
+        outcome[0] = sequential
+        for task in itertools.islice(iter_tasks(export_path), done, None):
+            yield task
+            done += 1
+            if done % 1000 == 0:
+                bar.set_postfix(tasks=done)
+
+    frozen = not gc.isenabled() or gc.get_freeze_count()
+    try:
+        if not frozen:
+            gc.freeze()  # the caller's objects are not this conversion's garbage: skip them in collections
+        for item in convert_tasks(tasks(), ctx, source=source, _convert=replay):
+            if item is None:
+                continue
+            if isinstance(item, _Failed):
+                raise item.exc
+            record, spans = item
+            sink.add_record(split_of(record.doc_id), record, spans, fold_of_doc(record.doc_id))
+        counts = sink.close()
+        tmp.rename(out_dir)
+        return counts
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sink.abort()
+        raise
+    finally:
+        if not frozen:
+            gc.unfreeze()
+        bar.close()
+        if job is not None:
+            os.close(job.fd)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
