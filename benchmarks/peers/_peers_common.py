@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +129,23 @@ def fold(text: str) -> str:
         base = base.replace("đ", "d").replace("Đ", "D").replace("ð", "d").replace("Ð", "D")
         out.append(base[0].lower()[0])
     return "".join(out)
+
+
+def run_runner(runner, out_path: Path, source: str = "auto", **extra) -> dict:
+    """Tag every sentence of ``runner.LANG`` with ``runner.predict``, write ``out_path``; what was run on what."""
+    rows, origin = load_sentences(runner.LANG, source)
+    n = write_predictions(rows, runner.predict, out_path)
+    return {
+        "system": runner.TOOL, "tool_version": runner.version(), "model": runner.MODEL,
+        "lang": runner.LANG, "n_sentences": n, "sentences_from": origin,
+        "predictions": str(out_path), **{k: v() if callable(v) else v for k, v in extra.items()},
+    }
+
+
+def runner_main(runner, argv: list[str]) -> int:
+    """``python <runner>.py OUT.jsonl``."""
+    if len(argv) != 1:
+        print(runner.__doc__, file=sys.stderr)
+        return 2
+    print(runner.run(Path(argv[0])))
+    return 0

@@ -20,9 +20,9 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _peers_common import fold, load_sentences, write_predictions  # type: ignore[no-redef]
+    from _peers_common import fold, run_runner, runner_main  # type: ignore[no-redef]
 else:
-    from ._peers_common import fold, load_sentences, write_predictions
+    from ._peers_common import fold, run_runner, runner_main
 
 TOOL = "underthesea"
 LANG = "vi"
@@ -149,28 +149,12 @@ def word_offsets(text: str) -> list[tuple[int, int]]:
 
 def run(out_path: Path, source: str = "auto") -> dict:
     """Tag every sentence of the language, write ``out_path``; returns what was run on what."""
-    rows, origin = load_sentences(LANG, source)
     ALIGNMENT_COUNTS.clear()
-    n = write_predictions(rows, predict, out_path)
-    return {
-        "system": TOOL,
-        "tool_version": version(),
-        "model": MODEL,
-        "lang": LANG,
-        "n_sentences": n,
-        "sentences_from": origin,
-        "predictions": str(out_path),
-        "alignment": dict(ALIGNMENT_COUNTS),
-    }
+    return run_runner(sys.modules[__name__], out_path, source, alignment=lambda: dict(ALIGNMENT_COUNTS))
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
-        return 2
-    info = run(Path(argv[0]))
-    print(info)
-    return 0
+    return runner_main(sys.modules[__name__], argv)
 
 
 if __name__ == "__main__":
