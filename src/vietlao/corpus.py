@@ -41,6 +41,9 @@ class DocumentMeta(BaseModel):
     published: str | None = Field(description="ISO date, only where the text states it")
     is_translation: bool = Field(description="evidently translated (cites a source in another language)")
     translated_from: Language | None
+    split: Literal["train", "validation", "test"] = Field(
+        description="dataset split; reports of one event must share a split"
+    )
     notes: str = ""
 
 

@@ -13,7 +13,7 @@ from typing import Iterable
 import pyarrow as pa
 from datasets import ClassLabel, Features, List, Value
 
-from vietlao.corpus import Document
+from vietlao.corpus import Document, load_metadata
 from vietlao.export import SentenceRecord
 from vietlao.labels import (
     COARSE_OF,
@@ -28,8 +28,9 @@ from vietlao.spans import Span, spans_to_tags
 
 
 
-#: Documents per split: reports of one event stay on one side (000 and 001 report the same meeting).
-SPLIT_OF_DOC = {"002": "train", "004": "train", "003": "validation", "000": "test", "001": "test"}
+#: Documents per split, from the metadata (`split`): reports of one event stay on one side
+#: (000 and 001 report the same meeting).
+SPLIT_OF_DOC: dict[str, str] = {m.doc_id: m.split for m in load_metadata()}
 SPLITS = ("train", "validation", "test")
 #: The inventory is not split by document.
 INVENTORY_SPLIT = "inventory"
