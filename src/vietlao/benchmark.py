@@ -399,6 +399,19 @@ def run_benchmark(
     return {"results": results, "table": table}
 
 
+def _section_table(report: Path, heading: str) -> str:
+    """The first Markdown table under ``heading`` in ``report`` ('' if there is none)."""
+    lines = report.read_text(encoding="utf-8").splitlines()
+    if heading not in lines:
+        return ""
+    after = lines[lines.index(heading):]
+    start = next((i for i, line in enumerate(after) if line.startswith("|")), None)
+    if start is None:
+        return ""
+    end = next((i for i in range(start, len(after)) if not after[i].startswith("|")), len(after))
+    return "\n".join(after[start:end])
+
+
 def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     seeds = tuple(range(args.seeds))
@@ -412,6 +425,9 @@ def _run(args: argparse.Namespace) -> int:
 
         refresh_results()  # the card quotes the table of the project's own results
     print(out["table"])
+    peers = _section_table(Path(args.output) / "RESULTS.md", "## Off-the-shelf peers")
+    if peers:
+        print("\nOff-the-shelf peers beside the baselines, same sentences, coarse types:\n" + peers)
     print(f"results: {Path(args.output) / 'results.json'}, {Path(args.output) / 'RESULTS.md'} "
           f"({time.perf_counter() - started:.1f}s)")
     return 0
