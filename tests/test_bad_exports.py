@@ -541,49 +541,32 @@ def _(tasks):
 # entity labels
 
 
-@case("unknown_entity_label", "unknown or multiple entity labels ['PERSON']")
-def _(tasks):
-    t = target(tasks)
-    regions(t)[0]["value"]["labels"] = ["PERSON"]
-    return named(t)
+def _set_value(item_of, key: str, value):
+    """A case that sets ``value[key]`` of one result item of the target task."""
+
+    def mutate(tasks):
+        t = target(tasks)
+        item_of(t)["value"][key] = value
+        return named(t)
+
+    return mutate
 
 
-@case("labels_not_a_list", "unknown or multiple entity labels 'GPE'")
-def _(tasks):
-    t = target(tasks)
-    regions(t)[0]["value"]["labels"] = "GPE"
-    return named(t)
-
-
-@case("two_entity_labels", "unknown or multiple entity labels ['PER', 'GPE']")
-def _(tasks):
-    t = target(tasks)
-    regions(t)[0]["value"]["labels"] = ["PER", "GPE"]
-    return named(t)
-
-
-@case("lower_case_label", "unknown or multiple entity labels ['gpe']")
-def _(tasks):
-    t = target(tasks)
-    regions(t)[0]["value"]["labels"] = ["gpe"]
-    return named(t)
+for _id, _labels in [
+    ("unknown_entity_label", ["PERSON"]),
+    ("labels_not_a_list", "GPE"),
+    ("two_entity_labels", ["PER", "GPE"]),
+    ("lower_case_label", ["gpe"]),
+]:
+    case(_id, f"unknown or multiple entity labels {_labels!r}")(
+        _set_value(lambda t: regions(t)[0], "labels", _labels)
+    )
 
 
 # stance
 
-
-@case("unknown_stance", "unknown stance 'positive'")
-def _(tasks):
-    t = target(tasks)
-    stance_item(t)["value"]["choices"] = ["positive"]
-    return named(t)
-
-
-@case("stance_wrong_case", "unknown stance 'Favor'")
-def _(tasks):
-    t = target(tasks)
-    stance_item(t)["value"]["choices"] = ["Favor"]
-    return named(t)
+for _id, _choice in [("unknown_stance", "positive"), ("stance_wrong_case", "Favor")]:
+    case(_id, f"unknown stance {_choice!r}")(_set_value(stance_item, "choices", [_choice]))
 
 
 @case("two_stance_choices", "expected exactly one stance, found 2: ['favor', 'against']")

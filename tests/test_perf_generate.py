@@ -14,7 +14,7 @@ import pytest
 
 from vietlao.batches import write_sentence_configs
 from vietlao.build import checksums
-from vietlao.rows import SPLIT_OF_DOC, fold_of
+from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 from vietlao.stream import convert_export
 from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, convert_tasks, iter_tasks, token_spans
 from vietlao.segment import tokenize
@@ -70,7 +70,6 @@ def test_token_spans_are_tokenize_offsets():
 
 # -- convert_export against the plain path ----------------------------------------------------------
 
-_DOC_IDS = sorted(SPLIT_OF_DOC)
 
 
 def _plain(path: Path, out: Path, ctx: Context):
@@ -78,7 +77,7 @@ def _plain(path: Path, out: Path, ctx: Context):
     try:
         counts = write_sentence_configs(
             convert_tasks(iter_tasks(path), ctx, source=str(path)), out,
-            SPLIT_OF_DOC.__getitem__, lambda d: fold_of(d, _DOC_IDS),
+            SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__,
         )
     except Exception as exc:  # noqa: BLE001
         return type(exc), str(exc)

@@ -58,17 +58,16 @@ def _cpu_seconds() -> float:
 
 def _child_vietlao(export: str, out: str, inventory: str, workers: str, mode: str) -> dict:
     from vietlao.batches import write_sentence_configs
-    from vietlao.rows import SPLIT_OF_DOC, fold_of
+    from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
     from vietlao.stream import convert_export
     from vietlao.export import Context, convert_tasks, iter_tasks
 
     ctx = Context(inventory=json.loads(Path(inventory).read_text(encoding="utf-8")))
     cpu, start = _cpu_seconds(), time.perf_counter()
     if mode == "plain":
-        doc_ids = sorted(SPLIT_OF_DOC)
         counts = write_sentence_configs(
             convert_tasks(iter_tasks(Path(export)), ctx, source=export), Path(out),
-            SPLIT_OF_DOC.__getitem__, lambda d: fold_of(d, doc_ids),
+            SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__,
         )
     else:
         counts = convert_export(Path(export), Path(out), ctx, workers=int(workers), progress=False)

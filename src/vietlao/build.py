@@ -23,7 +23,7 @@ from vietlao.rows import (
     SPLITS,
     document_row,
     entity_rows,
-    fold_of,
+    FOLD_OF_DOC,
     write_rows,
 )
 
@@ -34,14 +34,13 @@ CONFIGS = ("ner", "stance", "documents", "entities")
 
 def build_dataset(records: list[SentenceRecord], documents: list[Document], inventory: dict, out_dir: Path) -> None:
     """Write every config of the gold dataset into ``out_dir`` (which must not exist)."""
-    doc_ids = [d.doc_id for d in documents]
     records = sorted(records, key=lambda r: r.sentence_id)
-    write_sentence_configs(iter(records), out_dir, SPLIT_OF_DOC.__getitem__, lambda d: fold_of(d, doc_ids))
+    write_sentence_configs(iter(records), out_dir, SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__)
     by_doc = defaultdict(list)
     for r in records:
         by_doc[r.doc_id].append(r)
     for split in SPLITS:
-        rows = [document_row(d, by_doc[d.doc_id], fold_of(d.doc_id, doc_ids))
+        rows = [document_row(d, by_doc[d.doc_id], FOLD_OF_DOC[d.doc_id])
                 for d in documents if SPLIT_OF_DOC[d.doc_id] == split]
         write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", FEATURES["documents"])
     write_rows(entity_rows(records, inventory), out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow",

@@ -31,6 +31,8 @@ from vietlao.spans import Span, spans_to_tags
 #: Documents per split, from the metadata (`split`): reports of one event stay on one side
 #: (000 and 001 report the same meeting).
 SPLIT_OF_DOC: dict[str, str] = {m.doc_id: m.split for m in load_metadata()}
+#: Leave-one-document-out fold: the document's index in ``doc_id`` order.
+FOLD_OF_DOC: dict[str, int] = {doc_id: i for i, doc_id in enumerate(sorted(SPLIT_OF_DOC))}
 SPLITS = ("train", "validation", "test")
 #: The inventory is not split by document.
 INVENTORY_SPLIT = "inventory"
@@ -93,11 +95,6 @@ FEATURES: dict[str, Features] = {
         }
     ),
 }
-
-
-def fold_of(doc_id: str, doc_ids: list[str]) -> int:
-    """Leave-one-document-out fold: the document's index in ``doc_id`` order."""
-    return sorted(doc_ids).index(doc_id)
 
 
 def _entity_rows(record: SentenceRecord, shift: int = 0) -> list[dict]:

@@ -7,7 +7,6 @@ processes. Records and errors are exactly those of ``convert_tasks(iter_tasks(..
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import itertools
 import os
@@ -33,7 +32,7 @@ from vietlao.export import (
     convert_tasks,
     iter_tasks,
 )
-from vietlao.rows import SPLIT_OF_DOC, fold_of
+from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 
 
 # -- streaming conversion of a large export ----------------------------------------------------------
@@ -323,7 +322,7 @@ def convert_export(
     if split_of is None:
         split_of = SPLIT_OF_DOC.__getitem__
     if fold_of_doc is None:
-        fold_of_doc = functools.partial(fold_of, doc_ids=sorted(SPLIT_OF_DOC))
+        fold_of_doc = FOLD_OF_DOC.__getitem__
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists; convert_export writes a new folder")
     if progress is None:
