@@ -37,11 +37,11 @@ from vietlao.rows import (
 #: Rows per record batch, per (config, split) file.
 BATCH_ROWS = 1024
 
-_NER_SCHEMA = FEATURES["ner"].arrow_schema
-_STANCE_SCHEMA = FEATURES["stance"].arrow_schema
-_ENTITY_FIELDS = list(_NER_SCHEMA.field("entities").type.value_type)
-_FINE_BI = {t: (NER_TAG_INDEX[f"B-{t}"], NER_TAG_INDEX[f"I-{t}"]) for t in ENTITY_TYPES}
-_COARSE_BI = {t: (COARSE_TAG_INDEX[f"B-{c}"], COARSE_TAG_INDEX[f"I-{c}"]) for t, c in COARSE_OF.items() if c}
+NER_SCHEMA = FEATURES["ner"].arrow_schema
+STANCE_SCHEMA = FEATURES["stance"].arrow_schema
+ENTITY_FIELDS = list(NER_SCHEMA.field("entities").type.value_type)
+FINE_BI = {t: (NER_TAG_INDEX[f"B-{t}"], NER_TAG_INDEX[f"I-{t}"]) for t in ENTITY_TYPES}
+COARSE_BI = {t: (COARSE_TAG_INDEX[f"B-{c}"], COARSE_TAG_INDEX[f"I-{c}"]) for t, c in COARSE_OF.items() if c}
 
 #: (record, token offsets as from ``token_spans(record.text)``, fold)
 Item = tuple[SentenceRecord, list, int]
@@ -68,11 +68,11 @@ def _ner_batch_fast(items: list[Item]) -> pa.RecordBatch | None:
                 or not 0 <= m.start < m.end or any(f[a : b + 1])
             ):
                 return None
-            begin, inside = _FINE_BI[m.label]
+            begin, inside = FINE_BI[m.label]
             f[a] = begin
             f[a + 1 : b + 1] = [inside] * (b - a)
-            if m.label in _COARSE_BI:
-                begin, inside = _COARSE_BI[m.label]
+            if m.label in COARSE_BI:
+                begin, inside = COARSE_BI[m.label]
                 c[a] = begin
                 c[a + 1 : b + 1] = [inside] * (b - a)
             e_start.append(m.start)
@@ -95,7 +95,7 @@ def _ner_batch_fast(items: list[Item]) -> pa.RecordBatch | None:
     entities = pa.StructArray.from_arrays(
         [pa.array(e_start, pa.int32()), pa.array(e_end, pa.int32()), pa.array(e_label, pa.int64()),
          pa.array(e_text, string), pa.array(e_id, string)],
-        fields=_ENTITY_FIELDS,
+        fields=ENTITY_FIELDS,
     )
     columns = [
         pa.array(ids, string), pa.array(docs, string), pa.array(langs, string), pa.array(texts, string),
@@ -106,7 +106,7 @@ def _ner_batch_fast(items: list[Item]) -> pa.RecordBatch | None:
         _offsets_list(ent_off, entities),
         pa.array(folds, pa.int32()),
     ]
-    return pa.RecordBatch.from_arrays(columns, schema=_NER_SCHEMA)
+    return pa.RecordBatch.from_arrays(columns, schema=NER_SCHEMA)
 
 
 def sentence_batches(items: list[Item]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
@@ -117,7 +117,7 @@ def sentence_batches(items: list[Item]) -> tuple[pa.RecordBatch, pa.RecordBatch]
     except Exception:  # noqa: BLE001 - the row path below raises the proper error
         ner = None
     if ner is None:
-        ner = pa.RecordBatch.from_pylist([ner_row(r, fold) for r, _, fold in items], schema=_NER_SCHEMA)
+        ner = pa.RecordBatch.from_pylist([ner_row(r, fold) for r, _, fold in items], schema=NER_SCHEMA)
     string = pa.string()
     stance = pa.RecordBatch.from_arrays(
         [
@@ -129,7 +129,7 @@ def sentence_batches(items: list[Item]) -> tuple[pa.RecordBatch, pa.RecordBatch]
             pa.array([STANCE_INDEX[r.stance] for r, _, _ in items], pa.int64()),
             pa.array([fold for _, _, fold in items], pa.int32()),
         ],
-        schema=_STANCE_SCHEMA,
+        schema=STANCE_SCHEMA,
     )
     return ner, stance
 

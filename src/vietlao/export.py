@@ -20,7 +20,7 @@ from ijson.common import ObjectBuilder
 from vietlao import label_config as lc
 from vietlao.corpus import Document
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
-from vietlao.segment import _TOKEN, LINE_BREAKS
+from vietlao.segment import LINE_BREAKS, token_offsets
 from vietlao.spans import Span
 
 #: Longest string accepted anywhere in a task (a sentence is far shorter).
@@ -252,7 +252,8 @@ def _regions(result: list, text: str, token_starts: set, token_ends: set, proble
 def token_spans(text: str) -> list[tuple[int, int]]:
     """Half-open offsets of the tokens of ``text``: ``[(t.start, t.end) for t in segment.tokenize(text)]``
     without building ``Token`` objects, which is most of the cost of converting a task."""
-    return [m.span() for m in _TOKEN.finditer(text)]
+    offsets = token_offsets(text)[1]
+    return list(zip(offsets[::2], offsets[1::2]))
 
 
 def convert_task(task: object, ctx: Context) -> SentenceRecord:

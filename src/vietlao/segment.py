@@ -130,6 +130,28 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     )
 
 
+def token_offsets(text: str) -> tuple[list[str], list[int]]:
+    """The tokens of ``text`` and their offsets, flat (``[start0, end0, start1, end1, …]``): what
+    :func:`tokenize` gives, without ``Token`` objects and about twice as fast. A whitespace-separated
+    chunk of letters only (``str.isalpha``, which every release of ``regex`` reads as ``\\p{L}``) is
+    one word token; any other chunk goes through ``_TOKEN`` on its own, which gives its tokens in
+    the whole text too (no pattern crosses whitespace or looks behind, and whitespace is not a digit)."""
+    tokens: list[str] = []
+    offsets: list[int] = []
+    position, find, finditer = 0, text.find, _TOKEN.finditer
+    for chunk in text.split():  # str.split cuts at str.isspace, as _WS does
+        start = find(chunk, position)
+        position = start + len(chunk)
+        if chunk.isalpha():
+            tokens.append(chunk)
+            offsets += (start, position)
+        else:
+            for m in finditer(chunk):
+                tokens.append(m.group())
+                offsets += (start + m.start(), start + m.end())
+    return tokens, offsets
+
+
 def segment(text: str) -> tuple[Sentence, ...]:
     """Split a document into sentences with tokens, all with document offsets."""
     sentences = []

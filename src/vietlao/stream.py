@@ -24,7 +24,6 @@ import orjson
 from vietlao.batches import _SentenceSink, sentence_batches
 from vietlao.export import (
     MAX_DEPTH,
-    MAX_RUN_BYTES,
     MAX_TEXT_CHARS,
     Context,
     _convert_task,
@@ -32,6 +31,7 @@ from vietlao.export import (
     convert_tasks,
     iter_tasks,
 )
+from vietlao.fastpath import convert_range, decode_range, short_runs, within_limits
 from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 
 
@@ -52,8 +52,6 @@ CHUNK_BYTES = 1 << 20
 _MAX_SCAN = 16 << 20
 _JSON_WS = b" \t\n\r"
 _LEXEME = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{},]', re.S)
-#: Largest integer magnitude ijson (yajl) reads; orjson reads up to 64 bits unsigned.
-_YAJL_INT_MAX = 2**63 - 1
 
 
 def _separator(head: bytes, start: int) -> tuple[bytes, int] | None:
@@ -132,35 +130,12 @@ def _task_ranges(fd: int, size: int, chunk_bytes: int) -> Iterator[tuple[int, in
         start = found + comma + 1
 
 
-def _within_limits(value: object, depth: int) -> bool:
-    """No string or key longer than MAX_TEXT_CHARS, no container deeper than MAX_DEPTH (a task is
-    at depth 2, inside the list): the limits ``iter_tasks`` enforces; and no integer ijson rejects
-    (orjson and yajl agree on everything else they both accept)."""
-    if depth > MAX_DEPTH:
-        return False
-    if type(value) is dict:
-        if value and max(map(len, value)) > MAX_TEXT_CHARS:
-            return False
-        value = value.values()
-    for v in value:
-        t = type(v)
-        if t is str:
-            if len(v) > MAX_TEXT_CHARS:
-                return False
-        elif t is dict or t is list:
-            if not _within_limits(v, depth + 1):
-                return False
-        elif t is int and not -_YAJL_INT_MAX <= v <= _YAJL_INT_MAX:
-            return False
-    return True
-
-
 #: A member of a container at depth MAX_DEPTH, in a task (depth 2) dumped with two-space indents.
 _DEEP_LINE = b"\n" + b" " * (2 * (MAX_DEPTH - 1))
 
 
 def _tasks_within_limits(tasks: list) -> bool:
-    """:func:`_within_limits` for every task, walking only the tasks a cheap test cannot clear:
+    """:func:`~vietlao.fastpath.within_limits` for every task, walking only the tasks a cheap test cannot clear:
     orjson's indented dump shows the depth, is at least as long as any string, and fails on
     integers beyond 53 bits."""
     for task in tasks:
@@ -168,26 +143,15 @@ def _tasks_within_limits(tasks: list) -> bool:
             dump = orjson.dumps(task, option=orjson.OPT_INDENT_2 | orjson.OPT_STRICT_INTEGER)
         except orjson.JSONEncodeError:
             dump = None
-        if (dump is None or len(dump) > MAX_TEXT_CHARS or _DEEP_LINE in dump) and not _within_limits([task], 1):
+        if (dump is None or len(dump) > MAX_TEXT_CHARS or _DEEP_LINE in dump) and not within_limits([task], 1):
             return False
     return True
 
 
-def _short_runs(piece: bytes) -> bool:
-    """No run of more than MAX_RUN_BYTES bytes without a quote (``\\"`` not counting), the limit
-    ``iter_tasks`` enforces, even joined with the runs at the ends of the neighbouring ranges:
-    checked as a quote in every aligned window of half that size and near both ends."""
-    text = piece.replace(b'\\"', b"__")
-    window = MAX_RUN_BYTES // 2
-    if text.find(b'"', 0, window // 2) < 0 or text.rfind(b'"', max(0, len(text) - window // 2)) < 0:
-        return False
-    return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text), window))
-
-
-def _parse_range(fd: int, start: int, end: int, last: bool) -> list | None:
-    """The tasks in a byte range, exactly as ``iter_tasks`` would give them, or None."""
-    piece = os.pread(fd, end - start, start)
-    if len(piece) != end - start or not _short_runs(piece):
+def _parse_range(piece: bytes, size: int, last: bool) -> list | None:
+    """The tasks in a byte range of ``size`` bytes read as ``piece``, exactly as ``iter_tasks``
+    would give them, or None."""
+    if len(piece) != size or not short_runs(piece):
         return None
     data = b"[" + piece + (b"" if last else b"]")
     try:
@@ -227,7 +191,15 @@ class _Job:
     def __call__(self, task_range: tuple[int, int, bool]):
         """``(skeletons, outcomes, {split: (ner, stance)})`` of the tasks in a range, or None if
         the range does not parse. An outcome is None (valid), the problem messages, or _Failed."""
-        tasks = _parse_range(self.fd, *task_range)
+        start, end, last = task_range
+        piece = os.pread(self.fd, end - start, start)
+        typed = decode_range(piece, last) if len(piece) == end - start else None
+        if typed is not None:
+            batches = convert_range(typed, self.ctx, self.split_of, self.fold_of_doc)
+            if batches is not None:
+                skeletons = [{"id": t.id, "data": {"sentence_id": t.data.sentence_id}} for t in typed]
+                return skeletons, [None] * len(typed), batches
+        tasks = _parse_range(piece, end - start, last)
         if tasks is None:
             return None
         skeletons, outcomes, by_split = [], [], {}
@@ -256,7 +228,7 @@ _worker_job: _Job | None = None
 
 def _start_worker(path, ctx, split_of, fold_of_doc) -> None:
     global _worker_job
-    gc.freeze()  # what the fork inherited is never garbage: keep it out of every collection
+    gc.disable()  # conversion makes no reference cycles: reference counting frees everything
     _worker_job = _Job(path, ctx, split_of, fold_of_doc)
 
 
@@ -379,10 +351,11 @@ def convert_export(
             if done % 1000 == 0:
                 bar.set_postfix(tasks=done)
 
-    frozen = not gc.isenabled() or gc.get_freeze_count()
+    collecting = gc.isenabled()
     try:
-        if not frozen:
-            gc.freeze()  # the caller's objects are not this conversion's garbage: skip them in collections
+        # Conversion makes no reference cycles, so reference counting frees everything; the
+        # collector would only walk the millions of live parsed objects again and again.
+        gc.disable()
         for item in convert_tasks(tasks(), ctx, source=source, _convert=replay):
             if item is None:
                 continue
@@ -398,8 +371,8 @@ def convert_export(
             sink.abort()
         raise
     finally:
-        if not frozen:
-            gc.unfreeze()
+        if collecting:
+            gc.enable()
         bar.close()
         if job is not None:
             os.close(job.fd)

@@ -1,0 +1,390 @@
+"""Ranges of plain, valid tasks converted straight into ``ner`` and ``stance`` columns.
+
+Most of a large export is tasks with one completed annotation, string region ids, one stance and
+nothing wrong. :func:`convert_range` converts a range of such tasks in one pass: a lean loop over
+the regions, then token boundaries, overlaps and IOB2 tags checked and built for the whole range
+at once with numpy. It never reports a problem: it returns None as soon as a task is unusual or
+might break a rule, and the caller converts that range task by task with
+:func:`vietlao.export._convert_task`, which names every problem. What it accepts it converts to
+exactly the rows :func:`vietlao.batches.sentence_batches` builds from ``_convert_task``'s records
+(``tests/test_fastpath.py`` checks both on valid and on mutated tasks).
+
+Ranges are read with msgspec into the typed tasks below, which build no objects for the bookkeeping
+fields. Unknown keys are refused, so nothing is skipped unread; with the limits in the types, a walk
+of the few free-form values and :func:`short_runs`, what :func:`decode_range` accepts is exactly what
+``iter_tasks`` reads, within its limits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from typing import Annotated, Any, Callable, Union
+
+import msgspec
+import numpy as np
+import pyarrow as pa
+
+from vietlao import label_config as lc
+from vietlao.batches import COARSE_BI, ENTITY_FIELDS, FINE_BI, NER_SCHEMA, STANCE_SCHEMA
+from vietlao.export import MAX_DEPTH, MAX_RUN_BYTES, MAX_TEXT_CHARS, Context
+from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_TARGET
+from vietlao.rows import STANCE_INDEX, TYPE_INDEX
+from vietlao.segment import LINE_BREAKS, token_offsets
+
+#: Per entity type index: fine and coarse B- and I- tag indices (coarse 0, ``O``, if none).
+_FINE_B = np.array([FINE_BI[t][0] for t in ENTITY_TYPES], np.int64)
+_FINE_I = np.array([FINE_BI[t][1] for t in ENTITY_TYPES], np.int64)
+_COARSE_B = np.array([COARSE_BI.get(t, (0, 0))[0] for t in ENTITY_TYPES], np.int64)
+_COARSE_I = np.array([COARSE_BI.get(t, (0, 0))[1] for t in ENTITY_TYPES], np.int64)
+_LINKABLE = frozenset(TYPE_INDEX[t] for t in LINKABLE_TYPES)
+
+
+# -- typed tasks: the keys of a Label Studio 1.23 JSON export ---------------------------------------
+
+#: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.
+YAJL_INT_MAX = 2**63 - 1
+_Str = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
+_Int = Annotated[int, msgspec.Meta(ge=-YAJL_INT_MAX, le=YAJL_INT_MAX)]
+#: A JSON value that is not a container, within the limits of ``iter_tasks``.
+Scalar = Union[_Str, _Int, float, bool, None]
+
+
+class _Struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    pass
+
+
+class Value(_Struct):
+    start: Scalar = None
+    end: Scalar = None
+    text: Union[_Str, list[_Str], None, msgspec.UnsetType] = msgspec.UNSET
+    labels: Union[list[Scalar], None] = None
+    choices: Union[list[Scalar], None] = None
+
+
+class Region(_Struct):
+    value: Value
+    from_name: Scalar = None
+    id: Scalar = None
+    to_name: Scalar = None
+    type: Scalar = None
+    origin: Scalar = None
+
+
+class Annotation(_Struct):
+    result: Union[list[Region], None] = None
+    completed_by: Scalar = None
+    was_cancelled: Scalar = None
+    ground_truth: Scalar = None
+    prediction: Any = None
+    id: Scalar = None
+    created_at: Scalar = None
+    updated_at: Scalar = None
+    draft_created_at: Scalar = None
+    lead_time: Scalar = None
+    result_count: Scalar = None
+    unique_id: Scalar = None
+    import_id: Scalar = None
+    last_action: Scalar = None
+    bulk_created: Scalar = None
+    task: Scalar = None
+    project: Scalar = None
+    updated_by: Scalar = None
+    parent_prediction: Scalar = None
+    parent_annotation: Scalar = None
+    last_created_by: Scalar = None
+
+
+class Data(_Struct):
+    text: Scalar = None
+    doc_id: Scalar = None
+    sentence_id: Scalar = None
+    lang: Scalar = None
+    offset: Scalar = None
+
+
+class Task(_Struct):
+    data: Data
+    annotations: list[Annotation]
+    id: Scalar = None
+    drafts: Any = None
+    predictions: Any = None
+    meta: Any = None
+    comment_authors: Any = None
+    created_at: Scalar = None
+    updated_at: Scalar = None
+    inner_id: Scalar = None
+    total_annotations: Scalar = None
+    cancelled_annotations: Scalar = None
+    total_predictions: Scalar = None
+    comment_count: Scalar = None
+    unresolved_comment_count: Scalar = None
+    last_comment_updated_at: Scalar = None
+    project: Scalar = None
+    updated_by: Scalar = None
+    allow_skip: Scalar = None
+
+
+_DECODER = msgspec.json.Decoder(list[Task])
+
+
+def within_limits(value: object, depth: int) -> bool:
+    """The limits ``iter_tasks`` enforces, for a container at ``depth`` (a task is at 2, inside
+    the list): no string or key longer than MAX_TEXT_CHARS, no container deeper than MAX_DEPTH, no
+    integer ijson rejects (orjson and msgspec agree with yajl on everything else they accept)."""
+    if depth > MAX_DEPTH:
+        return False
+    if type(value) is dict:
+        if value and max(map(len, value)) > MAX_TEXT_CHARS:
+            return False
+        value = value.values()
+    for v in value:
+        t = type(v)
+        if t is str:
+            if len(v) > MAX_TEXT_CHARS:
+                return False
+        elif t is dict or t is list:
+            if not within_limits(v, depth + 1):
+                return False
+        elif t is int and not -YAJL_INT_MAX <= v <= YAJL_INT_MAX:
+            return False
+    return True
+
+
+def short_runs(piece: bytes) -> bool:
+    """No run of more than MAX_RUN_BYTES bytes without a quote (``\\"`` not counting), the limit
+    ``iter_tasks`` enforces, even joined with the runs at the ends of the neighbouring ranges:
+    checked as a quote in every aligned window of half that size and near both ends."""
+    text = piece.replace(b'\\"', b"__") if b'\\"' in piece else piece
+    window = MAX_RUN_BYTES // 2
+    if text.find(b'"', 0, window // 2) < 0 or text.rfind(b'"', max(0, len(text) - window // 2)) < 0:
+        return False
+    return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text), window))
+
+
+def decode_range(piece: bytes, last: bool) -> list[Task] | None:
+    """The tasks in a byte range (``b"[" + piece + b"]"``, without the ``]`` if ``last``) as typed
+    tasks, or None if the range is not plainly a list of Label Studio 1.23 tasks within the limits
+    of ``iter_tasks`` (the caller then parses it generically)."""
+    if not short_runs(piece):
+        return None
+    try:
+        tasks = _DECODER.decode(b"[" + piece + (b"" if last else b"]"))
+    except (msgspec.MsgspecError, ValueError):  # ValueError: invalid UTF-8 in a string
+        return None
+    for task in tasks:  # a task is at depth 2; its free-form values at 3, an annotation's at 5
+        if not (
+            within_limits([task.meta, task.drafts, task.predictions, task.comment_authors], 2)
+            and within_limits([a.prediction for a in task.annotations], 4)
+        ):
+            return None
+    return tasks
+
+
+class _Unusual(Exception):
+    """Something the exact path has to look at."""
+
+
+class _Columns:
+    """The columns of one split's rows, filled task by task."""
+
+    def __init__(self) -> None:
+        self.ids, self.docs, self.langs, self.texts, self.folds, self.stances = [], [], [], [], [], []
+        self.tokens, self.positions, self.token_counts = [], [], []
+        self.m_start, self.m_end, self.m_type, self.m_text, self.m_id, self.m_counts = [], [], [], [], [], []
+
+
+def _sentence_index(ctx: Context, cache: dict = {}) -> dict:  # noqa: B006 - a cache on purpose
+    """doc_id -> {(start, end): sentence_id} of the context's documents (built once per context)."""
+    key = id(ctx.documents)
+    entry = cache.get(key)
+    if entry is None or entry[0] is not ctx.documents:
+        index = {
+            doc_id: {(s.start, s.end): doc.sentence_id(i) for i, s in enumerate(doc.sentences)}
+            for doc_id, doc in ctx.documents.items()
+        }
+        entry = cache[key] = (ctx.documents, index)
+    return entry[1]
+
+
+def convert_range(
+    tasks: list, ctx: Context, split_of: Callable[[str], str], fold_of_doc: Callable[[str], int]
+) -> dict[str, tuple[pa.RecordBatch, pa.RecordBatch]] | None:
+    """``{split: (ner batch, stance batch)}`` of ``tasks``, in task order within each split, if
+    every task is plain and valid; None otherwise (then nothing about the tasks is known)."""
+    try:
+        columns = _collect(tasks, ctx, split_of, fold_of_doc)
+        return {split: _batches(c) for split, c in columns.items()}
+    except Exception:  # noqa: BLE001 - _Unusual, or a type the lean loop did not expect: the exact path says what
+        return None
+
+
+def _collect(tasks: list, ctx: Context, split_of, fold_of_doc) -> dict[str, _Columns]:
+    by_split: dict[str, _Columns] = {}
+    documents = ctx.documents
+    sentences = _sentence_index(ctx) if documents else None
+    inventory = ctx.inventory if ctx.check_inventory else None
+    label_name, id_name, stance_name = lc.ENTITY_LABELS, lc.ENTITY_ID, lc.STANCE
+    type_index, stance_index, linkable = TYPE_INDEX, STANCE_INDEX, _LINKABLE
+    is_nfc = unicodedata.is_normalized
+    unset = msgspec.UNSET
+    for task in tasks:
+        data = task.data
+        text, doc_id, sentence_id, lang, offset = data.text, data.doc_id, data.sentence_id, data.lang, data.offset
+        if not (
+            type(text) is str and type(doc_id) is str and type(sentence_id) is str and type(lang) is str
+            and type(offset) is int and offset >= 0 and is_nfc("NFC", text)
+        ):
+            raise _Unusual
+        if documents and (
+            documents[doc_id].text[offset : offset + len(text)] != text
+            or sentences[doc_id].get((offset, offset + len(text))) != sentence_id
+        ):
+            raise _Unusual
+        completed = None
+        for annotation in task.annotations:
+            if not annotation.was_cancelled:
+                if completed is not None:
+                    raise _Unusual  # several completed annotations: the exact path picks or refuses
+                completed = annotation
+        who = completed.completed_by
+        if not (who is None or type(who) is int or (type(who) is str and "@" not in who)):
+            raise _Unusual
+        stance, labelled, unnamed, ids = None, {}, [], {}
+        for region in completed.result:
+            value, name = region.value, region.from_name
+            if name == label_name:
+                labels, start, end = value.labels, value.start, value.end
+                if not (
+                    labels is not None and len(labels) == 1 and type(start) is int and type(end) is int
+                    and 0 <= start < end <= len(text)
+                ):
+                    raise _Unusual
+                span = (start, end, type_index[labels[0]])
+                if value.text is not unset and value.text != text[start:end]:
+                    raise _Unusual
+                region_id = region.id
+                if type(region_id) is str and region_id not in labelled:
+                    labelled[region_id] = span
+                elif region_id is None:
+                    unnamed.append(span)
+                else:
+                    raise _Unusual
+            elif name == id_name:
+                given, region_id = value.text, region.id
+                if not (type(given) is list and len(given) == 1 and type(region_id) is str):
+                    raise _Unusual
+                ids[region_id] = given[0].strip()
+            elif name == stance_name:
+                choices = value.choices
+                if stance is not None or choices is None or len(choices) != 1:
+                    raise _Unusual
+                stance = stance_index[choices[0]]
+            else:
+                raise _Unusual
+        if stance is None or not ids.keys() <= labelled.keys():
+            raise _Unusual
+        split, fold = split_of(doc_id), fold_of_doc(doc_id)
+        c = by_split.get(split)
+        if c is None:
+            c = by_split[split] = _Columns()
+        for region_id, (start, end, label) in itertools.chain(labelled.items(), zip(itertools.repeat(None), unnamed)):
+            entity_id = ids.get(region_id) if region_id is not None else None
+            if label in linkable:
+                if not entity_id or (inventory is not None and inventory.get(entity_id) != ENTITY_TYPES[label]):
+                    raise _Unusual
+            elif entity_id:
+                raise _Unusual
+            c.m_start.append(start)
+            c.m_end.append(end)
+            c.m_type.append(label)
+            c.m_text.append(text[start:end])
+            c.m_id.append(entity_id or None)
+        c.m_counts.append(len(labelled) + len(unnamed))
+        tokens, offsets = token_offsets(text)
+        c.tokens += tokens
+        c.positions += offsets
+        c.token_counts.append(len(tokens))
+        c.ids.append(sentence_id)
+        c.docs.append(doc_id)
+        c.langs.append(lang)
+        c.texts.append(text)
+        c.folds.append(fold)
+        c.stances.append(stance)
+    for c in by_split.values():
+        joined = "\0".join(c.texts)  # one scan per line break character instead of one per text
+        if any(b in joined for b in LINE_BREAKS):
+            raise _Unusual
+    return by_split
+
+
+def _offsets(counts: list[int]) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, np.int32)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _batches(c: _Columns) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """The range's rows of one split; raises :class:`_Unusual` for a span off token boundaries
+    or overlapping another (the exact path names it)."""
+    n_texts = len(c.texts)
+    # One coordinate line for the whole range: text i starts at base[i]; texts are 1 apart.
+    lengths = np.fromiter(map(len, c.texts), np.int64, n_texts)
+    base = np.zeros(n_texts, np.int64)
+    np.cumsum(lengths[:-1] + 1, out=base[1:])
+    positions = np.array(c.positions, np.int64).reshape(-1, 2)
+    token_base = np.repeat(base, c.token_counts)
+    starts, ends = positions[:, 0] + token_base, positions[:, 1] + token_base
+    mention_base = np.repeat(base, c.m_counts)
+    m_start = np.array(c.m_start, np.int64) + mention_base
+    m_end = np.array(c.m_end, np.int64) + mention_base
+    m_type = np.array(c.m_type, np.int64)
+    order = np.lexsort((m_end, m_start))  # per text by (start, end): the order of the records' mentions
+    m_start, m_end, m_type = m_start[order], m_end[order], m_type[order]
+    if len(order) and np.any(m_start[1:] < m_end[:-1]):
+        raise _Unusual  # overlapping spans
+    first = np.searchsorted(starts, m_start)
+    last = np.searchsorted(ends, m_end)
+    n_tokens = len(starts)
+    if np.any(first >= n_tokens) or np.any(last >= n_tokens):
+        raise _Unusual
+    if np.any(starts[first] != m_start) or np.any(ends[last] != m_end):
+        raise _Unusual  # a span off token boundaries
+    inside = last - first
+    fine = np.zeros(n_tokens, np.int64)
+    coarse = np.zeros(n_tokens, np.int64)
+    fine[first], coarse[first] = _FINE_B[m_type], _COARSE_B[m_type]
+    if inside.sum():
+        steps = np.arange(inside.sum()) - np.repeat(np.cumsum(inside) - inside, inside)
+        where = np.repeat(first + 1, inside) + steps
+        fine[where], coarse[where] = np.repeat(_FINE_I[m_type], inside), np.repeat(_COARSE_I[m_type], inside)
+    token_offsets = pa.array(_offsets(c.token_counts))
+    m_offsets = pa.array(_offsets(c.m_counts))
+    string = pa.string()
+    entities = pa.StructArray.from_arrays(
+        [pa.array(np.array(c.m_start, np.int32)[order]), pa.array(np.array(c.m_end, np.int32)[order]),
+         pa.array(m_type), pa.array(c.m_text, string).take(order), pa.array(c.m_id, string).take(order)],
+        fields=ENTITY_FIELDS,
+    )
+    ids, docs, langs, texts = (pa.array(v, string) for v in (c.ids, c.docs, c.langs, c.texts))
+    folds = pa.array(c.folds, pa.int32())
+    ner = pa.RecordBatch.from_arrays(
+        [
+            ids, docs, langs, texts,
+            pa.ListArray.from_arrays(token_offsets, pa.array(c.tokens, string)),
+            pa.ListArray.from_arrays(
+                token_offsets, pa.FixedSizeListArray.from_arrays(pa.array(positions.astype(np.int32).ravel()), 2)
+            ),
+            pa.ListArray.from_arrays(token_offsets, pa.array(fine)),
+            pa.ListArray.from_arrays(token_offsets, pa.array(coarse)),
+            pa.ListArray.from_arrays(m_offsets, entities),
+            folds,
+        ],
+        schema=NER_SCHEMA,
+    )
+    stance = pa.RecordBatch.from_arrays(
+        [ids, docs, langs, pa.array([STANCE_TARGET] * n_texts, string), texts,
+         pa.array(c.stances, pa.int64()), folds],
+        schema=STANCE_SCHEMA,
+    )
+    return ner, stance
