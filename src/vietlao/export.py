@@ -252,7 +252,7 @@ def _regions(result: list, text: str, token_starts: set, token_ends: set, proble
 def token_spans(text: str) -> list[tuple[int, int]]:
     """Half-open offsets of the tokens of ``text``: ``[(t.start, t.end) for t in segment.tokenize(text)]``
     without building ``Token`` objects, which is most of the cost of converting a task."""
-    offsets = token_offsets(text)[1]
+    offsets = token_offsets(text)
     return list(zip(offsets[::2], offsets[1::2]))
 
 
@@ -405,35 +405,65 @@ def _items(handle, source: str) -> Iterator[object]:
         raise ExportError(source, [_problem_in(builder, str(exc))]) from None
 
 
-def convert_tasks(
-    tasks: Iterable[object], ctx: Context, source: str = "export", *, _convert=None
-) -> Iterator[SentenceRecord]:
-    """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem.
+class ExportChecks:
+    """The export-wide rules of :func:`convert_tasks`: one task per task id and per sentence id.
+    Holds what has been seen and every problem found so far."""
 
-    ``_convert`` (default :func:`convert_task`) lets :func:`vietlao.stream.convert_export` replay
-    conversions done in worker processes through the same export-wide checks."""
-    convert = _convert or convert_task
-    problems: list[Problem] = []
-    seen_sentences: dict[str, object] = {}
-    seen_tasks: set = set()
-    for task in tasks:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.seen_sentences: dict[str, object] = {}
+        self.seen_tasks: set = set()
+
+    def admit(self, task: object) -> tuple[object, object, bool]:
+        """``(task id, sentence id, whether to convert the task)``; a refused task is a problem."""
         task_id = task.get("id") if isinstance(task, dict) else None
         data = task.get("data") if isinstance(task, dict) else None
         sentence_id = data.get("sentence_id") if isinstance(data, dict) else None
         if not isinstance(task_id, (int, str, type(None))):
-            problems.append(Problem(None, sentence_id, f"task id must be an integer, got {type(task_id).__name__}"))
-            continue
-        if task_id is not None and task_id in seen_tasks:
-            problems.append(Problem(task_id, sentence_id, "duplicate task id"))
-            continue
-        seen_tasks.add(task_id)
-        if isinstance(sentence_id, str) and sentence_id in seen_sentences:
-            problems.append(
-                Problem(task_id, sentence_id, f"duplicate task for this sentence (also task {seen_sentences[sentence_id]})")
-            )
-            continue
+            self.problems.append(Problem(None, sentence_id, f"task id must be an integer, got {type(task_id).__name__}"))
+            return task_id, sentence_id, False
+        if task_id is not None and task_id in self.seen_tasks:
+            self.problems.append(Problem(task_id, sentence_id, "duplicate task id"))
+            return task_id, sentence_id, False
+        self.seen_tasks.add(task_id)
+        if isinstance(sentence_id, str) and sentence_id in self.seen_sentences:
+            self.problems.append(Problem(
+                task_id, sentence_id, f"duplicate task for this sentence (also task {self.seen_sentences[sentence_id]})"
+            ))
+            return task_id, sentence_id, False
         if isinstance(sentence_id, str):
-            seen_sentences[sentence_id] = task_id
+            self.seen_sentences[sentence_id] = task_id
+        return task_id, sentence_id, True
+
+    def admit_all(self, task_ids: list, sentence_ids: list[str]) -> bool:
+        """Admit tasks known to be valid on their own, in bulk, if none of them can break a rule
+        (integer or string ids, all new, all distinct); otherwise admit nothing and return False."""
+        if not (
+            all(type(t) is int or type(t) is str for t in task_ids)
+            and len(set(task_ids)) == len(task_ids) and self.seen_tasks.isdisjoint(task_ids)
+            and len(set(sentence_ids)) == len(sentence_ids) and self.seen_sentences.keys().isdisjoint(sentence_ids)
+        ):
+            return False
+        self.seen_tasks.update(task_ids)
+        self.seen_sentences.update(zip(sentence_ids, task_ids))
+        return True
+
+
+def convert_tasks(
+    tasks: Iterable[object], ctx: Context, source: str = "export", *, _convert=None, _checks=None
+) -> Iterator[SentenceRecord]:
+    """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem.
+
+    ``_convert`` (default :func:`convert_task`) and ``_checks`` let
+    :func:`vietlao.stream.convert_export` replay conversions done in worker processes through the
+    same export-wide checks, and admit ranges of valid tasks in bulk."""
+    convert = _convert or convert_task
+    checks = _checks or ExportChecks()
+    problems = checks.problems
+    for task in tasks:
+        task_id, sentence_id, admitted = checks.admit(task)
+        if not admitted:
+            continue
         try:
             record = convert(task, ctx)
         except _TaskInvalid as invalid:

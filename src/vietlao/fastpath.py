@@ -30,7 +30,7 @@ from vietlao.batches import COARSE_BI, ENTITY_FIELDS, FINE_BI, NER_SCHEMA, STANC
 from vietlao.export import MAX_DEPTH, MAX_RUN_BYTES, MAX_TEXT_CHARS, Context
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_TARGET
 from vietlao.rows import STANCE_INDEX, TYPE_INDEX
-from vietlao.segment import LINE_BREAKS, token_offsets
+from vietlao.segment import LINE_BREAKS, tokenize_texts
 
 #: Per entity type index: fine and coarse B- and I- tag indices (coarse 0, ``O``, if none).
 _FINE_B = np.array([FINE_BI[t][0] for t in ENTITY_TYPES], np.int64)
@@ -155,7 +155,7 @@ def short_runs(piece: bytes) -> bool:
     """No run of more than MAX_RUN_BYTES bytes without a quote (``\\"`` not counting), the limit
     ``iter_tasks`` enforces, even joined with the runs at the ends of the neighbouring ranges:
     checked as a quote in every aligned window of half that size and near both ends."""
-    text = piece.replace(b'\\"', b"__") if b'\\"' in piece else piece
+    text = piece.replace(b'\\"', b"__") if b"\\" in piece else piece  # a byte search is fast
     window = MAX_RUN_BYTES // 2
     if text.find(b'"', 0, window // 2) < 0 or text.rfind(b'"', max(0, len(text) - window // 2)) < 0:
         return False
@@ -173,10 +173,11 @@ def decode_range(piece: bytes, last: bool) -> list[Task] | None:
     except (msgspec.MsgspecError, ValueError):  # ValueError: invalid UTF-8 in a string
         return None
     for task in tasks:  # a task is at depth 2; its free-form values at 3, an annotation's at 5
-        if not (
-            within_limits([task.meta, task.drafts, task.predictions, task.comment_authors], 2)
-            and within_limits([a.prediction for a in task.annotations], 4)
-        ):
+        free = [task.meta, task.drafts, task.predictions, task.comment_authors]
+        if any(free) and not within_limits(free, 2):
+            return None
+        free = [a.prediction for a in task.annotations]
+        if any(free) and not within_limits(free, 4):
             return None
     return tasks
 
@@ -190,8 +191,7 @@ class _Columns:
 
     def __init__(self) -> None:
         self.ids, self.docs, self.langs, self.texts, self.folds, self.stances = [], [], [], [], [], []
-        self.tokens, self.positions, self.token_counts = [], [], []
-        self.m_start, self.m_end, self.m_type, self.m_text, self.m_id, self.m_counts = [], [], [], [], [], []
+        self.m_start, self.m_end, self.m_type, self.m_id, self.m_counts = [], [], [], [], []
 
 
 def _sentence_index(ctx: Context, cache: dict = {}) -> dict:  # noqa: B006 - a cache on purpose
@@ -298,13 +298,8 @@ def _collect(tasks: list, ctx: Context, split_of, fold_of_doc) -> dict[str, _Col
             c.m_start.append(start)
             c.m_end.append(end)
             c.m_type.append(label)
-            c.m_text.append(text[start:end])
             c.m_id.append(entity_id or None)
         c.m_counts.append(len(labelled) + len(unnamed))
-        tokens, offsets = token_offsets(text)
-        c.tokens += tokens
-        c.positions += offsets
-        c.token_counts.append(len(tokens))
         c.ids.append(sentence_id)
         c.docs.append(doc_id)
         c.langs.append(lang)
@@ -324,16 +319,33 @@ def _offsets(counts: list[int]) -> np.ndarray:
     return out
 
 
+def _substrings(texts: pa.StringArray, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
+    """``texts`` joined, cut at sorted, non-overlapping code-point ``[starts, ends)``, in order."""
+    n = len(starts)
+    if n == 0:
+        return pa.array([], pa.string())
+    _, value_offsets, data = texts.buffers()
+    size = int(np.frombuffer(value_offsets, np.int32)[len(texts)])
+    utf8 = np.frombuffer(data, np.uint8, size)
+    byte_of = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), size).astype(np.int32)  # code point -> byte
+    cuts = np.empty(2 * n, np.int32)  # piece 2k is substring k, piece 2k + 1 what lies between
+    cuts[0::2], cuts[1::2] = byte_of[starts], byte_of[ends]
+    pieces = pa.StringArray.from_buffers(2 * n - 1, pa.py_buffer(cuts), data)
+    return pieces.take(pa.array(np.arange(0, 2 * n, 2)))
+
+
 def _batches(c: _Columns) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     """The range's rows of one split; raises :class:`_Unusual` for a span off token boundaries
     or overlapping another (the exact path names it)."""
     n_texts = len(c.texts)
-    # One coordinate line for the whole range: text i starts at base[i]; texts are 1 apart.
+    string = pa.string()
+    ids, docs, langs, texts = (pa.array(v, string) for v in (c.ids, c.docs, c.langs, c.texts))
+    # One coordinate line for the whole range: the texts joined, text i starting at base[i].
     lengths = np.fromiter(map(len, c.texts), np.int64, n_texts)
     base = np.zeros(n_texts, np.int64)
-    np.cumsum(lengths[:-1] + 1, out=base[1:])
-    positions = np.array(c.positions, np.int64).reshape(-1, 2)
-    token_base = np.repeat(base, c.token_counts)
+    np.cumsum(lengths[:-1], out=base[1:])
+    positions, token_counts = tokenize_texts(c.texts)
+    token_base = np.repeat(base, token_counts)
     starts, ends = positions[:, 0] + token_base, positions[:, 1] + token_base
     mention_base = np.repeat(base, c.m_counts)
     m_start = np.array(c.m_start, np.int64) + mention_base
@@ -358,20 +370,19 @@ def _batches(c: _Columns) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         steps = np.arange(inside.sum()) - np.repeat(np.cumsum(inside) - inside, inside)
         where = np.repeat(first + 1, inside) + steps
         fine[where], coarse[where] = np.repeat(_FINE_I[m_type], inside), np.repeat(_COARSE_I[m_type], inside)
-    token_offsets = pa.array(_offsets(c.token_counts))
+    token_offsets = pa.array(_offsets(token_counts))
     m_offsets = pa.array(_offsets(c.m_counts))
-    string = pa.string()
     entities = pa.StructArray.from_arrays(
-        [pa.array(np.array(c.m_start, np.int32)[order]), pa.array(np.array(c.m_end, np.int32)[order]),
-         pa.array(m_type), pa.array(c.m_text, string).take(order), pa.array(c.m_id, string).take(order)],
+        [pa.array((m_start - mention_base[order]).astype(np.int32)),
+         pa.array((m_end - mention_base[order]).astype(np.int32)),
+         pa.array(m_type), _substrings(texts, m_start, m_end), pa.array(c.m_id, string).take(order)],
         fields=ENTITY_FIELDS,
     )
-    ids, docs, langs, texts = (pa.array(v, string) for v in (c.ids, c.docs, c.langs, c.texts))
     folds = pa.array(c.folds, pa.int32())
     ner = pa.RecordBatch.from_arrays(
         [
             ids, docs, langs, texts,
-            pa.ListArray.from_arrays(token_offsets, pa.array(c.tokens, string)),
+            pa.ListArray.from_arrays(token_offsets, _substrings(texts, starts, ends)),
             pa.ListArray.from_arrays(
                 token_offsets, pa.FixedSizeListArray.from_arrays(pa.array(positions.astype(np.int32).ravel()), 2)
             ),

@@ -17,7 +17,9 @@ The rules are language-agnostic and deterministic:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+import numpy as np
 import regex
 
 #: Characters that end a line (the set ``str.splitlines`` uses).
@@ -130,26 +132,93 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     )
 
 
-def token_offsets(text: str) -> tuple[list[str], list[int]]:
-    """The tokens of ``text`` and their offsets, flat (``[start0, end0, start1, end1, …]``): what
-    :func:`tokenize` gives, without ``Token`` objects and about twice as fast. A whitespace-separated
-    chunk of letters only (``str.isalpha``, which every release of ``regex`` reads as ``\\p{L}``) is
-    one word token; any other chunk goes through ``_TOKEN`` on its own, which gives its tokens in
-    the whole text too (no pattern crosses whitespace or looks behind, and whitespace is not a digit)."""
-    tokens: list[str] = []
+def token_offsets(text: str) -> list[int]:
+    """The offsets of the tokens of ``text``, flat: ``[start0, end0, start1, end1, …]`` as
+    :func:`tokenize` gives them, without ``Token`` objects and about twice as fast. A
+    whitespace-separated chunk of letters only (``str.isalpha``, which every release of ``regex``
+    reads as ``\\p{L}``) is one word token; any other chunk goes through ``_TOKEN`` on its own, which
+    gives its tokens in the whole text too (no pattern crosses whitespace or looks behind, and
+    whitespace is not a digit)."""
     offsets: list[int] = []
     position, find, finditer = 0, text.find, _TOKEN.finditer
     for chunk in text.split():  # str.split cuts at str.isspace, as _WS does
         start = find(chunk, position)
         position = start + len(chunk)
         if chunk.isalpha():
-            tokens.append(chunk)
             offsets += (start, position)
         else:
             for m in finditer(chunk):
-                tokens.append(m.group())
                 offsets += (start + m.start(), start + m.end())
-    return tokens, offsets
+    return offsets
+
+
+# -- many texts at once ----------------------------------------------------------------------------
+#
+# Character classes of the Basic Multilingual Plane, for :func:`tokenize_texts`. A chunk (a run of
+# non-space characters) of letters (ALPHA) and PUNCT characters only is tokenised by _TOKEN as its
+# maximal letter runs and one token per PUNCT character (with no digit and no ``:``, no URL, date,
+# time or number pattern can start; PUNCT is neither a letter, a mark nor a number for ``regex``); a
+# chunk of DIGITs only is one number token. Any other chunk goes through _TOKEN.
+_SPACE, _ALPHA, _PUNCT, _DIGIT, _OTHER = range(5)
+
+
+@cache
+def _bmp_classes() -> np.ndarray:
+    bmp = "".join(map(chr, range(0x10000)))
+    word = np.zeros(0x10000, bool)
+    word[[m.start() for m in regex.finditer(r"[\p{L}\p{M}\p{N}]", bmp)]] = True
+    classes = np.where(word, _OTHER, _PUNCT).astype(np.uint8)
+    classes[[m.start() for m in regex.finditer(r"\d", bmp)]] = _DIGIT
+    classes[np.fromiter(map(str.isalpha, bmp), bool, 0x10000)] = _ALPHA  # isalpha implies \p{L}
+    classes[np.fromiter(map(str.isspace, bmp), bool, 0x10000)] = _SPACE
+    classes[ord(":")] = _OTHER  # may start the "://" of a URL
+    return classes
+
+
+def tokenize_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of many texts at once, as :func:`token_offsets` gives them one text at a time:
+    ``(offsets, counts)``, an ``(n_tokens, 2)`` array of half-open offsets relative to each text,
+    in order, and the number of tokens of each text."""
+    joined = " ".join(texts)  # a space never belongs to a token
+    bases = np.zeros(len(texts), np.int64)
+    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts))[:-1] + 1, out=bases[1:])
+    cps = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+    if len(cps) and cps.max() >= 0x10000:
+        cls = np.where(cps < 0x10000, _bmp_classes()[cps & 0xFFFF], _OTHER)
+    else:
+        cls = _bmp_classes()[cps]
+    # Letter runs and PUNCT characters, wherever they are ...
+    edges = np.diff((cls == _ALPHA).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    punct = np.flatnonzero(cls == _PUNCT)
+    starts = np.concatenate((np.flatnonzero(edges == 1), punct))
+    ends = np.concatenate((np.flatnonzero(edges == -1), punct + 1))
+    # ... except in chunks with a DIGIT or OTHER character: all digits is one number, else _TOKEN.
+    special = np.flatnonzero(cls >= _DIGIT)
+    if len(special):
+        spaces = np.flatnonzero(cls == _SPACE)
+        around = np.searchsorted(spaces, special)
+        chunk_start = np.where(around > 0, spaces[np.maximum(around - 1, 0)] + 1, 0)
+        chunk_end = np.append(spaces, len(cps))[around]
+        chunk_start, first = np.unique(chunk_start, return_index=True)
+        chunk_end = chunk_end[first]
+        digits = np.bincount(
+            np.searchsorted(chunk_start, special[cls[special] == _DIGIT], side="right") - 1,
+            minlength=len(chunk_start),
+        ) == chunk_end - chunk_start
+        at = np.searchsorted(chunk_start, starts, side="right") - 1
+        keep = (at < 0) | (starts >= chunk_end[np.maximum(at, 0)])
+        found_starts, found_ends = [], []
+        for a, b in zip(chunk_start[~digits].tolist(), chunk_end[~digits].tolist()):
+            for m in _TOKEN.finditer(joined, a, b):
+                found_starts.append(m.start())
+                found_ends.append(m.end())
+        starts = np.concatenate((starts[keep], chunk_start[digits], np.array(found_starts, np.int64)))
+        ends = np.concatenate((ends[keep], chunk_end[digits], np.array(found_ends, np.int64)))
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], ends[order]
+    text_of = np.searchsorted(bases, starts, side="right") - 1
+    offsets = np.stack((starts - bases[text_of], ends - bases[text_of]), axis=1)
+    return offsets, np.bincount(text_of, minlength=len(texts))
 
 
 def segment(text: str) -> tuple[Sentence, ...]:

@@ -26,6 +26,7 @@ from vietlao.export import (
     MAX_DEPTH,
     MAX_TEXT_CHARS,
     Context,
+    ExportChecks,
     _convert_task,
     _TaskInvalid,
     convert_tasks,
@@ -189,16 +190,17 @@ class _Job:
             raise OSError(f"{path} is not a regular file")
 
     def __call__(self, task_range: tuple[int, int, bool]):
-        """``(skeletons, outcomes, {split: (ner, stance)})`` of the tasks in a range, or None if
-        the range does not parse. An outcome is None (valid), the problem messages, or _Failed."""
+        """``(True, task ids, sentence ids, batches)`` if every task in the range is valid (typed
+        decoding and :func:`~vietlao.fastpath.convert_range`), else ``(False, skeletons, outcomes,
+        batches)``; batches are ``{split: (ner, stance)}``. An outcome is None (valid), the
+        problem messages, or _Failed. None if the range does not parse."""
         start, end, last = task_range
         piece = os.pread(self.fd, end - start, start)
         typed = decode_range(piece, last) if len(piece) == end - start else None
         if typed is not None:
             batches = convert_range(typed, self.ctx, self.split_of, self.fold_of_doc)
             if batches is not None:
-                skeletons = [{"id": t.id, "data": {"sentence_id": t.data.sentence_id}} for t in typed]
-                return skeletons, [None] * len(typed), batches
+                return True, [t.id for t in typed], [t.data.sentence_id for t in typed], batches
         tasks = _parse_range(piece, end - start, last)
         if tasks is None:
             return None
@@ -220,7 +222,7 @@ class _Job:
                 continue
             outcomes.append(None)
             by_split.setdefault(split, []).append((record, spans, fold))
-        return skeletons, outcomes, {split: sentence_batches(items) for split, items in by_split.items()}
+        return False, skeletons, outcomes, {split: sentence_batches(items) for split, items in by_split.items()}
 
 
 _worker_job: _Job | None = None
@@ -312,6 +314,7 @@ def convert_export(
     bar = tqdm(total=os.path.getsize(export_path) if job else None, unit="B", unit_scale=True,
                unit_divisor=1024, desc=export_path.name, disable=not progress, delay=2, file=sys.stderr)
     outcome: list = [None]
+    checks = ExportChecks()
 
     def replay(task, _ctx):
         state = outcome[0]
@@ -334,12 +337,20 @@ def convert_export(
             for task_range, result in _converted_ranges(export_path, job, workers, chunk_bytes):
                 if result is None:
                     break
-                skeletons, outcomes, batches = result
-                for skeleton, outcome[0] in zip(skeletons, outcomes):
+                valid, first, second, batches = result
+                n = len(first)
+                if not valid:  # skeletons and outcomes
+                    replayed = zip(first, second)
+                elif checks.admit_all(first, second):  # task ids and sentence ids of valid tasks
+                    replayed = ()
+                else:  # a duplicate: replay the tasks one by one for the problem list
+                    skeletons = [{"id": t, "data": {"sentence_id": s}} for t, s in zip(first, second)]
+                    replayed = zip(skeletons, itertools.repeat(None))
+                for skeleton, outcome[0] in replayed:
                     yield skeleton
                 for split, (ner, stance) in batches.items():
                     sink.add_batches(split, ner, stance)
-                done += len(skeletons)
+                done += n
                 bar.update(task_range[1] - task_range[0] + 1)
                 bar.set_postfix(tasks=done, refresh=False)
                 if task_range[2]:
@@ -356,7 +367,7 @@ def convert_export(
         # Conversion makes no reference cycles, so reference counting frees everything; the
         # collector would only walk the millions of live parsed objects again and again.
         gc.disable()
-        for item in convert_tasks(tasks(), ctx, source=source, _convert=replay):
+        for item in convert_tasks(tasks(), ctx, source=source, _convert=replay, _checks=checks):
             if item is None:
                 continue
             if isinstance(item, _Failed):
