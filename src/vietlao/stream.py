@@ -39,16 +39,24 @@ from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 # -- streaming conversion of a large export ----------------------------------------------------------
 #
 # ``iter_tasks`` reads the export event by event, which caps a single process at a few thousand
-# tasks per second. For large files the export is cut into byte ranges of whole tasks, each parsed
-# with orjson and converted (``_convert_task``: validation and token offsets) and built into Arrow
-# batches in a worker; the main process replays every task through ``convert_tasks`` (duplicates,
-# the problem list and its order) and writes the batches in order. Anything unusual (a range that
-# does not parse, a string longer than MAX_TEXT_CHARS, nesting deeper than MAX_DEPTH, a long run
-# without quotes, an integer orjson and yajl read differently) makes the rest of the file go through
-# ``iter_tasks``, so records and errors are those of ``convert_tasks(iter_tasks(...))``.
+# tasks per second. For large files the export is cut into byte ranges of whole tasks, each converted
+# in a worker by the first route that applies:
+#
+# 1. typed: msgspec decodes the range into Label Studio's task layout and
+#    :func:`vietlao.fastpath.convert_range` converts it column-wise if every task is plain and valid;
+#    the main process then admits the range's task and sentence ids in bulk;
+# 2. generic: orjson parses the range and ``_convert_task`` converts task by task (validation and
+#    token offsets), naming every problem; the main process replays every task through
+#    ``convert_tasks`` (duplicates, the problem list and its order).
+#
+# The main process writes the batches in order. Anything unusual (a range that does not parse, a
+# string longer than MAX_TEXT_CHARS, nesting deeper than MAX_DEPTH, a long run without quotes, an
+# integer orjson and yajl read differently) makes the rest of the file go through ``iter_tasks``,
+# so records and errors are those of ``convert_tasks(iter_tasks(...))``.
 
-#: Bytes per range of tasks handed to a worker (about 250 tasks of a Label Studio export).
-CHUNK_BYTES = 1 << 20
+#: Bytes per range of tasks handed to a worker (about 1,100 tasks of a Label Studio export;
+#: larger ranges spread the fixed cost of each range, see benchmarks/perf/RESULTS.md).
+CHUNK_BYTES = 4 << 20
 #: How far past ``CHUNK_BYTES`` to look for the next task boundary before giving up on cutting.
 _MAX_SCAN = 16 << 20
 _JSON_WS = b" \t\n\r"
