@@ -72,7 +72,7 @@ def gold_rows() -> list[dict]:
 
 def make_dataset(directory: Path) -> Path:
     """A small dataset folder laid out like the real one, written with the build's own features."""
-    from vietlao.rows import FEATURES, write_rows
+    from vietlao.rows import ARROW_SCHEMAS, write_rows
 
     def encode(row: dict, config: str) -> dict:
         if config == "stance":
@@ -91,7 +91,7 @@ def make_dataset(directory: Path) -> Path:
         lines += [f"- config_name: {config}", "  data_files:"]
         for split in ("train", "validation", "test"):
             rows = [encode(r, config) for r in gold_rows() if r["split"] == split]
-            write_rows(rows, directory / "data" / config / f"{split}.arrow", FEATURES[config])
+            write_rows(rows, directory / "data" / config / f"{split}.arrow", ARROW_SCHEMAS[config])
             lines += [f"  - split: {split}", f"    path: data/{config}/{split}.arrow"]
     (directory / "README.md").write_text("\n".join(lines + ["---", ""]), encoding="utf-8")
     return directory

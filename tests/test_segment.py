@@ -1,9 +1,11 @@
+import numpy as np
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vietlao.corpus import load_corpus
-from vietlao.segment import LINE_BREAKS, segment, tokenize
+from vietlao.segment import LINE_BREAKS, segment, token_offsets, tokenize, tokenize_texts
 
 DOCUMENTS = load_corpus()
 
@@ -98,3 +100,49 @@ def test_sentences(text, expected):
 def test_segmentation_is_deterministic():
     for doc in DOCUMENTS:
         assert segment(doc.text) == segment(doc.text)
+
+
+# -- tokenize_texts: many texts at once, the same tokens ------------------------------------------------
+
+
+def _one_at_a_time(texts: list[str]) -> list[list[int]]:
+    return [[x for t in tokenize(text) for x in (t.start, t.end)] for text in texts]
+
+
+def _at_once(texts: list[str]) -> list[list[int]]:
+    offsets, counts = tokenize_texts(texts)
+    assert offsets.shape == (int(counts.sum()), 2) and len(counts) == len(texts)
+    ends = np.cumsum(counts)
+    return [offsets[end - n : end].ravel().tolist() for n, end in zip(counts, ends)]
+
+
+def test_tokenize_texts_on_the_corpus_and_hard_cases():
+    texts = [s.text for d in DOCUMENTS for s in d.sentences]
+    texts += [
+        "", " ", "a", "12", "٣٤ 12", "a:b", "http://x.vn/a, https://y.vn.", "17/01/2023 13:55 1.000,5 2023-01-17",
+        "Vietnam-Laos «Lào» (Hà Nội).", "x\u0301y ½ ab12 12ab 𝐀bc 😀!", "\u2028a\x1cb", "h h: hh://", "…",
+    ]
+    assert _at_once(texts) == _one_at_a_time(texts)
+    assert [token_offsets(t) for t in texts] == _one_at_a_time(texts)
+
+
+_MIXED = st.lists(
+    st.one_of(
+        st.sampled_from(list("ab hé:/.,-«»()…12٣\u0301\u00a0\u3000\x1c\t") + ["http://", "https://x.vn"]),
+        st.characters(),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(st.lists(_MIXED, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_tokenize_texts_is_tokenize_on_arbitrary_texts(texts):
+    assert _at_once(texts) == _one_at_a_time(texts)
+    assert [token_offsets(t) for t in texts] == _one_at_a_time(texts)
+
+
+def test_every_python_letter_is_a_regex_letter():
+    """What the whitespace-chunk shortcut relies on: ``str.isalpha`` implies ``\\p{L}``."""
+    letters = "".join(c for c in map(chr, range(0x110000)) if c.isalpha())
+    assert regex.fullmatch(r"\p{L}*", letters)

@@ -21,7 +21,7 @@ from vietlao.rows import (
     NER_TAG_INDEX,
     STANCE_INDEX,
     TYPE_INDEX,
-    FEATURES,
+    ARROW_SCHEMAS,
     ArrowStreamWriter,
     ner_row,
 )
@@ -37,8 +37,8 @@ from vietlao.rows import (
 #: Rows per record batch, per (config, split) file.
 BATCH_ROWS = 1024
 
-NER_SCHEMA = FEATURES["ner"].arrow_schema
-STANCE_SCHEMA = FEATURES["stance"].arrow_schema
+NER_SCHEMA = ARROW_SCHEMAS["ner"]
+STANCE_SCHEMA = ARROW_SCHEMAS["stance"]
 ENTITY_FIELDS = list(NER_SCHEMA.field("entities").type.value_type)
 FINE_BI = {t: (NER_TAG_INDEX[f"B-{t}"], NER_TAG_INDEX[f"I-{t}"]) for t in ENTITY_TYPES}
 COARSE_BI = {t: (COARSE_TAG_INDEX[f"B-{c}"], COARSE_TAG_INDEX[f"I-{c}"]) for t, c in COARSE_OF.items() if c}
@@ -151,7 +151,7 @@ class _SentenceSink:
         if split not in self._items:
             for config in ("ner", "stance"):
                 path = self.out_dir / "data" / config / f"{split}.arrow"
-                self._writers[(config, split)] = ArrowStreamWriter(path, FEATURES[config])
+                self._writers[(config, split)] = ArrowStreamWriter(path, ARROW_SCHEMAS[config])
             self._items[split], self._queued[split] = [], []
 
     def add_record(self, split: str, record: SentenceRecord, spans: list, fold: int) -> None:

@@ -17,7 +17,7 @@ from vietlao.batches import write_sentence_configs
 from vietlao.corpus import REPO_ROOT, Document
 from vietlao.export import SentenceRecord
 from vietlao.rows import (
-    FEATURES,
+    ARROW_SCHEMAS,
     INVENTORY_SPLIT,
     SPLIT_OF_DOC,
     SPLITS,
@@ -42,9 +42,9 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
     for split in SPLITS:
         rows = [document_row(d, by_doc[d.doc_id], FOLD_OF_DOC[d.doc_id])
                 for d in documents if SPLIT_OF_DOC[d.doc_id] == split]
-        write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", FEATURES["documents"])
+        write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", ARROW_SCHEMAS["documents"])
     write_rows(entity_rows(records, inventory), out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow",
-               FEATURES["entities"])
+               ARROW_SCHEMAS["entities"])
 
 
 def checksums(directory: Path) -> dict[str, str]:

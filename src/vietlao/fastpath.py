@@ -162,14 +162,14 @@ def short_runs(piece: bytes) -> bool:
     return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text), window))
 
 
-def decode_range(piece: bytes, last: bool) -> list[Task] | None:
-    """The tasks in a byte range (``b"[" + piece + b"]"``, without the ``]`` if ``last``) as typed
-    tasks, or None if the range is not plainly a list of Label Studio 1.23 tasks within the limits
-    of ``iter_tasks`` (the caller then parses it generically)."""
-    if not short_runs(piece):
+def decode_range(data: bytes | bytearray) -> list[Task] | None:
+    """The tasks of ``data``, a JSON list of tasks (a range of an export with its brackets), as
+    typed tasks; None if it is not plainly a list of Label Studio 1.23 tasks within the limits of
+    ``iter_tasks`` (the caller then parses it generically)."""
+    if not short_runs(data):
         return None
     try:
-        tasks = _DECODER.decode(b"[" + piece + (b"" if last else b"]"))
+        tasks = _DECODER.decode(data)
     except (msgspec.MsgspecError, ValueError):  # ValueError: invalid UTF-8 in a string
         return None
     for task in tasks:  # a task is at depth 2; its free-form values at 3, an annotation's at 5

@@ -6,12 +6,12 @@ to Arrow IPC streams batch by batch, with the Features in the schema metadata.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable
 
 import pyarrow as pa
-from datasets import ClassLabel, Features, List, Value
 
 from vietlao.corpus import Document, load_metadata
 from vietlao.export import SentenceRecord
@@ -43,58 +43,95 @@ COARSE_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS_COARSE)}
 TYPE_INDEX = {t: i for i, t in enumerate(ENTITY_TYPES)}
 STANCE_INDEX = {s: i for i, s in enumerate(STANCE_LABELS)}
 
+# -- features ---------------------------------------------------------------------------------------
+#
+# Written in Hugging Face's own dict form (``Features.to_dict()``), so the Arrow schemas, with the
+# features in their metadata exactly as ``Features.arrow_schema`` writes them, come without
+# importing ``datasets`` (about 90 MB of memory in every process of a streaming build).
+# ``FEATURES`` (``datasets.Features``) is built from the same specs on first use.
+
+
+def _value(dtype: str) -> dict:
+    return {"dtype": dtype, "_type": "Value"}
+
+
+def _class_label(names) -> dict:
+    return {"names": list(names), "_type": "ClassLabel"}
+
+
+def _list(feature: dict, length: int | None = None) -> dict:
+    return {"feature": feature, **({"length": length} if length else {}), "_type": "List"}
+
+
+_STRING, _INT32 = _value("string"), _value("int32")
 _ENTITY = {
-    "start": Value("int32"),
-    "end": Value("int32"),
-    "label": ClassLabel(names=list(ENTITY_TYPES)),
-    "text": Value("string"),
-    "entity_id": Value("string"),
+    "start": _INT32, "end": _INT32, "label": _class_label(ENTITY_TYPES), "text": _STRING, "entity_id": _STRING,
 }
 
-FEATURES: dict[str, Features] = {
-    "ner": Features(
-        {
-            "id": Value("string"), "doc_id": Value("string"), "lang": Value("string"),
-            "text": Value("string"),
-            "tokens": List(Value("string")),
-            "token_offsets": List(List(Value("int32"), length=2)),
-            "ner_tags": List(ClassLabel(names=list(NER_TAGS))),
-            "ner_tags_coarse": List(ClassLabel(names=list(NER_TAGS_COARSE))),
-            "entities": List(_ENTITY),
-            "fold": Value("int32"),
-        }
-    ),
-    "stance": Features(
-        {
-            "id": Value("string"), "doc_id": Value("string"), "lang": Value("string"),
-            "target": Value("string"), "text": Value("string"),
-            "label": ClassLabel(names=list(STANCE_LABELS)),
-            "fold": Value("int32"),
-        }
-    ),
-    "documents": Features(
-        {
-            "doc_id": Value("string"), "lang": Value("string"), "title": Value("string"),
-            "outlet": Value("string"), "source_url": Value("string"), "published": Value("string"),
-            "is_translation": Value("bool"), "translated_from": Value("string"),
-            "text": Value("string"),
-            "entities": List(_ENTITY),
-            "sentences": List({"id": Value("string"), "start": Value("int32"), "end": Value("int32"),
-                               "stance": ClassLabel(names=list(STANCE_LABELS))}),
-            "fold": Value("int32"),
-        }
-    ),
-    "entities": Features(
-        {
-            "entity_id": Value("string"),
-            "type": ClassLabel(names=list(ENTITY_TYPES)),
-            "name": Value("string"),
-            "forms": {lang: List(Value("string")) for lang in LANGS},
-            "mentions": Value("int32"),
-            "mentions_per_lang": {lang: Value("int32") for lang in LANGS},
-        }
-    ),
+FEATURE_SPECS: dict[str, dict] = {
+    "ner": {
+        "id": _STRING, "doc_id": _STRING, "lang": _STRING, "text": _STRING,
+        "tokens": _list(_STRING),
+        "token_offsets": _list(_list(_INT32, length=2)),
+        "ner_tags": _list(_class_label(NER_TAGS)),
+        "ner_tags_coarse": _list(_class_label(NER_TAGS_COARSE)),
+        "entities": _list(_ENTITY),
+        "fold": _INT32,
+    },
+    "stance": {
+        "id": _STRING, "doc_id": _STRING, "lang": _STRING, "target": _STRING, "text": _STRING,
+        "label": _class_label(STANCE_LABELS),
+        "fold": _INT32,
+    },
+    "documents": {
+        "doc_id": _STRING, "lang": _STRING, "title": _STRING, "outlet": _STRING, "source_url": _STRING,
+        "published": _STRING, "is_translation": _value("bool"), "translated_from": _STRING, "text": _STRING,
+        "entities": _list(_ENTITY),
+        "sentences": _list({"id": _STRING, "start": _INT32, "end": _INT32, "stance": _class_label(STANCE_LABELS)}),
+        "fold": _INT32,
+    },
+    "entities": {
+        "entity_id": _STRING,
+        "type": _class_label(ENTITY_TYPES),
+        "name": _STRING,
+        "forms": {lang: _list(_STRING) for lang in LANGS},
+        "mentions": _INT32,
+        "mentions_per_lang": {lang: _INT32 for lang in LANGS},
+    },
 }
+
+_ARROW_VALUE = {"string": pa.string(), "int32": pa.int32(), "bool": pa.bool_()}
+
+
+def _arrow_type(spec: dict) -> pa.DataType:
+    kind = spec.get("_type")
+    if kind is None:  # a dict of features: a struct
+        return pa.struct([(name, _arrow_type(feature)) for name, feature in spec.items()])
+    if kind == "Value":
+        return _ARROW_VALUE[spec["dtype"]]
+    if kind == "ClassLabel":
+        return pa.int64()
+    return pa.list_(_arrow_type(spec["feature"]), spec.get("length", -1))
+
+
+#: Per config: the Arrow schema, with the features in its metadata as ``Features.arrow_schema`` has them.
+ARROW_SCHEMAS: dict[str, pa.Schema] = {
+    config: pa.schema(
+        [(name, _arrow_type(feature)) for name, feature in spec.items()],
+        metadata={"huggingface": json.dumps({"info": {"features": spec}})},
+    )
+    for config, spec in FEATURE_SPECS.items()
+}
+
+
+def __getattr__(name: str):
+    if name == "FEATURES":  # dict[str, datasets.Features], on first use
+        from datasets import Features
+
+        features = {config: Features.from_dict(spec) for config, spec in FEATURE_SPECS.items()}
+        globals()["FEATURES"] = features
+        return features
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _entity_rows(record: SentenceRecord, shift: int = 0) -> list[dict]:
@@ -167,10 +204,11 @@ def entity_rows(records: Iterable[SentenceRecord], inventory: dict) -> list[dict
 
 
 class ArrowStreamWriter:
-    """Writes rows to an Arrow IPC stream in record batches, with HF Features in the schema."""
+    """Writes rows to an Arrow IPC stream in record batches, with HF Features in the schema
+    (one of :data:`ARROW_SCHEMAS`)."""
 
-    def __init__(self, path: Path, features: Features, batch_size: int = 1024):
-        self.schema = features.arrow_schema
+    def __init__(self, path: Path, schema: pa.Schema, batch_size: int = 1024):
+        self.schema = schema
         self.batch_size = batch_size
         self._rows: list[dict] = []
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,8 +246,8 @@ class ArrowStreamWriter:
 
 
 
-def write_rows(rows: list[dict], path: Path, features: Features) -> None:
-    with ArrowStreamWriter(path, features) as w:
+def write_rows(rows: list[dict], path: Path, schema: pa.Schema) -> None:
+    with ArrowStreamWriter(path, schema) as w:
         for row in rows:
             w.write(row)
 

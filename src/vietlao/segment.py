@@ -195,10 +195,9 @@ def tokenize_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     # ... except in chunks with a DIGIT or OTHER character: all digits is one number, else _TOKEN.
     special = np.flatnonzero(cls >= _DIGIT)
     if len(special):
-        spaces = np.flatnonzero(cls == _SPACE)
-        around = np.searchsorted(spaces, special)
-        chunk_start = np.where(around > 0, spaces[np.maximum(around - 1, 0)] + 1, 0)
-        chunk_end = np.append(spaces, len(cps))[around]
+        spaces = np.concatenate(([-1], np.flatnonzero(cls == _SPACE), [len(cps)]))
+        around = np.searchsorted(spaces, special)  # the space (or end) after each special character
+        chunk_start, chunk_end = spaces[around - 1] + 1, spaces[around]
         chunk_start, first = np.unique(chunk_start, return_index=True)
         chunk_end = chunk_end[first]
         digits = np.bincount(

@@ -54,9 +54,9 @@ from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 # integer orjson and yajl read differently) makes the rest of the file go through ``iter_tasks``,
 # so records and errors are those of ``convert_tasks(iter_tasks(...))``.
 
-#: Bytes per range of tasks handed to a worker (about 1,100 tasks of a Label Studio export;
-#: larger ranges spread the fixed cost of each range, see benchmarks/perf/RESULTS.md).
-CHUNK_BYTES = 4 << 20
+#: Bytes per range of tasks handed to a worker (about 400 tasks of a Label Studio export;
+#: larger ranges spread the fixed cost of a range but take more memory per worker).
+CHUNK_BYTES = 3 << 19
 #: How far past ``CHUNK_BYTES`` to look for the next task boundary before giving up on cutting.
 _MAX_SCAN = 16 << 20
 _JSON_WS = b" \t\n\r"
@@ -157,12 +157,23 @@ def _tasks_within_limits(tasks: list) -> bool:
     return True
 
 
-def _parse_range(piece: bytes, size: int, last: bool) -> list | None:
-    """The tasks in a byte range of ``size`` bytes read as ``piece``, exactly as ``iter_tasks``
-    would give them, or None."""
-    if len(piece) != size or not short_runs(piece):
+def _read_range(fd: int, start: int, end: int, last: bool) -> bytearray | None:
+    """The tasks in a byte range as a JSON list: ``b"[" + file[start:end]`` plus ``b"]"`` unless
+    ``last`` (read in place, without copying), or None if the file is shorter."""
+    data = bytearray(end - start + (1 if last else 2))
+    data[0] = 0x5B  # [
+    if not last:
+        data[-1] = 0x5D  # ]
+    if os.preadv(fd, [memoryview(data)[1 : 1 + end - start]], start) != end - start:
         return None
-    data = b"[" + piece + (b"" if last else b"]")
+    return data
+
+
+def _parse_range(data: bytearray) -> list | None:
+    """The tasks of a range read by :func:`_read_range`, exactly as ``iter_tasks`` would give
+    them, or None."""
+    if not short_runs(data):
+        return None
     try:
         tasks = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -202,14 +213,17 @@ class _Job:
         decoding and :func:`~vietlao.fastpath.convert_range`), else ``(False, skeletons, outcomes,
         batches)``; batches are ``{split: (ner, stance)}``. An outcome is None (valid), the
         problem messages, or _Failed. None if the range does not parse."""
-        start, end, last = task_range
-        piece = os.pread(self.fd, end - start, start)
-        typed = decode_range(piece, last) if len(piece) == end - start else None
+        data = _read_range(self.fd, *task_range)
+        if data is None:
+            return None
+        typed = decode_range(data)
         if typed is not None:
             batches = convert_range(typed, self.ctx, self.split_of, self.fold_of_doc)
             if batches is not None:
                 return True, [t.id for t in typed], [t.data.sentence_id for t in typed], batches
-        tasks = _parse_range(piece, end - start, last)
+            del typed
+        tasks = _parse_range(data)
+        del data
         if tasks is None:
             return None
         skeletons, outcomes, by_split = [], [], {}

@@ -1,0 +1,188 @@
+"""vietlao.fastpath: the typed route of the streaming build. Whatever it accepts, the plain path
+(``convert_tasks(iter_tasks(...))``) accepts too, with the same rows; it takes real and generated
+exports; anything it is unsure of it refuses (then the generic route names the problem)."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vietlao.batches import sentence_batches
+from vietlao.export import (
+    MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportChecks, _convert_task, convert_tasks, iter_tasks,
+)
+from vietlao.fastpath import convert_range, decode_range
+from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.validate import EXPORT_FILE, gold_context
+
+PERF = Path(__file__).resolve().parents[1] / "benchmarks" / "perf"
+sys.path.insert(0, str(PERF))
+generate = importlib.import_module("generate")
+
+SPLIT_OF, FOLD_OF = SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__
+
+
+def typed_route(raw: bytes, ctx: Context):
+    """The typed route on a whole export as one range: ``(typed tasks, {split: (ner, stance)})``,
+    or None if it declines."""
+    tasks = decode_range(raw)
+    batches = None if tasks is None else convert_range(tasks, ctx, SPLIT_OF, FOLD_OF)
+    return None if batches is None else (tasks, batches)
+
+
+def task_by_task(path: Path, ctx: Context) -> dict:
+    """Every task of the export, parsed as the plain path does and converted on its own (any
+    problem raises), into batches per split."""
+    by_split: dict[str, list] = {}
+    for task in iter_tasks(path):
+        record, spans = _convert_task(task, ctx)
+        by_split.setdefault(SPLIT_OF(record.doc_id), []).append((record, spans, FOLD_OF(record.doc_id)))
+    return {split: sentence_batches(items) for split, items in by_split.items()}
+
+
+def assert_accepted_alike(path: Path, ctx: Context, typed) -> None:
+    """What the typed route accepted: each task valid on its own with the same rows, and (once the
+    main process admits the ids in bulk, as ``convert_export`` does) the whole export valid."""
+    tasks, batches = typed
+    assert_same_batches(batches, task_by_task(path, ctx))
+    if ExportChecks().admit_all([t.id for t in tasks], [t.data.sentence_id for t in tasks]):
+        assert len(list(convert_tasks(iter_tasks(path), ctx, source=str(path)))) == len(tasks)
+
+
+def assert_same_batches(got: dict, expected: dict) -> None:
+    assert got.keys() == expected.keys()
+    for split in expected:
+        for mine, theirs in zip(got[split], expected[split]):
+            assert mine.schema == theirs.schema
+            assert mine.equals(theirs), split
+
+
+def test_typed_route_takes_the_project_export():
+    if not EXPORT_FILE.exists():
+        pytest.skip("no committed export")
+    ctx = gold_context()
+    got = typed_route(EXPORT_FILE.read_bytes(), ctx)
+    assert got is not None, "the project's own Label Studio export must take the typed route"
+    assert_accepted_alike(EXPORT_FILE, ctx, got)
+
+
+@pytest.mark.parametrize("layout", ["ls", "pull"])
+def test_typed_route_takes_generated_exports(tmp_path, layout):
+    path = generate.write_export(tmp_path / "export.json", 400, seed=3, layout=layout)
+    ctx = Context(inventory=generate.inventory())
+    got = typed_route(path.read_bytes(), ctx)
+    assert got is not None
+    assert_accepted_alike(path, ctx, got)
+
+
+# -- refusals: every rule the plain path has, the typed route either checks or leaves to it --------------
+
+_BASE = list(generate.generate(6, seed=4))
+_CTX = Context(inventory=generate.inventory())
+
+
+def _label(task: dict) -> dict:
+    return next(r for r in task["annotations"][-1]["result"] if r["from_name"] == "label")
+
+
+def _shift_start(task: dict) -> None:
+    """Start a span one character into its first token (value.text kept true to the text)."""
+    value = _label(task)["value"]
+    value["start"] += 1
+    value["text"] = task["data"]["text"][value["start"] : value["end"]]
+
+
+def _deep() -> object:
+    value: object = 1
+    for _ in range(MAX_DEPTH):
+        value = [value]
+    return value
+
+
+REFUSED = {
+    "span off token boundaries": lambda t: _shift_start(t),
+    "span past the text": lambda t: _label(t)["value"].update(end=10_000),
+    "value.text disagrees": lambda t: _label(t)["value"].update(text="x"),
+    "value.text null": lambda t: _label(t)["value"].update(text=None),
+    "unknown label": lambda t: _label(t)["value"].update(labels=["PERSON"]),
+    "two labels": lambda t: _label(t)["value"].update(labels=["PER", "ORG"]),
+    "start a boolean": lambda t: _label(t)["value"].update(start=True),
+    "start a float": lambda t: _label(t)["value"].update(start=1.0),
+    "region id an integer": lambda t: _label(t).update(id=7),
+    "unknown control": lambda t: _label(t).update(from_name="labels2"),
+    "no stance": lambda t: t["annotations"][-1]["result"].pop(),
+    "unknown stance": lambda t: t["annotations"][-1]["result"][-1]["value"].update(choices=["pro"]),
+    "e-mail as annotator": lambda t: t["annotations"][-1].update(completed_by="a@b.org"),
+    "annotator an object": lambda t: t["annotations"][-1].update(completed_by={"id": 1}),
+    "two completed annotations": lambda t: t["annotations"].append(copy.deepcopy(t["annotations"][-1])),
+    "all cancelled": lambda t: [a.update(was_cancelled=True) for a in t["annotations"]],
+    "text not NFC": lambda t: t["data"].update(text=t["data"]["text"] + " e\u0301"),
+    "text with a line break": lambda t: t["data"].update(text=t["data"]["text"] + "\u2028"),
+    "offset negative": lambda t: t["data"].update(offset=-1),
+    "offset a string": lambda t: t["data"].update(offset="0"),
+    "unknown data key": lambda t: t["data"].update(url="x"),
+    "unknown task key": lambda t: t.update(file_upload="x"),
+    "string too long": lambda t: t.update(created_at="x" * (MAX_TEXT_CHARS + 1)),
+    "integer yajl refuses": lambda t: t.update(inner_id=2**63),
+    "nesting too deep": lambda t: t.update(meta={"x": _deep()}),
+    "duplicate region id": lambda t: t["annotations"][-1]["result"].insert(0, copy.deepcopy(_label(t))),
+}
+
+
+@pytest.mark.parametrize("change", REFUSED.values(), ids=REFUSED.keys())
+def test_typed_route_refuses_what_it_cannot_vouch_for(tmp_path, change):
+    tasks = copy.deepcopy(_BASE)
+    change(tasks[2])
+    raw = json.dumps(tasks, ensure_ascii=False).encode()
+    assert typed_route(raw, _CTX) is None
+    assert typed_route(json.dumps(_BASE, ensure_ascii=False).encode(), _CTX) is not None
+
+
+# -- a property: what the typed route accepts, the plain path accepts with the same rows ------------------
+
+_PATHS = [
+    ("id",), ("data", "text"), ("data", "offset"), ("data", "doc_id"), ("data", "sentence_id"), ("data", "lang"),
+    ("meta",), ("drafts",), ("inner_id",), ("annotations", -1, "completed_by"), ("annotations", -1, "was_cancelled"),
+    ("annotations", -1, "ground_truth"), ("annotations", -1, "prediction"), ("annotations", -1, "lead_time"),
+    ("annotations", -1, "result", 0, "id"), ("annotations", -1, "result", 0, "from_name"),
+    ("annotations", -1, "result", 0, "value", "start"), ("annotations", -1, "result", 0, "value", "end"),
+    ("annotations", -1, "result", 0, "value", "labels"), ("annotations", -1, "result", 0, "value", "text"),
+    ("annotations", -1, "result", 1, "value", "text"), ("annotations", -1, "result", 1, "id"),
+    ("annotations", -1, "result", -1, "value", "choices"), ("annotations", -1, "result", -1, "value"),
+]
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6), st.sampled_from(["PER", "GPE", "favor", "label", "entity_id", "stance", "003", "a@b.c", ""]),
+    st.lists(st.sampled_from(["PER", "favor", "hanoi", 1, None]), max_size=2),
+    st.dictionaries(st.sampled_from(["start", "end", "text", "labels", "x"]), st.integers(0, 40), max_size=3),
+)
+
+
+def _set(task: dict, path: tuple, value: object) -> None:
+    target = task
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+
+@given(st.lists(st.tuples(st.integers(0, len(_BASE) - 1), st.sampled_from(_PATHS), _VALUES), min_size=1, max_size=3))
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_whatever_the_typed_route_accepts_the_plain_path_accepts_alike(tmp_path, changes):
+    tasks = copy.deepcopy(_BASE)
+    for index, path, value in changes:
+        try:
+            _set(tasks[index], path, value)
+        except (IndexError, KeyError, TypeError):
+            pass  # an earlier change removed the way there
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    got = typed_route(export.read_bytes(), _CTX)
+    if got is not None:
+        assert_accepted_alike(export, _CTX, got)
