@@ -18,7 +18,8 @@ from vietlao.batches import sentence_batches
 from vietlao.export import (
     MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportChecks, _convert_task, convert_tasks, iter_tasks,
 )
-from vietlao.fastpath import convert_range, decode_range
+from vietlao.fastpath import convert_range
+from vietlao.typed import decode_range
 from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 from vietlao.validate import EXPORT_FILE, gold_context
 

@@ -120,7 +120,7 @@ def test_tokenize_texts_on_the_corpus_and_hard_cases():
     texts = [s.text for d in DOCUMENTS for s in d.sentences]
     texts += [
         "", " ", "a", "12", "٣٤ 12", "a:b", "http://x.vn/a, https://y.vn.", "17/01/2023 13:55 1.000,5 2023-01-17",
-        "Vietnam-Laos «Lào» (Hà Nội).", "x\u0301y ½ ab12 12ab 𝐀bc 😀!", "\u2028a\x1cb", "h h: hh://", "…",
+        "Vietnam-Laos «Lào» (Hà Nội).", "x\u0301y ½ ab12 12ab 𝐀bc 😀!", "\u2028a\x1cb", "h h: hh://", "…", "a\ud800b 0",
     ]
     assert _at_once(texts) == _one_at_a_time(texts)
     assert [token_offsets(t) for t in texts] == _one_at_a_time(texts)

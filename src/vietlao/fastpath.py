@@ -9,177 +9,32 @@ might break a rule, and the caller converts that range task by task with
 exactly the rows :func:`vietlao.batches.sentence_batches` builds from ``_convert_task``'s records
 (``tests/test_fastpath.py`` checks both on valid and on mutated tasks).
 
-Ranges are read with msgspec into the typed tasks below, which build no objects for the bookkeeping
-fields. Unknown keys are refused, so nothing is skipped unread; with the limits in the types, a walk
-of the few free-form values and :func:`short_runs`, what :func:`decode_range` accepts is exactly what
-``iter_tasks`` reads, within its limits.
+It takes tasks as :func:`vietlao.typed.decode_range` gives them: types, vocabularies and limits are
+already checked there.
 """
 
 from __future__ import annotations
 
 import itertools
 import unicodedata
-from typing import Annotated, Any, Callable, Union
+from typing import Callable
 
 import msgspec
 import numpy as np
 import pyarrow as pa
 
-from vietlao import label_config as lc
 from vietlao.batches import COARSE_BI, ENTITY_FIELDS, FINE_BI, NER_SCHEMA, STANCE_SCHEMA
-from vietlao.export import MAX_DEPTH, MAX_RUN_BYTES, MAX_TEXT_CHARS, Context
+from vietlao.export import Context
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_TARGET
 from vietlao.rows import STANCE_INDEX, TYPE_INDEX
 from vietlao.segment import LINE_BREAKS, tokenize_texts
+from vietlao.typed import EntityIdRegion, LabelRegion, Task
 
 #: Per entity type index: fine and coarse B- and I- tag indices (coarse 0, ``O``, if none).
 _FINE_B = np.array([FINE_BI[t][0] for t in ENTITY_TYPES], np.int64)
 _FINE_I = np.array([FINE_BI[t][1] for t in ENTITY_TYPES], np.int64)
 _COARSE_B = np.array([COARSE_BI.get(t, (0, 0))[0] for t in ENTITY_TYPES], np.int64)
 _COARSE_I = np.array([COARSE_BI.get(t, (0, 0))[1] for t in ENTITY_TYPES], np.int64)
-_LINKABLE = frozenset(TYPE_INDEX[t] for t in LINKABLE_TYPES)
-
-
-# -- typed tasks: the keys of a Label Studio 1.23 JSON export ---------------------------------------
-
-#: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.
-YAJL_INT_MAX = 2**63 - 1
-_Str = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
-_Int = Annotated[int, msgspec.Meta(ge=-YAJL_INT_MAX, le=YAJL_INT_MAX)]
-#: A JSON value that is not a container, within the limits of ``iter_tasks``.
-Scalar = Union[_Str, _Int, float, bool, None]
-
-
-class _Struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    pass
-
-
-class Value(_Struct):
-    start: Scalar = None
-    end: Scalar = None
-    text: Union[_Str, list[_Str], None, msgspec.UnsetType] = msgspec.UNSET
-    labels: Union[list[Scalar], None] = None
-    choices: Union[list[Scalar], None] = None
-
-
-class Region(_Struct):
-    value: Value
-    from_name: Scalar = None
-    id: Scalar = None
-    to_name: Scalar = None
-    type: Scalar = None
-    origin: Scalar = None
-
-
-class Annotation(_Struct):
-    result: Union[list[Region], None] = None
-    completed_by: Scalar = None
-    was_cancelled: Scalar = None
-    ground_truth: Scalar = None
-    prediction: Any = None
-    id: Scalar = None
-    created_at: Scalar = None
-    updated_at: Scalar = None
-    draft_created_at: Scalar = None
-    lead_time: Scalar = None
-    result_count: Scalar = None
-    unique_id: Scalar = None
-    import_id: Scalar = None
-    last_action: Scalar = None
-    bulk_created: Scalar = None
-    task: Scalar = None
-    project: Scalar = None
-    updated_by: Scalar = None
-    parent_prediction: Scalar = None
-    parent_annotation: Scalar = None
-    last_created_by: Scalar = None
-
-
-class Data(_Struct):
-    text: Scalar = None
-    doc_id: Scalar = None
-    sentence_id: Scalar = None
-    lang: Scalar = None
-    offset: Scalar = None
-
-
-class Task(_Struct):
-    data: Data
-    annotations: list[Annotation]
-    id: Scalar = None
-    drafts: Any = None
-    predictions: Any = None
-    meta: Any = None
-    comment_authors: Any = None
-    created_at: Scalar = None
-    updated_at: Scalar = None
-    inner_id: Scalar = None
-    total_annotations: Scalar = None
-    cancelled_annotations: Scalar = None
-    total_predictions: Scalar = None
-    comment_count: Scalar = None
-    unresolved_comment_count: Scalar = None
-    last_comment_updated_at: Scalar = None
-    project: Scalar = None
-    updated_by: Scalar = None
-    allow_skip: Scalar = None
-
-
-_DECODER = msgspec.json.Decoder(list[Task])
-
-
-def within_limits(value: object, depth: int) -> bool:
-    """The limits ``iter_tasks`` enforces, for a container at ``depth`` (a task is at 2, inside
-    the list): no string or key longer than MAX_TEXT_CHARS, no container deeper than MAX_DEPTH, no
-    integer ijson rejects (orjson and msgspec agree with yajl on everything else they accept)."""
-    if depth > MAX_DEPTH:
-        return False
-    if type(value) is dict:
-        if value and max(map(len, value)) > MAX_TEXT_CHARS:
-            return False
-        value = value.values()
-    for v in value:
-        t = type(v)
-        if t is str:
-            if len(v) > MAX_TEXT_CHARS:
-                return False
-        elif t is dict or t is list:
-            if not within_limits(v, depth + 1):
-                return False
-        elif t is int and not -YAJL_INT_MAX <= v <= YAJL_INT_MAX:
-            return False
-    return True
-
-
-def short_runs(piece: bytes) -> bool:
-    """No run of more than MAX_RUN_BYTES bytes without a quote (``\\"`` not counting), the limit
-    ``iter_tasks`` enforces, even joined with the runs at the ends of the neighbouring ranges:
-    checked as a quote in every aligned window of half that size and near both ends."""
-    text = piece.replace(b'\\"', b"__") if b"\\" in piece else piece  # a byte search is fast
-    window = MAX_RUN_BYTES // 2
-    if text.find(b'"', 0, window // 2) < 0 or text.rfind(b'"', max(0, len(text) - window // 2)) < 0:
-        return False
-    return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text), window))
-
-
-def decode_range(data: bytes | bytearray) -> list[Task] | None:
-    """The tasks of ``data``, a JSON list of tasks (a range of an export with its brackets), as
-    typed tasks; None if it is not plainly a list of Label Studio 1.23 tasks within the limits of
-    ``iter_tasks`` (the caller then parses it generically)."""
-    if not short_runs(data):
-        return None
-    try:
-        tasks = _DECODER.decode(data)
-    except (msgspec.MsgspecError, ValueError):  # ValueError: invalid UTF-8 in a string
-        return None
-    for task in tasks:  # a task is at depth 2; its free-form values at 3, an annotation's at 5
-        free = [task.meta, task.drafts, task.predictions, task.comment_authors]
-        if any(free) and not within_limits(free, 2):
-            return None
-        free = [a.prediction for a in task.annotations]
-        if any(free) and not within_limits(free, 4):
-            return None
-    return tasks
 
 
 class _Unusual(Exception):
@@ -219,26 +74,23 @@ def convert_range(
         return None
 
 
-def _collect(tasks: list, ctx: Context, split_of, fold_of_doc) -> dict[str, _Columns]:
+def _collect(tasks: list[Task], ctx: Context, split_of, fold_of_doc) -> dict[str, _Columns]:
+    """The columns per split of typed tasks (types already checked by the decoder)."""
     by_split: dict[str, _Columns] = {}
     documents = ctx.documents
     sentences = _sentence_index(ctx) if documents else None
     inventory = ctx.inventory if ctx.check_inventory else None
-    label_name, id_name, stance_name = lc.ENTITY_LABELS, lc.ENTITY_ID, lc.STANCE
-    type_index, stance_index, linkable = TYPE_INDEX, STANCE_INDEX, _LINKABLE
-    is_nfc = unicodedata.is_normalized
-    unset = msgspec.UNSET
+    type_index, stance_index, linkable = TYPE_INDEX, STANCE_INDEX, LINKABLE_TYPES
+    is_nfc, unset = unicodedata.is_normalized, msgspec.UNSET
     for task in tasks:
         data = task.data
-        text, doc_id, sentence_id, lang, offset = data.text, data.doc_id, data.sentence_id, data.lang, data.offset
-        if not (
-            type(text) is str and type(doc_id) is str and type(sentence_id) is str and type(lang) is str
-            and type(offset) is int and offset >= 0 and is_nfc("NFC", text)
-        ):
+        text, doc_id, sentence_id, offset = data.text, data.doc_id, data.sentence_id, data.offset
+        size = len(text)
+        if not is_nfc("NFC", text):
             raise _Unusual
         if documents and (
-            documents[doc_id].text[offset : offset + len(text)] != text
-            or sentences[doc_id].get((offset, offset + len(text))) != sentence_id
+            documents[doc_id].text[offset : offset + size] != text
+            or sentences[doc_id].get((offset, offset + size)) != sentence_id
         ):
             raise _Unusual
         completed = None
@@ -252,36 +104,24 @@ def _collect(tasks: list, ctx: Context, split_of, fold_of_doc) -> dict[str, _Col
             raise _Unusual
         stance, labelled, unnamed, ids = None, {}, [], {}
         for region in completed.result:
-            value, name = region.value, region.from_name
-            if name == label_name:
-                labels, start, end = value.labels, value.start, value.end
-                if not (
-                    labels is not None and len(labels) == 1 and type(start) is int and type(end) is int
-                    and 0 <= start < end <= len(text)
-                ):
-                    raise _Unusual
-                span = (start, end, type_index[labels[0]])
-                if value.text is not unset and value.text != text[start:end]:
+            kind, value = type(region), region.value
+            if kind is LabelRegion:
+                start, end = value.start, value.end
+                if not 0 <= start < end <= size or (value.text is not unset and value.text != text[start:end]):
                     raise _Unusual
                 region_id = region.id
-                if type(region_id) is str and region_id not in labelled:
-                    labelled[region_id] = span
-                elif region_id is None:
-                    unnamed.append(span)
+                if region_id is None:
+                    unnamed.append((start, end, value.labels[0]))
+                elif region_id in labelled:
+                    raise _Unusual
                 else:
-                    raise _Unusual
-            elif name == id_name:
-                given, region_id = value.text, region.id
-                if not (type(given) is list and len(given) == 1 and type(region_id) is str):
-                    raise _Unusual
-                ids[region_id] = given[0].strip()
-            elif name == stance_name:
-                choices = value.choices
-                if stance is not None or choices is None or len(choices) != 1:
-                    raise _Unusual
-                stance = stance_index[choices[0]]
+                    labelled[region_id] = (start, end, value.labels[0])
+            elif kind is EntityIdRegion:
+                ids[region.id] = value.text[0].strip()
+            elif stance is None:
+                stance = stance_index[value.choices[0]]
             else:
-                raise _Unusual
+                raise _Unusual  # a second stance
         if stance is None or not ids.keys() <= labelled.keys():
             raise _Unusual
         split, fold = split_of(doc_id), fold_of_doc(doc_id)
@@ -291,18 +131,18 @@ def _collect(tasks: list, ctx: Context, split_of, fold_of_doc) -> dict[str, _Col
         for region_id, (start, end, label) in itertools.chain(labelled.items(), zip(itertools.repeat(None), unnamed)):
             entity_id = ids.get(region_id) if region_id is not None else None
             if label in linkable:
-                if not entity_id or (inventory is not None and inventory.get(entity_id) != ENTITY_TYPES[label]):
+                if not entity_id or (inventory is not None and inventory.get(entity_id) != label):
                     raise _Unusual
             elif entity_id:
                 raise _Unusual
             c.m_start.append(start)
             c.m_end.append(end)
-            c.m_type.append(label)
+            c.m_type.append(type_index[label])
             c.m_id.append(entity_id or None)
         c.m_counts.append(len(labelled) + len(unnamed))
         c.ids.append(sentence_id)
         c.docs.append(doc_id)
-        c.langs.append(lang)
+        c.langs.append(data.lang)
         c.texts.append(text)
         c.folds.append(fold)
         c.stances.append(stance)

@@ -182,7 +182,7 @@ def tokenize_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     joined = " ".join(texts)  # a space never belongs to a token
     bases = np.zeros(len(texts), np.int64)
     np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts))[:-1] + 1, out=bases[1:])
-    cps = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
     if len(cps) and cps.max() >= 0x10000:
         cls = np.where(cps < 0x10000, _bmp_classes()[cps & 0xFFFF], _OTHER)
     else:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import orjson
+import pyarrow as pa
 
-from vietlao.batches import _SentenceSink, sentence_batches
+from vietlao.batches import NER_SCHEMA, STANCE_SCHEMA, _SentenceSink, sentence_batches
 from vietlao.export import (
     MAX_DEPTH,
     MAX_TEXT_CHARS,
@@ -32,8 +33,9 @@ from vietlao.export import (
     convert_tasks,
     iter_tasks,
 )
-from vietlao.fastpath import convert_range, decode_range, short_runs, within_limits
+from vietlao.fastpath import convert_range
 from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.typed import decode_range, short_runs, within_limits
 
 
 # -- streaming conversion of a large export ----------------------------------------------------------
@@ -42,7 +44,7 @@ from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 # tasks per second. For large files the export is cut into byte ranges of whole tasks, each converted
 # in a worker by the first route that applies:
 #
-# 1. typed: msgspec decodes the range into Label Studio's task layout and
+# 1. typed: msgspec decodes the range into Label Studio's task layout (:mod:`vietlao.typed`) and
 #    :func:`vietlao.fastpath.convert_range` converts it column-wise if every task is plain and valid;
 #    the main process then admits the range's task and sentence ids in bulk;
 # 2. generic: orjson parses the range and ``_convert_task`` converts task by task (validation and
@@ -144,7 +146,7 @@ _DEEP_LINE = b"\n" + b" " * (2 * (MAX_DEPTH - 1))
 
 
 def _tasks_within_limits(tasks: list) -> bool:
-    """:func:`~vietlao.fastpath.within_limits` for every task, walking only the tasks a cheap test cannot clear:
+    """:func:`~vietlao.typed.within_limits` for every task, walking only the tasks a cheap test cannot clear:
     orjson's indented dump shows the depth, is at least as long as any string, and fails on
     integers beyond 53 bits."""
     for task in tasks:
@@ -257,7 +259,18 @@ def _start_worker(path, ctx, split_of, fold_of_doc) -> None:
 
 
 def _run_in_worker(task_range):
-    return _worker_job(task_range)
+    """The job's result, its batches as Arrow IPC messages (cheaper across the pipe than pickled
+    arrays, and read back without copying)."""
+    result = _worker_job(task_range)
+    if result is None:
+        return None
+    *head, batches = result
+    return (*head, {split: (ner.serialize(), stance.serialize()) for split, (ner, stance) in batches.items()})
+
+
+def _batch(message, schema: pa.Schema) -> pa.RecordBatch:
+    """A record batch, from a worker's IPC message or as it is."""
+    return message if isinstance(message, pa.RecordBatch) else pa.ipc.read_record_batch(message, schema)
 
 
 def _converted_ranges(path: Path, job: _Job, workers: int, chunk_bytes: int):
@@ -371,7 +384,7 @@ def convert_export(
                 for skeleton, outcome[0] in replayed:
                     yield skeleton
                 for split, (ner, stance) in batches.items():
-                    sink.add_batches(split, ner, stance)
+                    sink.add_batches(split, _batch(ner, NER_SCHEMA), _batch(stance, STANCE_SCHEMA))
                 done += n
                 bar.update(task_range[1] - task_range[0] + 1)
                 bar.set_postfix(tasks=done, refresh=False)

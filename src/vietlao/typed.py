@@ -1,0 +1,183 @@
+"""A range of a Label Studio JSON export decoded into typed tasks (msgspec), or declined.
+
+The types are Label Studio 1.23's task layout with the project's labelling config: a region is a
+``label`` span, an ``entity_id`` text area or a ``stance`` choice (told apart by ``from_name``), with
+the vocabularies and the one-label, one-choice, one-ID rules in the types. Unknown keys are refused,
+so nothing is skipped unread; with the limits ``iter_tasks`` enforces in the types (string length,
+64-bit integers), a walk of the few free-form values and :func:`short_runs`, what
+:func:`decode_range` accepts is exactly what ``iter_tasks`` reads. Anything else is declined and
+parsed generically by :mod:`vietlao.stream`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+import msgspec
+
+from vietlao import label_config as lc
+from vietlao.export import MAX_DEPTH, MAX_RUN_BYTES, MAX_TEXT_CHARS
+from vietlao.labels import EntityType, StanceLabel
+
+#: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.
+YAJL_INT_MAX = 2**63 - 1
+_Str = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
+_Int = Annotated[int, msgspec.Meta(ge=-YAJL_INT_MAX, le=YAJL_INT_MAX)]
+_One = msgspec.Meta(min_length=1, max_length=1)
+#: A JSON value that is not a container, within the limits of ``iter_tasks``.
+Scalar = Union[_Str, _Int, float, bool, None]
+_UNSET = msgspec.UNSET
+
+
+class _Struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    pass
+
+
+class LabelValue(_Struct):
+    start: _Int
+    end: _Int
+    labels: Annotated[list[EntityType], _One]
+    text: Union[_Str, None, msgspec.UnsetType] = _UNSET
+
+
+class EntityIdValue(_Struct):
+    text: Annotated[list[_Str], _One]
+    start: Scalar = None
+    end: Scalar = None
+
+
+class StanceValue(_Struct):
+    choices: Annotated[list[StanceLabel], _One]
+
+
+class _Region(_Struct, tag_field="from_name"):
+    to_name: Scalar = None
+    type: Scalar = None
+    origin: Scalar = None
+
+
+class LabelRegion(_Region, tag=lc.ENTITY_LABELS, kw_only=True):
+    value: LabelValue
+    id: Union[_Str, None] = None
+
+
+class EntityIdRegion(_Region, tag=lc.ENTITY_ID, kw_only=True):
+    value: EntityIdValue
+    id: _Str
+
+
+class StanceRegion(_Region, tag=lc.STANCE, kw_only=True):
+    value: StanceValue
+    id: Scalar = None
+
+
+class Annotation(_Struct):
+    result: Union[list[Union[LabelRegion, EntityIdRegion, StanceRegion]], None] = None
+    completed_by: Scalar = None
+    was_cancelled: Scalar = None
+    ground_truth: Scalar = None
+    prediction: Any = None
+    id: Scalar = None
+    created_at: Scalar = None
+    updated_at: Scalar = None
+    draft_created_at: Scalar = None
+    lead_time: Scalar = None
+    result_count: Scalar = None
+    unique_id: Scalar = None
+    import_id: Scalar = None
+    last_action: Scalar = None
+    bulk_created: Scalar = None
+    task: Scalar = None
+    project: Scalar = None
+    updated_by: Scalar = None
+    parent_prediction: Scalar = None
+    parent_annotation: Scalar = None
+    last_created_by: Scalar = None
+
+
+class Data(_Struct):
+    text: _Str
+    doc_id: _Str
+    sentence_id: _Str
+    lang: _Str
+    offset: Annotated[int, msgspec.Meta(ge=0, le=YAJL_INT_MAX)]
+
+
+class Task(_Struct):
+    data: Data
+    annotations: list[Annotation]
+    id: Scalar = None
+    drafts: Any = None
+    predictions: Any = None
+    meta: Any = None
+    comment_authors: Any = None
+    created_at: Scalar = None
+    updated_at: Scalar = None
+    inner_id: Scalar = None
+    total_annotations: Scalar = None
+    cancelled_annotations: Scalar = None
+    total_predictions: Scalar = None
+    comment_count: Scalar = None
+    unresolved_comment_count: Scalar = None
+    last_comment_updated_at: Scalar = None
+    project: Scalar = None
+    updated_by: Scalar = None
+    allow_skip: Scalar = None
+
+
+_DECODER = msgspec.json.Decoder(list[Task])
+
+
+
+def within_limits(value: object, depth: int) -> bool:
+    """The limits ``iter_tasks`` enforces, for a container at ``depth`` (a task is at 2, inside
+    the list): no string or key longer than MAX_TEXT_CHARS, no container deeper than MAX_DEPTH, no
+    integer ijson rejects (orjson and msgspec agree with yajl on everything else they accept)."""
+    if depth > MAX_DEPTH:
+        return False
+    if type(value) is dict:
+        if value and max(map(len, value)) > MAX_TEXT_CHARS:
+            return False
+        value = value.values()
+    for v in value:
+        t = type(v)
+        if t is str:
+            if len(v) > MAX_TEXT_CHARS:
+                return False
+        elif t is dict or t is list:
+            if not within_limits(v, depth + 1):
+                return False
+        elif t is int and not -YAJL_INT_MAX <= v <= YAJL_INT_MAX:
+            return False
+    return True
+
+
+def short_runs(piece: bytes) -> bool:
+    """No run of more than MAX_RUN_BYTES bytes without a quote (``\\"`` not counting), the limit
+    ``iter_tasks`` enforces, even joined with the runs at the ends of the neighbouring ranges:
+    checked as a quote in every aligned window of half that size and near both ends."""
+    text = piece.replace(b'\\"', b"__") if b"\\" in piece else piece  # a byte search is fast
+    window = MAX_RUN_BYTES // 2
+    if text.find(b'"', 0, window // 2) < 0 or text.rfind(b'"', max(0, len(text) - window // 2)) < 0:
+        return False
+    return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text), window))
+
+
+def decode_range(data: bytes | bytearray) -> list[Task] | None:
+    """The tasks of ``data``, a JSON list of tasks (a range of an export with its brackets), as
+    typed tasks; None if it is not plainly a list of Label Studio 1.23 tasks within the limits of
+    ``iter_tasks`` (the caller then parses it generically)."""
+    if not short_runs(data):
+        return None
+    try:
+        tasks = _DECODER.decode(data)
+    except (msgspec.MsgspecError, ValueError):  # ValueError: invalid UTF-8 in a string
+        return None
+    for task in tasks:  # a task is at depth 2; its free-form values at 3, an annotation's at 5
+        free = [task.meta, task.drafts, task.predictions, task.comment_authors]
+        if any(free) and not within_limits(free, 2):
+            return None
+        free = [a.prediction for a in task.annotations]
+        if any(free) and not within_limits(free, 4):
+            return None
+    return tasks
