@@ -224,3 +224,24 @@ def test_generated_tasks_have_the_keys_of_the_project_export():
     assert {tuple(sorted(r)) for r in synthetic["annotations"][0]["result"]} == {
         tuple(sorted(r)) for r in real["annotations"][0]["result"]
     }
+
+
+def test_convert_export_restores_the_collector_and_the_memory_pool(tmp_path):
+    """It turns the cyclic collector off and Arrow's pool to malloc while it runs, and back after,
+    whether the export is valid or not."""
+    import gc
+
+    import pyarrow as pa
+
+    ctx = Context(inventory=generate.inventory())
+    good = generate.write_export(tmp_path / "good.json", 50, seed=1)
+    bad = tmp_path / "bad.json"
+    bad.write_text(good.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    pool = pa.default_memory_pool().backend_name
+    assert gc.isenabled()
+    for path, workers in [(good, 1), (good, 2), (bad, 1)]:
+        try:
+            convert_export(path, tmp_path / f"out-{path.stem}-{workers}", ctx, workers=workers)
+        except ExportError:
+            assert path == bad
+        assert gc.isenabled() and pa.default_memory_pool().backend_name == pool

@@ -35,6 +35,7 @@ from vietlao.export import (
 )
 from vietlao.fastpath import convert_range
 from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.segment import _bmp_classes
 from vietlao.typed import decode_range, short_runs, within_limits
 
 
@@ -56,9 +57,9 @@ from vietlao.typed import decode_range, short_runs, within_limits
 # integer orjson and yajl read differently) makes the rest of the file go through ``iter_tasks``,
 # so records and errors are those of ``convert_tasks(iter_tasks(...))``.
 
-#: Bytes per range of tasks handed to a worker (about 400 tasks of a Label Studio export;
+#: Bytes per range of tasks handed to a worker (about 800 tasks of a Label Studio export;
 #: larger ranges spread the fixed cost of a range but take more memory per worker).
-CHUNK_BYTES = 3 << 19
+CHUNK_BYTES = 3 << 20
 #: How far past ``CHUNK_BYTES`` to look for the next task boundary before giving up on cutting.
 _MAX_SCAN = 16 << 20
 _JSON_WS = b" \t\n\r"
@@ -209,6 +210,7 @@ class _Job:
         if not stat.S_ISREG(os.fstat(self.fd).st_mode):
             os.close(self.fd)
             raise OSError(f"{path} is not a regular file")
+        _bmp_classes()  # built once, before any worker is forked
 
     def __call__(self, task_range: tuple[int, int, bool]):
         """``(True, task ids, sentence ids, batches)`` if every task in the range is valid (typed
@@ -255,6 +257,7 @@ _worker_job: _Job | None = None
 def _start_worker(path, ctx, split_of, fold_of_doc) -> None:
     global _worker_job
     gc.disable()  # conversion makes no reference cycles: reference counting frees everything
+    pa.set_memory_pool(pa.system_memory_pool())  # see convert_export
     _worker_job = _Job(path, ctx, split_of, fold_of_doc)
 
 
@@ -397,8 +400,10 @@ def convert_export(
             if done % 1000 == 0:
                 bar.set_postfix(tasks=done)
 
-    collecting = gc.isenabled()
+    collecting, pool = gc.isenabled(), pa.default_memory_pool()
     try:
+        # malloc gives freed Arrow buffers back; mimalloc, Arrow's default, keeps them per process.
+        pa.set_memory_pool(pa.system_memory_pool())
         # Conversion makes no reference cycles, so reference counting frees everything; the
         # collector would only walk the millions of live parsed objects again and again.
         gc.disable()
@@ -419,6 +424,7 @@ def convert_export(
     finally:
         if collecting:
             gc.enable()
+        pa.set_memory_pool(pool)
         bar.close()
         if job is not None:
             os.close(job.fd)
