@@ -3,9 +3,9 @@
 The types are Label Studio 1.23's task layout with the project's labelling config: a region is a
 ``label`` span, an ``entity_id`` text area or a ``stance`` choice (told apart by ``from_name``), with
 the vocabularies and the one-label, one-choice, one-ID rules in the types. Unknown keys are refused,
-so nothing is skipped unread; with the limits ``iter_tasks`` enforces in the types (string length,
-64-bit integers), a walk of the few free-form values and :func:`short_runs`, what
-:func:`decode_range` accepts is exactly what ``iter_tasks`` reads. Anything else is declined and
+so nothing is skipped unread; with the limit on integers in the types, a walk of the few free-form
+values and :func:`short_runs` (which bounds every string), what :func:`decode_range` accepts is
+exactly what ``iter_tasks`` reads, within its limits. Anything else is declined and
 parsed generically by :mod:`vietlao.stream`.
 """
 
@@ -21,36 +21,35 @@ from vietlao.labels import EntityType, StanceLabel
 
 #: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.
 YAJL_INT_MAX = 2**63 - 1
-_Str = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
 _Int = Annotated[int, msgspec.Meta(ge=-YAJL_INT_MAX, le=YAJL_INT_MAX)]
 _One = msgspec.Meta(min_length=1, max_length=1)
 #: A JSON value that is not a container, within the limits of ``iter_tasks``.
-Scalar = Union[_Str, _Int, float, bool, None]
+Scalar = Union[str, _Int, float, bool, None]
 _UNSET = msgspec.UNSET
 
 
-class _Struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     pass
 
 
-class LabelValue(_Struct):
+class LabelValue(struct):
     start: _Int
     end: _Int
     labels: Annotated[list[EntityType], _One]
-    text: Union[_Str, None, msgspec.UnsetType] = _UNSET
+    text: Union[str, None, msgspec.UnsetType] = _UNSET
 
 
-class EntityIdValue(_Struct):
-    text: Annotated[list[_Str], _One]
+class EntityIdValue(struct):
+    text: Annotated[list[str], _One]
     start: Scalar = None
     end: Scalar = None
 
 
-class StanceValue(_Struct):
+class StanceValue(struct):
     choices: Annotated[list[StanceLabel], _One]
 
 
-class _Region(_Struct, tag_field="from_name"):
+class _Region(struct, tag_field="from_name"):
     to_name: Scalar = None
     type: Scalar = None
     origin: Scalar = None
@@ -58,12 +57,12 @@ class _Region(_Struct, tag_field="from_name"):
 
 class LabelRegion(_Region, tag=lc.ENTITY_LABELS, kw_only=True):
     value: LabelValue
-    id: Union[_Str, None] = None
+    id: Union[str, None] = None
 
 
 class EntityIdRegion(_Region, tag=lc.ENTITY_ID, kw_only=True):
     value: EntityIdValue
-    id: _Str
+    id: str
 
 
 class StanceRegion(_Region, tag=lc.STANCE, kw_only=True):
@@ -71,7 +70,7 @@ class StanceRegion(_Region, tag=lc.STANCE, kw_only=True):
     id: Scalar = None
 
 
-class Annotation(_Struct):
+class Annotation(struct):
     result: Union[list[Union[LabelRegion, EntityIdRegion, StanceRegion]], None] = None
     completed_by: Scalar = None
     was_cancelled: Scalar = None
@@ -95,15 +94,15 @@ class Annotation(_Struct):
     last_created_by: Scalar = None
 
 
-class Data(_Struct):
-    text: _Str
-    doc_id: _Str
-    sentence_id: _Str
-    lang: _Str
+class Data(struct):
+    text: str
+    doc_id: str
+    sentence_id: str
+    lang: str
     offset: Annotated[int, msgspec.Meta(ge=0, le=YAJL_INT_MAX)]
 
 
-class Task(_Struct):
+class Task(struct):
     data: Data
     annotations: list[Annotation]
     id: Scalar = None
@@ -152,22 +151,22 @@ def within_limits(value: object, depth: int) -> bool:
     return True
 
 
-def short_runs(piece: bytes) -> bool:
-    """No run of more than MAX_RUN_BYTES bytes without a quote (``\\"`` not counting), the limit
-    ``iter_tasks`` enforces, even joined with the runs at the ends of the neighbouring ranges:
-    checked as a quote in every aligned window of half that size and near both ends."""
+def short_runs(piece: bytes, window: int = MAX_RUN_BYTES // 2) -> bool:
+    """A quote (``\\"`` not counting) in every aligned ``window`` of ``piece`` and in the first and
+    last half window: then no run without a quote, even joined with the runs at the ends of the
+    neighbouring ranges, is as long as ``2 * window`` bytes. The default bounds runs by
+    MAX_RUN_BYTES, the limit ``iter_tasks`` enforces."""
     text = piece.replace(b'\\"', b"__") if b"\\" in piece else piece  # a byte search is fast
-    window = MAX_RUN_BYTES // 2
     if text.find(b'"', 0, window // 2) < 0 or text.rfind(b'"', max(0, len(text) - window // 2)) < 0:
         return False
-    return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text), window))
+    return all(text.find(b'"', i, i + window) >= 0 for i in range(0, len(text) - window // 2, window))
 
 
 def decode_range(data: bytes | bytearray) -> list[Task] | None:
     """The tasks of ``data``, a JSON list of tasks (a range of an export with its brackets), as
     typed tasks; None if it is not plainly a list of Label Studio 1.23 tasks within the limits of
     ``iter_tasks`` (the caller then parses it generically)."""
-    if not short_runs(data):
+    if not short_runs(data, MAX_TEXT_CHARS // 2):  # no string as long as MAX_TEXT_CHARS
         return None
     try:
         tasks = _DECODER.decode(data)
