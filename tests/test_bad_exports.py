@@ -21,7 +21,8 @@ import pytest
 
 from vietlao.cli import main
 from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-from vietlao.export import MAX_DEPTH, MAX_RUN_BYTES, MAX_TEXT_CHARS, Context, ExportError, read_export
+from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
+from vietlao.reader import MAX_RUN_BYTES, read_export
 from vietlao.labels import LINKABLE_TYPES
 from vietlao.segment import tokenize
 from vietlao.sheets import sheets_to_tasks

@@ -12,7 +12,8 @@ from datasets import load_dataset
 from vietlao.build import build_dataset, checksums, run_build
 from vietlao.rows import SPLIT_OF_DOC
 from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-from vietlao.export import ExportError, read_export
+from vietlao.export import ExportError
+from vietlao.reader import read_export
 from vietlao.inventory import load_inventory
 from vietlao.labels import NER_TAGS
 from vietlao.sheets import sheets_to_tasks

@@ -15,10 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vietlao.batches import sentence_batches
-from vietlao.export import (
-    MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportChecks, _convert_task, convert_tasks, iter_tasks,
-)
+from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task
 from vietlao.fastpath import convert_range
+from vietlao.reader import ExportChecks, convert_tasks, iter_tasks
 from vietlao.typed import decode_range
 from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 from vietlao.validate import EXPORT_FILE, gold_context

@@ -16,7 +16,8 @@ from vietlao.batches import write_sentence_configs
 from vietlao.build import checksums
 from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 from vietlao.stream import convert_export
-from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, convert_tasks, iter_tasks, token_spans
+from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, token_spans
+from vietlao.reader import convert_tasks, iter_tasks
 from vietlao.segment import tokenize
 
 PERF = Path(__file__).resolve().parents[1] / "benchmarks" / "perf"

@@ -60,7 +60,8 @@ def _child_vietlao(export: str, out: str, inventory: str, workers: str, mode: st
     from vietlao.batches import write_sentence_configs
     from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
     from vietlao.stream import convert_export
-    from vietlao.export import Context, convert_tasks, iter_tasks
+    from vietlao.export import Context
+    from vietlao.reader import convert_tasks, iter_tasks
 
     ctx = Context(inventory=json.loads(Path(inventory).read_text(encoding="utf-8")))
     cpu, start = _cpu_seconds(), time.perf_counter()

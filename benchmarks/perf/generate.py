@@ -7,7 +7,7 @@ for linkable types, an ``entity_id`` textarea sharing the region id; one
 ``choices`` stance). Tasks, annotations and result items have the keys of ``annotations/export.json``
 (Label Studio 1.23), with ``completed_by`` the user's integer id as Label Studio exports it (``vietlao
 ls pull`` pseudonymises it); about one task in twenty also has a cancelled (skipped) annotation. The
-output passes :func:`vietlao.export.convert_tasks` against :func:`inventory`.
+output passes :func:`vietlao.reader.convert_tasks` against :func:`inventory`.
 
     .venv/bin/python benchmarks/perf/generate.py 10000 benchmarks/perf/data/export_10k.json --seed 0
 

@@ -24,17 +24,9 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute.cast
 
 from vietlao.batches import NER_SCHEMA, STANCE_SCHEMA, _SentenceSink, sentence_batches
-from vietlao.export import (
-    MAX_DEPTH,
-    MAX_TEXT_CHARS,
-    Context,
-    ExportChecks,
-    _convert_task,
-    _TaskInvalid,
-    convert_tasks,
-    iter_tasks,
-)
+from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task, _TaskInvalid
 from vietlao.fastpath import convert_range
+from vietlao.reader import ExportChecks, convert_tasks, iter_tasks
 from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 from vietlao.segment import _bmp_classes
 from vietlao.typed import decode_range, short_runs, within_limits

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Union
 import msgspec
 
 from vietlao import label_config as lc
-from vietlao.export import MAX_DEPTH, MAX_RUN_BYTES, MAX_TEXT_CHARS
+from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS
+from vietlao.reader import MAX_RUN_BYTES
 from vietlao.labels import EntityType, StanceLabel
 
 #: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.

@@ -7,7 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-from vietlao.export import Context, SentenceRecord, read_export
+from vietlao.export import Context, SentenceRecord
+from vietlao.reader import read_export
 from vietlao.inventory import load_inventory
 
 EXPORT_FILE = ANNOTATIONS_DIR / "export.json"

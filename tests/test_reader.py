@@ -1,9 +1,9 @@
-"""vietlao.export.ExportChecks: the export-wide rules, task by task and in bulk. (Malformed and
-hostile exports are in test_bad_exports.py.)"""
+"""vietlao.reader.ExportChecks: the export-wide rules, task by task and in bulk. (Malformed and
+hostile exports, through read_export, are in test_bad_exports.py.)"""
 
 from __future__ import annotations
 
-from vietlao.export import ExportChecks
+from vietlao.reader import ExportChecks
 
 
 def _task(task_id: object, sentence_id: object) -> dict:
