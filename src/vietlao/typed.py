@@ -17,8 +17,8 @@ import msgspec
 
 from vietlao import label_config as lc
 from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS
-from vietlao.reader import MAX_RUN_BYTES
 from vietlao.labels import EntityType, StanceLabel
+from vietlao.reader import MAX_RUN_BYTES
 
 #: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.
 YAJL_INT_MAX = 2**63 - 1
@@ -29,28 +29,28 @@ Scalar = Union[str, _Int, float, bool, None]
 _UNSET = msgspec.UNSET
 
 
-class struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class _Struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     pass
 
 
-class LabelValue(struct):
+class LabelValue(_Struct):
     start: _Int
     end: _Int
     labels: Annotated[list[EntityType], _One]
     text: Union[str, None, msgspec.UnsetType] = _UNSET
 
 
-class EntityIdValue(struct):
+class EntityIdValue(_Struct):
     text: Annotated[list[str], _One]
     start: Scalar = None
     end: Scalar = None
 
 
-class StanceValue(struct):
+class StanceValue(_Struct):
     choices: Annotated[list[StanceLabel], _One]
 
 
-class _Region(struct, tag_field="from_name"):
+class _Region(_Struct, tag_field="from_name"):
     to_name: Scalar = None
     type: Scalar = None
     origin: Scalar = None
@@ -71,7 +71,7 @@ class StanceRegion(_Region, tag=lc.STANCE, kw_only=True):
     id: Scalar = None
 
 
-class Annotation(struct):
+class Annotation(_Struct):
     result: Union[list[Union[LabelRegion, EntityIdRegion, StanceRegion]], None] = None
     completed_by: Scalar = None
     was_cancelled: Scalar = None
@@ -95,7 +95,7 @@ class Annotation(struct):
     last_created_by: Scalar = None
 
 
-class Data(struct):
+class Data(_Struct):
     text: str
     doc_id: str
     sentence_id: str
@@ -103,7 +103,7 @@ class Data(struct):
     offset: Annotated[int, msgspec.Meta(ge=0, le=YAJL_INT_MAX)]
 
 
-class Task(struct):
+class Task(_Struct):
     data: Data
     annotations: list[Annotation]
     id: Scalar = None
