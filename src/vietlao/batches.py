@@ -118,20 +118,17 @@ def sentence_batches(items: list[Item]) -> tuple[pa.RecordBatch, pa.RecordBatch]
         ner = None
     if ner is None:
         ner = pa.RecordBatch.from_pylist([ner_row(r, fold) for r, _, fold in items], schema=NER_SCHEMA)
-    string = pa.string()
-    stance = pa.RecordBatch.from_arrays(
-        [
-            pa.array([r.sentence_id for r, _, _ in items], string),
-            pa.array([r.doc_id for r, _, _ in items], string),
-            pa.array([r.lang for r, _, _ in items], string),
-            pa.array([STANCE_TARGET] * len(items), string),
-            pa.array([r.text for r, _, _ in items], string),
-            pa.array([STANCE_INDEX[r.stance] for r, _, _ in items], pa.int64()),
-            pa.array([fold for _, _, fold in items], pa.int32()),
-        ],
+    return ner, stance_batch(ner, pa.array([STANCE_INDEX[r.stance] for r, _, _ in items], pa.int64()))
+
+
+def stance_batch(ner: pa.RecordBatch, labels: pa.Array) -> pa.RecordBatch:
+    """The ``stance`` rows of the sentences of a ``ner`` batch, given their stance label indices:
+    every other ``stance`` column is a ``ner`` column, or the target."""
+    return pa.RecordBatch.from_arrays(
+        [ner.column("id"), ner.column("doc_id"), ner.column("lang"),
+         pa.array([STANCE_TARGET] * ner.num_rows, pa.string()), ner.column("text"), labels, ner.column("fold")],
         schema=STANCE_SCHEMA,
     )
-    return ner, stance
 
 
 class _SentenceSink:

@@ -23,9 +23,9 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
-from vietlao.batches import COARSE_BI, ENTITY_FIELDS, FINE_BI, NER_SCHEMA, STANCE_SCHEMA
+from vietlao.batches import COARSE_BI, ENTITY_FIELDS, FINE_BI, NER_SCHEMA, stance_batch
 from vietlao.export import Context
-from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_TARGET
+from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES
 from vietlao.rows import STANCE_INDEX, TYPE_INDEX
 from vietlao.segment import LINE_BREAKS, tokenize_texts
 from vietlao.typed import EntityIdRegion, LabelRegion, Task
@@ -233,9 +233,4 @@ def _batches(c: _Columns) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         ],
         schema=NER_SCHEMA,
     )
-    stance = pa.RecordBatch.from_arrays(
-        [ids, docs, langs, pa.array([STANCE_TARGET] * n_texts, string), texts,
-         pa.array(c.stances, pa.int64()), folds],
-        schema=STANCE_SCHEMA,
-    )
-    return ner, stance
+    return ner, stance_batch(ner, pa.array(c.stances, pa.int64()))

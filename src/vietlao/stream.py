@@ -23,7 +23,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute.cast
 
-from vietlao.batches import NER_SCHEMA, STANCE_SCHEMA, _SentenceSink, sentence_batches
+from vietlao.batches import NER_SCHEMA, _SentenceSink, sentence_batches, stance_batch
 from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task, _TaskInvalid
 from vietlao.fastpath import convert_range
 from vietlao.reader import ExportChecks, convert_tasks, iter_tasks
@@ -259,35 +259,28 @@ _TAG_COLUMNS = (NER_SCHEMA.get_field_index("ner_tags"), NER_SCHEMA.get_field_ind
 _PIPE_SCHEMA = pa.schema(
     [f.with_type(pa.list_(pa.int8())) if i in _TAG_COLUMNS else f for i, f in enumerate(NER_SCHEMA)]
 )
-#: The ``stance`` columns that are ``ner`` columns (same rows, same order).
-_SHARED = [NER_SCHEMA.get_field_index(name) if name in NER_SCHEMA.names else None for name in STANCE_SCHEMA.names]
 
 
 def _pack(ner: pa.RecordBatch, stance: pa.RecordBatch) -> tuple:
     """A worker's batches for the pipe, about half their size: the ``ner`` batch as an Arrow IPC
-    message with int8 tags, and of the ``stance`` batch only what the ``ner`` batch lacks."""
+    message with int8 tags, and of the ``stance`` batch only its labels (see :func:`stance_batch`)."""
     columns = [
         pa.compute.cast(c, _PIPE_SCHEMA.field(i).type) if i in _TAG_COLUMNS else c for i, c in enumerate(ner.columns)
     ]
-    own = {name: stance.column(name) for name, i in zip(STANCE_SCHEMA.names, _SHARED) if i is None}
-    return pa.RecordBatch.from_arrays(columns, schema=_PIPE_SCHEMA).serialize(), own
+    return pa.RecordBatch.from_arrays(columns, schema=_PIPE_SCHEMA).serialize(), stance.column("label")
 
 
 def _unpack(packed) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     """The ``ner`` and ``stance`` batches of :func:`_pack` (or batches as they are)."""
-    message, own = packed
+    message, labels = packed
     if isinstance(message, pa.RecordBatch):
-        return message, own
+        return message, labels  # converted in this process: the batches themselves
     pipe = pa.ipc.read_record_batch(message, _PIPE_SCHEMA)
     ner = pa.RecordBatch.from_arrays(
         [pa.compute.cast(c, NER_SCHEMA.field(i).type) if i in _TAG_COLUMNS else c for i, c in enumerate(pipe.columns)],
         schema=NER_SCHEMA,
     )
-    stance = pa.RecordBatch.from_arrays(
-        [own[name] if i is None else ner.column(i) for name, i in zip(STANCE_SCHEMA.names, _SHARED)],
-        schema=STANCE_SCHEMA,
-    )
-    return ner, stance
+    return ner, stance_batch(ner, labels)
 
 
 def _run_in_worker(task_range):
