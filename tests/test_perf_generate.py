@@ -246,3 +246,23 @@ def test_convert_export_restores_the_collector_and_the_memory_pool(tmp_path):
         except ExportError:
             assert path == bad
         assert gc.isenabled() and pa.default_memory_pool().backend_name == pool
+
+
+def test_the_main_process_of_a_two_worker_conversion_imports_no_pandas(tmp_path):
+    """pyarrow imports pandas (about 30 MB) the first time an array is built from Python values;
+    with workers, the main process only reads and writes batches, so it never needs to."""
+    import subprocess
+
+    path = generate.write_export(tmp_path / "export.json", 300, seed=2)
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps(generate.inventory()), encoding="utf-8")
+    code = (
+        "import json, sys; from pathlib import Path\n"
+        "from vietlao.export import Context; from vietlao.stream import convert_export\n"
+        f"ctx = Context(inventory=json.loads(Path({str(inventory)!r}).read_text()))\n"
+        f"counts = convert_export(Path({str(path)!r}), Path({str(tmp_path / 'out')!r}), ctx, workers=2,"
+        " chunk_bytes=64 << 10)\n"
+        "assert sum(n for (config, _), n in counts.items() if config == 'ner') == 300\n"
+        "sys.exit('pandas' in sys.modules)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

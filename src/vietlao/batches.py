@@ -121,12 +121,15 @@ def sentence_batches(items: list[Item]) -> tuple[pa.RecordBatch, pa.RecordBatch]
     return ner, stance_batch(ner, pa.array([STANCE_INDEX[r.stance] for r, _, _ in items], pa.int64()))
 
 
-def stance_batch(ner: pa.RecordBatch, labels: pa.Array) -> pa.RecordBatch:
+def stance_batch(ner: pa.RecordBatch, labels: pa.Array, targets: pa.Array | None = None) -> pa.RecordBatch:
     """The ``stance`` rows of the sentences of a ``ner`` batch, given their stance label indices:
-    every other ``stance`` column is a ``ner`` column, or the target."""
+    every other ``stance`` column is a ``ner`` column, or the target (``targets``, if given, is
+    that column ready-made: building an array from Python values makes pyarrow import pandas)."""
+    if targets is None:
+        targets = pa.array([STANCE_TARGET] * ner.num_rows, pa.string())
     return pa.RecordBatch.from_arrays(
-        [ner.column("id"), ner.column("doc_id"), ner.column("lang"),
-         pa.array([STANCE_TARGET] * ner.num_rows, pa.string()), ner.column("text"), labels, ner.column("fold")],
+        [ner.column("id"), ner.column("doc_id"), ner.column("lang"), targets, ner.column("text"), labels,
+         ner.column("fold")],
         schema=STANCE_SCHEMA,
     )
 

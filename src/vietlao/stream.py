@@ -263,24 +263,26 @@ _PIPE_SCHEMA = pa.schema(
 
 def _pack(ner: pa.RecordBatch, stance: pa.RecordBatch) -> tuple:
     """A worker's batches for the pipe, about half their size: the ``ner`` batch as an Arrow IPC
-    message with int8 tags, and of the ``stance`` batch only its labels (see :func:`stance_batch`)."""
+    message with int8 tags, and of the ``stance`` batch only its labels and targets (see
+    :func:`stance_batch`; the main process then builds no array from Python values, which would
+    import pandas there)."""
     columns = [
         pa.compute.cast(c, _PIPE_SCHEMA.field(i).type) if i in _TAG_COLUMNS else c for i, c in enumerate(ner.columns)
     ]
-    return pa.RecordBatch.from_arrays(columns, schema=_PIPE_SCHEMA).serialize(), stance.column("label")
+    return pa.RecordBatch.from_arrays(columns, schema=_PIPE_SCHEMA).serialize(), (stance.column("label"), stance.column("target"))
 
 
 def _unpack(packed) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     """The ``ner`` and ``stance`` batches of :func:`_pack` (or batches as they are)."""
-    message, labels = packed
+    message, stance = packed
     if isinstance(message, pa.RecordBatch):
-        return message, labels  # converted in this process: the batches themselves
+        return message, stance  # converted in this process: the batches themselves
     pipe = pa.ipc.read_record_batch(message, _PIPE_SCHEMA)
     ner = pa.RecordBatch.from_arrays(
         [pa.compute.cast(c, NER_SCHEMA.field(i).type) if i in _TAG_COLUMNS else c for i, c in enumerate(pipe.columns)],
         schema=NER_SCHEMA,
     )
-    return ner, stance_batch(ner, labels)
+    return ner, stance_batch(ner, *stance)
 
 
 def _run_in_worker(task_range):
