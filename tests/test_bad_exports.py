@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
-from vietlao.reader import MAX_RUN_BYTES, read_export
+from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
+from vietlao.export.reader import MAX_RUN_BYTES, read_export
 from vietlao.labels import LINKABLE_TYPES
-from vietlao.segment import tokenize
-from vietlao.sheets import sheets_to_tasks
-from vietlao.validate import gold_context, validate_gold
+from vietlao.corpus.segment import tokenize
+from vietlao.labelstudio.sheets import sheets_to_tasks
+from vietlao.export.validate import gold_context, validate_gold
 
 HUGE = "@@HUGE@@"  # replaced by a 50 MB string when the file is written
 DEEP = "@@DEEP@@"  # replaced by 100 000 nested lists

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from test_evaluate import make_dataset
-from vietlao.benchmark import BENCH_DIR, load_baselines, protocols, run_benchmark
+from vietlao.benchmark.run import BENCH_DIR, load_baselines, protocols, run_benchmark
 from vietlao.cli import main
-from vietlao.evaluate import load_gold, read_predictions
+from vietlao.evaluation.evaluate import load_gold, read_predictions
 
 N_BOOT = 50
 PEER = '''
 from pathlib import Path
-from vietlao.evaluate import load_gold, write_predictions
+from vietlao.evaluation.evaluate import load_gold, write_predictions
 DATASET = {dataset!r}
 
 LANG = {lang!r}
@@ -203,7 +203,7 @@ def test_results_md_has_the_peers_section_and_the_marked_table(with_peer, monkey
     flat = " ".join(markdown.split())
     assert "not a clean held-out estimate" in flat and "c1/c2" in flat and "lodo and xling results were not used" in flat
     # the card quotes exactly the marked table
-    import vietlao.card as card
+    import vietlao.dataset.card as card
 
     monkeypatch.setattr(card, "RESULTS_TABLE", out / "RESULTS.md")
     block = card.results_block()

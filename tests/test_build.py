@@ -9,16 +9,16 @@ import pyarrow as pa
 import pytest
 from datasets import load_dataset
 
-from vietlao.build import build_dataset, checksums, run_build
-from vietlao.rows import SPLIT_OF_DOC
-from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-from vietlao.export import ExportError
-from vietlao.reader import read_export
-from vietlao.inventory import load_inventory
+from vietlao.dataset.build import build_dataset, checksums, run_build
+from vietlao.dataset.rows import SPLIT_OF_DOC
+from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.export.task import ExportError
+from vietlao.export.reader import read_export
+from vietlao.corpus.inventory import load_inventory
 from vietlao.labels import NER_TAGS
-from vietlao.sheets import sheets_to_tasks
+from vietlao.labelstudio.sheets import sheets_to_tasks
 from vietlao.spans import Span, tags_to_spans
-from vietlao.validate import EXPORT_FILE, gold_context
+from vietlao.export.validate import EXPORT_FILE, gold_context
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "dataset"

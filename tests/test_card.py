@@ -1,7 +1,7 @@
 import yaml
 
-from vietlao.card import CARD_FILE, CardMetadata, fill_blocks, render_dataset_readme
-from vietlao.corpus import REPO_ROOT
+from vietlao.dataset.card import CARD_FILE, CardMetadata, fill_blocks, render_dataset_readme
+from vietlao.corpus.documents import REPO_ROOT
 
 
 def test_dataset_readme_is_rendered_from_the_card():
@@ -34,7 +34,7 @@ def test_fill_blocks_replaces_only_generated_text():
 def test_card_states_empty_classes_and_the_annotators():
     from collections import Counter
 
-    from vietlao.validate import validate_gold
+    from vietlao.export.validate import validate_gold
 
     card = CARD_FILE.read_text(encoding="utf-8")
     stances = Counter(r.stance for r in validate_gold())

@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from vietlao.corpus import (
+from vietlao.corpus.documents import (
     DOCUMENTS_DIR,
     METADATA_FILE,
     CorpusError,

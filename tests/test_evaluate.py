@@ -17,10 +17,10 @@ from sklearn.metrics import f1_score as sk_f1
 
 from vietlao.cli import main
 from vietlao.errors import UserError
-from vietlao.evaluate import evaluate, evaluate_records, load_gold, ner_scores, stance_scores, write_predictions
+from vietlao.evaluation.evaluate import evaluate, evaluate_records, load_gold, ner_scores, stance_scores, write_predictions
 from vietlao.labels import COARSE_OF, ENTITY_TYPES, NER_TAGS, NER_TAGS_COARSE, STANCE_LABELS
-from vietlao.scoring import bootstrap_weights
-from vietlao.segment import tokenize
+from vietlao.evaluation.scoring import bootstrap_weights
+from vietlao.corpus.segment import tokenize
 from vietlao.spans import Span, spans_to_tags
 
 TYPES = ("PER", "ORG", "LOC")
@@ -72,7 +72,7 @@ def gold_rows() -> list[dict]:
 
 def make_dataset(directory: Path) -> Path:
     """A small dataset folder laid out like the real one, written with the build's own features."""
-    from vietlao.rows import ARROW_SCHEMAS, write_rows
+    from vietlao.dataset.rows import ARROW_SCHEMAS, write_rows
 
     def encode(row: dict, config: str) -> dict:
         if config == "stance":

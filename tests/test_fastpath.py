@@ -1,4 +1,4 @@
-"""vietlao.fastpath: the typed route of the streaming build. Whatever it accepts, the plain path
+"""vietlao.dataset.fastpath: the typed route of the streaming build. Whatever it accepts, the plain path
 (``convert_tasks(iter_tasks(...))``) accepts too, with the same rows; it takes real and generated
 exports; anything it is unsure of it refuses (then the generic route names the problem)."""
 
@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vietlao.batches import sentence_batches
-from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task
-from vietlao.fastpath import convert_range
-from vietlao.reader import ExportChecks, convert_tasks, iter_tasks
-from vietlao.typed import decode_range
-from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
-from vietlao.validate import EXPORT_FILE, gold_context
+from vietlao.dataset.batches import sentence_batches
+from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task
+from vietlao.dataset.fastpath import convert_range
+from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
+from vietlao.export.typed import decode_range
+from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.export.validate import EXPORT_FILE, gold_context
 
 PERF = Path(__file__).resolve().parents[1] / "benchmarks" / "perf"
 sys.path.insert(0, str(PERF))

@@ -12,13 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
 from vietlao.errors import UserError
-from vietlao.ls_client import Client, same_result
-from vietlao.ls_commands import Pseudonyms, annotate, prepare_export, pull, push
-from vietlao.ls_server import check_token, free_port, ls_binary
-from vietlao.preannotate import MODEL_VERSION
-from vietlao.tasks import sentence_tasks
+from vietlao.labelstudio.client import Client, same_result
+from vietlao.labelstudio.commands import Pseudonyms, annotate, prepare_export, pull, push
+from vietlao.labelstudio.server import check_token, free_port, ls_binary
+from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.labelstudio.tasks import sentence_tasks
 
 TOKEN = "fake0secret0token0" + "7" * 22
 SENTENCES = len(sentence_tasks(load_corpus()))

@@ -15,13 +15,13 @@ from types import SimpleNamespace
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-from vietlao.ls_client import Client
-from vietlao.ls_commands import annotate, push
-from vietlao.ls_server import DEFAULT_VENV, VENV_ENV, free_port, start_server
-from vietlao.preannotate import MODEL_VERSION
-from vietlao.tasks import sentence_tasks
-from vietlao.validate import validate_gold
+from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.labelstudio.client import Client
+from vietlao.labelstudio.commands import annotate, push
+from vietlao.labelstudio.server import DEFAULT_VENV, VENV_ENV, free_port, start_server
+from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.labelstudio.tasks import sentence_tasks
+from vietlao.export.validate import validate_gold
 
 pytestmark = pytest.mark.server
 

@@ -24,7 +24,7 @@ run_peers = importlib.import_module("run_peers")
 
 
 def _corpus_ids(lang: str) -> list[str]:
-    from vietlao.corpus import load_corpus
+    from vietlao.corpus.documents import load_corpus
 
     return [d.sentence_id(i) for d in load_corpus() if d.meta.lang == lang for i in range(len(d.sentences))]
 
@@ -173,9 +173,9 @@ def test_run_writes_one_line_per_sentence_of_each_language(tmp_path):
                 assert set(e) == {"start", "end", "label"} and e["label"] in common.COARSE_LABELS
     report = json.loads((tmp_path / "peers" / "peers.json").read_text(encoding="utf-8"))
     assert report["rows"] == rows
-    if importlib.util.find_spec("vietlao.evaluate") and any((ROOT / "dataset" / "data" / "ner").glob("*.arrow")):
+    if importlib.util.find_spec("vietlao.evaluation.evaluate") and any((ROOT / "dataset" / "data" / "ner").glob("*.arrow")):
         for row in rows:
-            assert row["scorer"] == "vietlao.evaluate" and row["sentences_from"] == "dataset"
+            assert row["scorer"] == "vietlao.evaluation.evaluate" and row["sentences_from"] == "dataset"
             assert 0 <= row["f1"] <= 1 and set(row["per_type_f1"]) == set(common.COARSE_LABELS)
             assert row["n_gold"] > 0 and "--lang " + row["lang"] in row["command"]
             anatomy = row["anatomy"]

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from vietlao.batches import write_sentence_configs
-from vietlao.build import checksums
-from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
-from vietlao.stream import convert_export
-from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, token_spans
-from vietlao.reader import convert_tasks, iter_tasks
-from vietlao.segment import tokenize
+from vietlao.dataset.batches import write_sentence_configs
+from vietlao.dataset.build import checksums
+from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.dataset.stream import convert_export
+from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, token_spans
+from vietlao.export.reader import convert_tasks, iter_tasks
+from vietlao.corpus.segment import tokenize
 
 PERF = Path(__file__).resolve().parents[1] / "benchmarks" / "perf"
 sys.path.insert(0, str(PERF))
@@ -60,7 +60,7 @@ def test_generated_export_passes_validation(tmp_path):
 
 
 def test_token_spans_are_tokenize_offsets():
-    from vietlao.corpus import load_corpus
+    from vietlao.corpus.documents import load_corpus
 
     texts = [s.text for d in load_corpus() for s in d.sentences]
     texts += [t["data"]["text"] for t in generate.generate(300, seed=2)]
@@ -179,9 +179,9 @@ def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path)
     import copy
 
     bad = importlib.import_module("test_bad_exports")
-    from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-    from vietlao.sheets import sheets_to_tasks
-    from vietlao.validate import gold_context
+    from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+    from vietlao.labelstudio.sheets import sheets_to_tasks
+    from vietlao.export.validate import gold_context
 
     base = sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
     ctx = gold_context()
@@ -200,7 +200,7 @@ def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path)
 
 
 def test_convert_export_matches_the_plain_path_on_the_project_export(tmp_path):
-    from vietlao.validate import EXPORT_FILE, gold_context
+    from vietlao.export.validate import EXPORT_FILE, gold_context
 
     if not EXPORT_FILE.exists():
         pytest.skip("no committed export")
@@ -213,7 +213,7 @@ def test_convert_export_matches_the_plain_path_on_the_project_export(tmp_path):
 
 
 def test_generated_tasks_have_the_keys_of_the_project_export():
-    from vietlao.validate import EXPORT_FILE
+    from vietlao.export.validate import EXPORT_FILE
 
     if not EXPORT_FILE.exists():
         pytest.skip("no committed export")
@@ -258,7 +258,7 @@ def test_the_main_process_of_a_two_worker_conversion_imports_no_pandas(tmp_path)
     inventory.write_text(json.dumps(generate.inventory()), encoding="utf-8")
     code = (
         "import json, sys; from pathlib import Path\n"
-        "from vietlao.export import Context; from vietlao.stream import convert_export\n"
+        "from vietlao.export.task import Context; from vietlao.dataset.stream import convert_export\n"
         f"ctx = Context(inventory=json.loads(Path({str(inventory)!r}).read_text()))\n"
         f"counts = convert_export(Path({str(path)!r}), Path({str(tmp_path / 'out')!r}), ctx, workers=2,"
         " chunk_bytes=64 << 10)\n"

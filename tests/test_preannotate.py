@@ -3,12 +3,12 @@ import hashlib
 import pytest
 
 from vietlao import label_config as lc
-from vietlao.corpus import load_corpus
-from vietlao.export import Context, convert_task
-from vietlao.inventory import INVENTORY_FILE, CanonicalEntity, load_inventory
-from vietlao.preannotate import MODEL_VERSION, build_gazetteer, coverage, model_version, preannotate, prediction
-from vietlao.segment import tokenize
-from vietlao.tasks import ls_result
+from vietlao.corpus.documents import load_corpus
+from vietlao.export.task import Context, convert_task
+from vietlao.corpus.inventory import INVENTORY_FILE, CanonicalEntity, load_inventory
+from vietlao.labelstudio.preannotate import MODEL_VERSION, build_gazetteer, coverage, model_version, preannotate, prediction
+from vietlao.corpus.segment import tokenize
+from vietlao.labelstudio.tasks import ls_result
 
 
 def _inv(*rows):

@@ -3,7 +3,7 @@ hostile exports, through read_export, are in test_bad_exports.py.)"""
 
 from __future__ import annotations
 
-from vietlao.reader import ExportChecks
+from vietlao.export.reader import ExportChecks
 
 
 def _task(task_id: object, sentence_id: object) -> dict:

@@ -1,4 +1,4 @@
-"""vietlao.rows: the Arrow schemas written without ``datasets`` are exactly what
+"""vietlao.dataset.rows: the Arrow schemas written without ``datasets`` are exactly what
 ``datasets.Features`` makes of the same feature specs."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from vietlao.rows import ARROW_SCHEMAS, FEATURE_SPECS, FEATURES
+from vietlao.dataset.rows import ARROW_SCHEMAS, FEATURE_SPECS, FEATURES
 
 
 def test_arrow_schemas_are_what_datasets_makes_of_the_specs():
@@ -18,5 +18,5 @@ def test_arrow_schemas_are_what_datasets_makes_of_the_specs():
 
 
 def test_the_streaming_build_does_not_import_datasets():
-    code = "import sys, vietlao.stream, vietlao.batches; sys.exit('datasets' in sys.modules)"
+    code = "import sys, vietlao.dataset.stream, vietlao.dataset.batches; sys.exit('datasets' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -4,8 +4,8 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vietlao.corpus import load_corpus
-from vietlao.segment import LINE_BREAKS, segment, token_offsets, tokenize, tokenize_texts
+from vietlao.corpus.documents import load_corpus
+from vietlao.corpus.segment import LINE_BREAKS, segment, token_offsets, tokenize, tokenize_texts
 
 DOCUMENTS = load_corpus()
 

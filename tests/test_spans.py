@@ -7,7 +7,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from vietlao.labels import ENTITY_TYPES
-from vietlao.segment import tokenize
+from vietlao.corpus.segment import tokenize
 from vietlao.spans import AlignmentError, Span, spans_to_tags, tag_chunks, tags_to_spans
 
 #: Characters the corpus is made of: four scripts, combining marks, digits, dates, URLs, dashes.

@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from collections.abc import Callable, Sequence
 
-from vietlao.evaluate import DATASET_DIR, load_gold, write_predictions
+from vietlao.evaluation.evaluate import DATASET_DIR, load_gold, write_predictions
 
 
 def shape(word: str) -> str:

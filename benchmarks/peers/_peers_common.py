@@ -58,7 +58,7 @@ def _sentences_from_dataset(lang: str) -> list[SentenceRow] | None:
 
 
 def _sentences_from_corpus(lang: str) -> list[SentenceRow]:
-    from vietlao.corpus import load_corpus
+    from vietlao.corpus.documents import load_corpus
 
     out = []
     for doc in load_corpus():

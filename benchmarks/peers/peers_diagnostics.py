@@ -1,6 +1,6 @@
 """Error anatomy of a peer's predictions against the gold coarse spans (for the README's reading).
 
-This is not the scorer: the headline figures come from ``vietlao.evaluate``. It only sorts each
+This is not the scorer: the headline figures come from ``vietlao.evaluation.evaluate``. It only sorts each
 prediction and each gold mention into why it did or did not match exactly:
 
 * ``exact``: same span, same coarse type (a true positive for the scorer);

@@ -3,7 +3,7 @@
 ``run(out_dir)`` runs every peer whose package is importable (natasha on the Russian sentences,
 underthesea on the Vietnamese ones), writes ``out_dir/peers/<tool>.jsonl`` in the project's
 predictions format, scores each file on the sentences of its language with the coarse tag set
-(PER/ORG/LOC/MISC; exact span + type) through ``vietlao.evaluate``, and returns one row per peer,
+(PER/ORG/LOC/MISC; exact span + type) through ``vietlao.evaluation.evaluate``, and returns one row per peer,
 with its error anatomy (``peers_diagnostics``) under ``anatomy``. ``out_dir/peers/peers.json`` keeps
 the rows. Everything written is deterministic (no run times, paths relative to the repository root
 when they are inside it), so a rerun rewrites the same bytes.
@@ -43,17 +43,17 @@ def score(predictions: Path, lang: str, *, n_boot: int = 1000, seed: int = 0) ->
     """The project scorer's coarse NER scores of ``predictions`` on the sentences of ``lang``.
 
     The same as ``vietlao evaluate --task ner --tagset coarse --split all --lang LANG
-    --predictions FILE``; None when ``vietlao.evaluate`` does not exist.
+    --predictions FILE``; None when ``vietlao.evaluation.evaluate`` does not exist.
     """
-    if importlib.util.find_spec("vietlao.evaluate") is None:
+    if importlib.util.find_spec("vietlao.evaluation.evaluate") is None:
         return None
-    from vietlao.evaluate import evaluate
+    from vietlao.evaluation.evaluate import evaluate
 
     result = evaluate("ner", predictions, "all", tagset=TAGSET, langs=[lang], n_boot=n_boot, seed=seed)
     ner = result["ner"]
     micro = ner["micro"]
     return {
-        "scorer": "vietlao.evaluate",
+        "scorer": "vietlao.evaluation.evaluate",
         "command": command(predictions, lang),
         "precision": micro["precision"],
         "recall": micro["recall"],

@@ -57,11 +57,11 @@ def _cpu_seconds() -> float:
 
 
 def _child_vietlao(export: str, out: str, inventory: str, workers: str, mode: str) -> dict:
-    from vietlao.batches import write_sentence_configs
-    from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
-    from vietlao.stream import convert_export
-    from vietlao.export import Context
-    from vietlao.reader import convert_tasks, iter_tasks
+    from vietlao.dataset.batches import write_sentence_configs
+    from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+    from vietlao.dataset.stream import convert_export
+    from vietlao.export.task import Context
+    from vietlao.export.reader import convert_tasks, iter_tasks
 
     ctx = Context(inventory=json.loads(Path(inventory).read_text(encoding="utf-8")))
     cpu, start = _cpu_seconds(), time.perf_counter()

@@ -24,9 +24,9 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-from vietlao.export import Mention
+from vietlao.export.task import Mention
 from vietlao.labels import STANCE_LABELS
-from vietlao.tasks import ls_result
+from vietlao.labelstudio.tasks import ls_result
 
 #: The project's five documents and their languages (synthetic sentences are spread over them).
 DOCS = {"000": "nb", "001": "id", "002": "vi", "003": "ru", "004": "vi"}

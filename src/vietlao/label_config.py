@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from vietlao.corpus import ANNOTATIONS_DIR
+from vietlao.corpus.documents import ANNOTATIONS_DIR
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS, STANCE_TARGET
 
 CONFIG_FILE = ANNOTATIONS_DIR / "label_config.xml"

@@ -23,12 +23,12 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
-from vietlao.batches import COARSE_BI, ENTITY_FIELDS, FINE_BI, NER_SCHEMA, stance_batch
-from vietlao.export import Context
+from vietlao.dataset.batches import COARSE_BI, ENTITY_FIELDS, FINE_BI, NER_SCHEMA, stance_batch
+from vietlao.export.task import Context
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES
-from vietlao.rows import STANCE_INDEX, TYPE_INDEX
-from vietlao.segment import LINE_BREAKS, tokenize_texts
-from vietlao.typed import EntityIdRegion, LabelRegion, Task
+from vietlao.dataset.rows import STANCE_INDEX, TYPE_INDEX
+from vietlao.corpus.segment import LINE_BREAKS, tokenize_texts
+from vietlao.export.typed import EntityIdRegion, LabelRegion, Task
 
 #: Per entity type index: fine and coarse B- and I- tag indices (coarse 0, ``O``, if none).
 _FINE_B = np.array([FINE_BI[t][0] for t in ENTITY_TYPES], np.int64)

@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 import ijson
 from ijson.common import ObjectBuilder
 
-from vietlao.export import (
+from vietlao.export.task import (
     MAX_DEPTH,
     MAX_TEXT_CHARS,
     Context,

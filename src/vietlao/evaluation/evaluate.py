@@ -44,7 +44,7 @@ Output (``--output``; stable keys)::
        "per_lang": {"nb": {"n_sentences", "accuracy", "macro_f1", "f_avg"}, ...},
        "n_sentences": 49, "ci_method": {...}}}
 
-The metric definitions (strict, partial, F_avg, the bootstrap) are in :mod:`vietlao.scoring`;
+The metric definitions (strict, partial, F_avg, the bootstrap) are in :mod:`vietlao.evaluation.scoring`;
 ``ner_scores`` and ``stance_scores`` are re-exported here for use from Python.
 """
 
@@ -55,10 +55,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from vietlao.corpus import REPO_ROOT
+from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
 from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, STANCE_LABELS
-from vietlao.scoring import ner_scores, stance_scores
+from vietlao.evaluation.scoring import ner_scores, stance_scores
 from vietlao.spans import tag_chunks
 
 __all__ = [

@@ -6,8 +6,8 @@ import hashlib
 from typing import Iterable
 
 from vietlao import label_config as lc
-from vietlao.corpus import Document
-from vietlao.export import Mention
+from vietlao.corpus.documents import Document
+from vietlao.export.task import Mention
 
 
 def sentence_tasks(documents: Iterable[Document]) -> list[dict]:

@@ -40,9 +40,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
-from vietlao.corpus import REPO_ROOT
+from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
-from vietlao.evaluate import DATASET_DIR, evaluate_records, load_gold, read_predictions, write_predictions
+from vietlao.evaluation.evaluate import DATASET_DIR, evaluate_records, load_gold, read_predictions, write_predictions
 
 BENCH_DIR = REPO_ROOT / "benchmarks"
 RESULTS_DIR = BENCH_DIR / "results"
@@ -355,7 +355,7 @@ def run_benchmark(
     log: Callable[[str], None] = print,
 ) -> dict:
     """Run every baseline under every protocol (and the peers); write results, report and plots."""
-    from vietlao.benchmark_report import write_report
+    from vietlao.benchmark.report import write_report
 
     out_dir = Path(out_dir)
     gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance")}
@@ -421,7 +421,7 @@ def _run(args: argparse.Namespace) -> int:
         peers_file=None if args.no_peers else PEERS_FILE,
     )
     if Path(args.output).resolve() == RESULTS_DIR.resolve():
-        from vietlao.card import refresh_results
+        from vietlao.dataset.card import refresh_results
 
         refresh_results()  # the card quotes the table of the project's own results
     print(out["table"])

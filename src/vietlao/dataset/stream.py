@@ -23,13 +23,13 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute.cast
 
-from vietlao.batches import NER_SCHEMA, _SentenceSink, sentence_batches, stance_batch
-from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task, _TaskInvalid
-from vietlao.fastpath import convert_range
-from vietlao.reader import ExportChecks, convert_tasks, iter_tasks
-from vietlao.rows import FOLD_OF_DOC, SPLIT_OF_DOC
-from vietlao.segment import _bmp_classes
-from vietlao.typed import decode_range, short_runs, within_limits
+from vietlao.dataset.batches import NER_SCHEMA, _SentenceSink, sentence_batches, stance_batch
+from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task, _TaskInvalid
+from vietlao.dataset.fastpath import convert_range
+from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
+from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.corpus.segment import _bmp_classes
+from vietlao.export.typed import decode_range, short_runs, within_limits
 
 
 # -- streaming conversion of a large export ----------------------------------------------------------
@@ -38,7 +38,7 @@ from vietlao.typed import decode_range, short_runs, within_limits
 # tasks per second. For large files the export is cut into byte ranges of whole tasks, each converted
 # in a worker by the first route that applies:
 #
-# 1. typed: msgspec decodes the range into Label Studio's task layout (:mod:`vietlao.typed`) and
+# 1. typed: msgspec decodes the range into Label Studio's task layout (:mod:`vietlao.export.typed`) and
 #    :func:`vietlao.fastpath.convert_range` converts it column-wise if every task is plain and valid;
 #    the main process then admits the range's task and sentence ids in bulk;
 # 2. generic: orjson parses the range and ``_convert_task`` converts task by task (validation and

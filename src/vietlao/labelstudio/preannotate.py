@@ -12,10 +12,10 @@ import unicodedata
 from pathlib import Path
 from typing import Mapping
 
-from vietlao.export import Mention
-from vietlao.inventory import INVENTORY_FILE, CanonicalEntity
-from vietlao.segment import tokenize
-from vietlao.tasks import ls_result
+from vietlao.export.task import Mention
+from vietlao.corpus.inventory import INVENTORY_FILE, CanonicalEntity
+from vietlao.corpus.segment import tokenize
+from vietlao.labelstudio.tasks import ls_result
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
 

@@ -16,8 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from vietlao.corpus import ANNOTATIONS_DIR, REPO_ROOT
-from vietlao.export import SentenceRecord
+from vietlao.corpus.documents import ANNOTATIONS_DIR, REPO_ROOT
+from vietlao.export.task import SentenceRecord
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 
 CARD_FILE = REPO_ROOT / "DATASET_CARD.md"
@@ -89,7 +89,7 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 def statistics_block(records: list[SentenceRecord]) -> str:
     """Counts per split × language, and per language × label for entities and stance."""
-    from vietlao.rows import SPLIT_OF_DOC
+    from vietlao.dataset.rows import SPLIT_OF_DOC
 
     langs = sorted({r.lang for r in records}, key=["vi", "ru", "nb", "id"].index)
     by_lang = {lang: [r for r in records if r.lang == lang] for lang in langs}
@@ -129,7 +129,7 @@ def examples_block(records: list[SentenceRecord]) -> str:
 
 def agreement_block() -> str:
     """Agreement of the two passes, recomputed from the committed sheets."""
-    from vietlao.agreement import compare_passes
+    from vietlao.evaluation.agreement import compare_passes
 
     passes = ANNOTATIONS_DIR / "passes"
     res = compare_passes(passes / "pass1", passes / "pass2")

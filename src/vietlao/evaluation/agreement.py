@@ -6,9 +6,9 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from vietlao.corpus import load_corpus
+from vietlao.corpus.documents import load_corpus
 from vietlao.labels import ENTITY_TYPES
-from vietlao.sheets import SheetSentence, read_sheet
+from vietlao.labelstudio.sheets import SheetSentence, read_sheet
 
 
 def _prf(tp: int, n_a: int, n_b: int) -> dict:

@@ -14,9 +14,9 @@ from typing import Iterator
 
 import pyarrow as pa
 
-from vietlao.export import SentenceRecord, token_spans
+from vietlao.export.task import SentenceRecord, token_spans
 from vietlao.labels import COARSE_OF, ENTITY_TYPES, STANCE_TARGET
-from vietlao.rows import (
+from vietlao.dataset.rows import (
     COARSE_TAG_INDEX,
     NER_TAG_INDEX,
     STANCE_INDEX,

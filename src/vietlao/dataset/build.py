@@ -13,10 +13,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from vietlao.batches import write_sentence_configs
-from vietlao.corpus import REPO_ROOT, Document
-from vietlao.export import SentenceRecord
-from vietlao.rows import (
+from vietlao.dataset.batches import write_sentence_configs
+from vietlao.corpus.documents import REPO_ROOT, Document
+from vietlao.export.task import SentenceRecord
+from vietlao.dataset.rows import (
     ARROW_SCHEMAS,
     INVENTORY_SPLIT,
     SPLIT_OF_DOC,
@@ -67,10 +67,10 @@ def replace_directory(new: Path, target: Path) -> None:
 
 def run_build(export: Path, out_dir: Path = DATASET_DIR) -> Path:
     """Validate the export, build into a temporary folder, render the card, swap into place."""
-    from vietlao.card import render_dataset_readme, update_card, write_card
-    from vietlao.corpus import load_corpus
-    from vietlao.inventory import load_inventory
-    from vietlao.validate import validate_gold
+    from vietlao.dataset.card import render_dataset_readme, update_card, write_card
+    from vietlao.corpus.documents import load_corpus
+    from vietlao.corpus.inventory import load_inventory
+    from vietlao.export.validate import validate_gold
 
     records = validate_gold(export)  # raises ExportError: nothing written
     documents = load_corpus()
@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.validate import EXPORT_FILE
+    from vietlao.export.validate import EXPORT_FILE
 
     p = subparsers.add_parser("build", help="build dataset/ (Arrow + card) from the export and documents")
     p.add_argument("--export", default=str(EXPORT_FILE), help="Label Studio JSON export (default: %(default)s)")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vietlao import commands
-from vietlao.corpus import CorpusError, corpus_statistics, load_corpus
+from vietlao.cli import commands
+from vietlao.corpus.documents import CorpusError, corpus_statistics, load_corpus
 from vietlao.errors import UserError
-from vietlao.export import ExportError
+from vietlao.export.task import ExportError
 
 
 def _run_stats(args: argparse.Namespace) -> int:

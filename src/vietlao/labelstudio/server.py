@@ -18,9 +18,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vietlao.corpus import REPO_ROOT
+from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
-from vietlao.ls_client import mask
+from vietlao.labelstudio.client import mask
 
 VENV_ENV = "VIETLAO_LS_VENV"
 USERNAME_ENV = "VIETLAO_LS_USERNAME"

@@ -6,7 +6,7 @@ the vocabularies and the one-label, one-choice, one-ID rules in the types. Unkno
 so nothing is skipped unread; with the limit on integers in the types, a walk of the few free-form
 values and :func:`short_runs` (which bounds every string), what :func:`decode_range` accepts is
 exactly what ``iter_tasks`` reads, within its limits. Anything else is declined and
-parsed generically by :mod:`vietlao.stream`.
+parsed generically by :mod:`vietlao.dataset.stream`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Annotated, Any, Union
 import msgspec
 
 from vietlao import label_config as lc
-from vietlao.export import MAX_DEPTH, MAX_TEXT_CHARS
+from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS
 from vietlao.labels import EntityType, StanceLabel
-from vietlao.reader import MAX_RUN_BYTES
+from vietlao.export.reader import MAX_RUN_BYTES
 
 #: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.
 YAJL_INT_MAX = 2**63 - 1

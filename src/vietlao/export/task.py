@@ -4,7 +4,7 @@
 processes. Label Studio does not validate what its API accepts, so every rule is checked here and
 every problem is reported with its task id and sentence id. Offsets in records are
 sentence-relative, half-open, in code points. Reading a whole export file (incrementally, with the
-export-wide checks) is :mod:`vietlao.reader`.
+export-wide checks) is :mod:`vietlao.export.reader`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from vietlao import label_config as lc
-from vietlao.corpus import Document
+from vietlao.corpus.documents import Document
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
-from vietlao.segment import LINE_BREAKS, token_offsets
+from vietlao.corpus.segment import LINE_BREAKS, token_offsets
 from vietlao.spans import Span
 
 #: Longest string accepted anywhere in a task (a sentence is far shorter).

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from vietlao.corpus import ANNOTATIONS_DIR, CorpusError
+from vietlao.corpus.documents import ANNOTATIONS_DIR, CorpusError
 from vietlao.labels import EntityType
 
 INVENTORY_FILE = ANNOTATIONS_DIR / "entities.yaml"
@@ -67,7 +67,7 @@ def with_forms(inventory: dict[str, CanonicalEntity], records) -> dict[str, Cano
 
 
 def _run(args) -> int:
-    from vietlao.validate import validate_gold
+    from vietlao.export.validate import validate_gold
 
     records = validate_gold(Path(args.export))
     inventory = with_forms(load_inventory(), records)
@@ -80,7 +80,7 @@ def _run(args) -> int:
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.validate import EXPORT_FILE
+    from vietlao.export.validate import EXPORT_FILE
 
     p = subparsers.add_parser("inventory", help="refresh the surface forms in annotations/entities.yaml from the export")
     p.add_argument("--export", default=str(EXPORT_FILE), help="Label Studio JSON export (default: %(default)s)")

@@ -15,17 +15,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from vietlao.corpus import Document, load_corpus
+from vietlao.corpus.documents import Document, load_corpus
 from vietlao.errors import UserError
-from vietlao.export import ExportError
-from vietlao.inventory import load_inventory
+from vietlao.export.task import ExportError
+from vietlao.corpus.inventory import load_inventory
 from vietlao.label_config import read_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
-from vietlao.ls_client import Client, token_from_env
-from vietlao.preannotate import MODEL_VERSION, prediction
-from vietlao.sheets import SheetError, read_sheet
-from vietlao.tasks import ls_result, sentence_tasks
-from vietlao.validate import EXPORT_FILE, validate_gold
+from vietlao.labelstudio.client import Client, token_from_env
+from vietlao.labelstudio.preannotate import MODEL_VERSION, prediction
+from vietlao.labelstudio.sheets import SheetError, read_sheet
+from vietlao.labelstudio.tasks import ls_result, sentence_tasks
+from vietlao.export.validate import EXPORT_FILE, validate_gold
 
 DEFAULT_TITLE = "vietlao"
 #: Keys whose values identify a Label Studio user.
@@ -287,7 +287,7 @@ def _timed(label: str, fn) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from vietlao.ls_server import serve
+    from vietlao.labelstudio.server import serve
 
     return serve(args.port, Path(args.data_dir), token_from_env())
 
@@ -307,7 +307,7 @@ def _run_pull(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.ls_server import DEFAULT_DATA_DIR, DEFAULT_PORT
+    from vietlao.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_PORT
 
     ls = subparsers.add_parser("ls", help="Label Studio: serve it, push tasks, enter sheets, pull the export")
     ls.set_defaults(func=lambda args: ls.print_help() or 0)

@@ -13,8 +13,8 @@ from typing import Iterable
 
 import pyarrow as pa
 
-from vietlao.corpus import Document, load_metadata
-from vietlao.export import SentenceRecord
+from vietlao.corpus.documents import Document, load_metadata
+from vietlao.export.task import SentenceRecord
 from vietlao.labels import (
     COARSE_OF,
     ENTITY_TYPES,
@@ -23,7 +23,7 @@ from vietlao.labels import (
     STANCE_LABELS,
     STANCE_TARGET,
 )
-from vietlao.segment import tokenize
+from vietlao.corpus.segment import tokenize
 from vietlao.spans import Span, spans_to_tags
 
 
@@ -184,7 +184,7 @@ def document_row(doc: Document, records: list[SentenceRecord], fold: int) -> dic
 
 def entity_rows(records: Iterable[SentenceRecord], inventory: dict) -> list[dict]:
     """The inventory with the surface forms and mention counts seen in the gold, per language."""
-    from vietlao.inventory import with_forms
+    from vietlao.corpus.inventory import with_forms
 
     records = list(records)
     counts: dict[str, Counter] = defaultdict(Counter)

@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vietlao.segment import Sentence, segment
+from vietlao.corpus.segment import Sentence, segment
 
 Language = Literal["nb", "id", "vi", "ru"]
 
 #: Where the project keeps its data, relative to the repository root.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 ANNOTATIONS_DIR = REPO_ROOT / "annotations"
 DOCUMENTS_DIR = ANNOTATIONS_DIR / "documents"
 METADATA_FILE = DOCUMENTS_DIR / "metadata.json"

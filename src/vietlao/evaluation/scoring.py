@@ -1,6 +1,6 @@
 """Metrics behind ``vietlao evaluate``: entity-level NER and sentence-level stance, with bootstrap CIs.
 
-Pure functions over in-memory data (no files, no dataset); :mod:`vietlao.evaluate` joins
+Pure functions over in-memory data (no files, no dataset); :mod:`vietlao.evaluation.evaluate` joins
 predictions to gold and calls them, and documents the JSON they produce.
 
 NER

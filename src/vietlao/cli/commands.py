@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 
 MODULES = [
-    "vietlao.validate",
-    "vietlao.ls_commands",
-    "vietlao.agreement",
-    "vietlao.build",
-    "vietlao.inventory",
-    "vietlao.evaluate",
-    "vietlao.benchmark",
+    "vietlao.export.validate",
+    "vietlao.labelstudio.commands",
+    "vietlao.evaluation.agreement",
+    "vietlao.dataset.build",
+    "vietlao.corpus.inventory",
+    "vietlao.evaluation.evaluate",
+    "vietlao.benchmark.run",
 ]
 
 

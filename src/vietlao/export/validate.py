@@ -6,10 +6,10 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from vietlao.corpus import ANNOTATIONS_DIR, load_corpus
-from vietlao.export import Context, SentenceRecord
-from vietlao.reader import read_export
-from vietlao.inventory import load_inventory
+from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.export.task import Context, SentenceRecord
+from vietlao.export.reader import read_export
+from vietlao.corpus.inventory import load_inventory
 
 EXPORT_FILE = ANNOTATIONS_DIR / "export.json"
 
@@ -26,7 +26,7 @@ def validate_gold(path: Path = EXPORT_FILE, complete: bool = True) -> list[Sente
     ctx = gold_context()
     records = read_export(path, ctx)
     if complete:
-        from vietlao.export import ExportError, Problem
+        from vietlao.export.task import ExportError, Problem
 
         expected = {d.sentence_id(i) for d in ctx.documents.values() for i in range(len(d.sentences))}
         missing = sorted(expected - {r.sentence_id for r in records})

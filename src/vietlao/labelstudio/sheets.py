@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from vietlao.corpus import Document
-from vietlao.export import Mention
+from vietlao.corpus.documents import Document
+from vietlao.export.task import Mention
 
 
 class SheetError(ValueError):
@@ -65,7 +65,7 @@ def sheets_to_tasks(directory: Path, documents: list[Document], annotator: str =
     The project's gold export comes from Label Studio (``vietlao ls pull``); this gives the same
     shape without a server, one completed annotation per task.
     """
-    from vietlao.tasks import ls_result, sentence_tasks
+    from vietlao.labelstudio.tasks import ls_result, sentence_tasks
 
     tasks = []
     for doc in documents:
