@@ -9,7 +9,6 @@ export-wide checks) is :mod:`vietlao.export.reader`.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -18,14 +17,13 @@ from vietlao import label_config as lc
 from vietlao.corpus.documents import Document
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
 from vietlao.corpus.segment import LINE_BREAKS, token_offsets
+from vietlao.emails import find_email
 from vietlao.spans import Span
 
 #: Longest string accepted anywhere in a task (a sentence is far shorter).
 MAX_TEXT_CHARS = 100_000
 #: Deepest JSON nesting accepted (a Label Studio task is about 8 levels deep).
 MAX_DEPTH = 64
-#: Anchored on the ``@`` so the search is linear in the length of the string.
-_EMAIL = re.compile(r"[^@\s]@[^@\s]+\.[^@\s]")
 
 
 def _clip(value: object, limit: int = 300) -> str:
@@ -180,7 +178,7 @@ def _canonical_result(result: object) -> str:
 
 def _annotator(annotation: dict) -> tuple[str | None, list[str]]:
     who = annotation.get("completed_by")
-    if isinstance(who, dict) or (isinstance(who, str) and _EMAIL.search(who)):
+    if isinstance(who, dict) or (isinstance(who, str) and find_email(who)):
         return None, ["completed_by holds annotator identity (e-mail); pull with `vietlao ls pull`, which pseudonymises"]
     return (None if who is None else str(who)), []
 

@@ -19,7 +19,9 @@ from vietlao.export.task import ExportError
 from vietlao.corpus.inventory import load_inventory
 from vietlao.label_config import read_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
+from vietlao.emails import find_email, replace_emails
 from vietlao.labelstudio.client import Client
+from vietlao.labelstudio.restore import changes, load_json, merge_pull, read_committed, restore_payloads
 from vietlao.labelstudio.preannotate import MODEL_VERSION, prediction
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
@@ -33,7 +35,6 @@ IDENTITY_KEYS = frozenset({
 })
 #: Keys whose values change with the clock alone ("3 minutes ago"); dropped from the export.
 VOLATILE_KEYS = frozenset({"created_ago"})
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
 _NAME_WITH_ID = re.compile(r"^\s*(.*?),\s*(\d+)\s*$")
 
 
@@ -55,8 +56,12 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 
 
 def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MODEL_VERSION,
-         documents: list[Document] | None = None) -> dict:
-    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions."""
+         documents: list[Document] | None = None, restore_from: Path | None = EXPORT_FILE) -> dict:
+    """Create or reuse the project and import the sentences it lacks.
+
+    A sentence the export ``restore_from`` has annotated comes back as it stands there (its completed
+    annotations, predictions and meta); any other comes with a gazetteer prediction. ``None``: no restore.
+    """
     config = read_label_config()
     pid, created = client.ensure_project(title, config)
     if not created and client.label_config(pid).strip() != config.strip():
@@ -67,10 +72,13 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MOD
     drifted = [d["sentence_id"] for d in wanted
                if d["sentence_id"] in before and before[d["sentence_id"]][0].get("data") != d]
     inventory = load_inventory()
-    payloads = {
+    missing_now = [d for d in wanted if d["sentence_id"] not in before]
+    committed = read_committed(Path(restore_from)) if restore_from is not None else []
+    restored = restore_payloads(committed, missing_now)
+    payloads = {**restored, **{
         d["sentence_id"]: {"data": d, "predictions": [prediction(d, inventory, model_version)]}
-        for d in wanted if d["sentence_id"] not in before
-    }
+        for d in missing_now if d["sentence_id"] not in restored
+    }}
     if payloads:
         client.import_missing(pid, payloads)
     after = _by_sentence(client.tasks(pid))
@@ -80,12 +88,13 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MOD
         raise UserError(f"project {title!r}: {len(missing)} sentences still have no task: {missing[:10]}")
     report = {
         "project_id": pid, "created": created, "tasks": sum(len(ts) for ts in after.values()),
-        "new": len(payloads), "existing": len(wanted) - len(payloads), "duplicated": duplicated,
-        "drifted": drifted, "model_version": model_version,
+        "new": len(payloads), "restored": len(restored), "existing": len(wanted) - len(payloads),
+        "duplicated": duplicated, "drifted": drifted, "model_version": model_version,
     }
     print(
         f"project {title!r} (id {pid}{', new' if created else ''}): {report['tasks']} tasks — "
-        f"{report['new']} imported with {model_version} predictions, {report['existing']} already there"
+        f"{len(restored)} restored from {restore_from}, {len(payloads) - len(restored)} imported with "
+        f"{model_version} predictions, {report['existing']} already there"
     )
     if duplicated:
         print(f"  warning: {len(duplicated)} sentences have more than one task: {duplicated[:10]}")
@@ -191,7 +200,7 @@ class Pseudonyms:
         if isinstance(node, list):
             return [self.scrub(v) for v in node]
         if isinstance(node, str):
-            return EMAIL.sub(lambda m: self.of(("name", m.group())), node)
+            return replace_emails(node, lambda address: self.of(("name", address)))
         return node
 
 
@@ -223,8 +232,14 @@ def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
 
 
 def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE, *, validate: bool = True,
-         complete: bool = False) -> dict:
-    """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well."""
+         complete: bool = False, accept_changes: bool = False) -> dict:
+    """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well.
+
+    Tasks whose annotations did not change keep their version in ``output`` byte for byte; a pull that
+    would change or drop annotations ``output`` holds is refused, listing them, unless ``accept_changes``.
+    Pseudonymisation and the refusal of non-JSON values (NaN), e-mail addresses and the API token hold
+    with ``validate=False`` too.
+    """
     pid = _project_id(client, title)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -235,14 +250,30 @@ def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE,
         with os.fdopen(fd, "w+b") as handle:
             size = client.download_export(pid, handle)
             handle.seek(0)
-            try:
-                exported = json.load(handle)
-            except ValueError:
-                raise UserError(f"the export ({size} bytes) is not complete JSON; {output} left unchanged") from None
-        tasks, unannotated = prepare_export(exported)
-        text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        if EMAIL.search(text):
+            raw = handle.read()
+        where = f"the export from Label Studio ({size} bytes; {output} left unchanged)"
+        try:
+            raw_text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{where} is not UTF-8: {exc.reason} at byte {exc.start}") from None
+        exported = load_json(raw_text, where)
+        committed = read_committed(output)
+        try:
+            pulled, unannotated = prepare_export(exported)
+            tasks = merge_pull(pulled, committed)
+            text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        except RecursionError:
+            raise UserError(f"{where} nests too deeply to be a Label Studio export") from None
+        changed = changes(tasks, committed)
+        if changed and not accept_changes:
+            raise UserError(
+                f"the pull would change the annotations of {len(changed)} sentence(s) in {output}, left unchanged "
+                "(--accept-changes writes them):\n  " + "\n  ".join(changed[:30])
+            )
+        if find_email(text):
             raise UserError(f"an e-mail address survived pseudonymisation; {output} left unchanged")
+        if client.holds_token(text):
+            raise UserError(f"the export holds the API token; {output} left unchanged")
         fd, new = _temp(output.parent, output.name, ".tmp")
         temps.append(new)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -263,7 +294,8 @@ def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE,
     finally:
         for path in temps:
             path.unlink(missing_ok=True)
-    report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output)}
+    report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output),
+              "changed": changed}
     checked = "validated" if validate else "NOT validated"
     print(f"{output}: {len(tasks)} annotated tasks, {checked}, pseudonymised"
           + (f"; {unannotated} tasks without annotations left out" if unannotated else ""))
