@@ -115,6 +115,25 @@ def statistics_block(records: list[SentenceRecord]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def documents_block(records: list[SentenceRecord]) -> str:
+    """One row per document of the metadata: language, split, fold, sentences, provenance."""
+    from urllib.parse import urlsplit
+
+    from vietlao.corpus.documents import load_metadata
+    from vietlao.dataset.rows import FOLD_OF_DOC
+
+    sentences = Counter(r.doc_id for r in records)
+    rows = []
+    for m in load_metadata():
+        url = f"[{urlsplit(m.source_url).hostname}]({m.source_url})" if m.source_url else "not stated"
+        translation = f"yes, from {m.translated_from}" if m.is_translation and m.translated_from else (
+            "yes" if m.is_translation else "no")
+        rows.append([m.doc_id, m.lang, m.split, FOLD_OF_DOC[m.doc_id], sentences[m.doc_id],
+                     (m.outlet or "not stated").replace("|", "\\|"), url, m.published or "not stated", translation])
+    return _table(["doc", "lang", "split", "fold", "sentences", "outlet (as the text credits it)", "source",
+                   "date stated", "translation"], rows) + "\n"
+
+
 def examples_block(records: list[SentenceRecord]) -> str:
     """One example row per language: the first sentence with at least three mentions."""
     out = []
@@ -192,6 +211,7 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
     return fill_blocks(
         path.read_text(encoding="utf-8"),
         {
+            "documents": documents_block(records),
             "statistics": statistics_block(records),
             "examples": examples_block(records),
             "agreement": agreement_block(),
