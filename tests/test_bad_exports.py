@@ -32,6 +32,8 @@ HUGE = "@@HUGE@@"  # replaced by a 50 MB string when the file is written
 DEEP = "@@DEEP@@"  # replaced by 100 000 nested lists
 HUGE_CHARS = 50_000_000
 DEEP_LEVELS = 100_000
+#: Sentences of the corpus: a complete export has one task for each.
+SENTENCES = sum(len(d.sentences) for d in load_corpus())
 
 
 @pytest.fixture(scope="module")
@@ -815,7 +817,7 @@ def test_bad_export_is_rejected_and_nothing_is_written(make, fragments, base, wo
 def test_the_base_export_is_valid(base, tmp_path, capsys):
     path = tmp_path / "export.json"
     path.write_bytes(dumps(base))
-    assert len(validate_gold(path)) == len(base) == 116
+    assert len(validate_gold(path)) == len(base) == SENTENCES
     assert main(["validate", str(path)]) == 0
     assert "valid" in capsys.readouterr().out
 
@@ -851,7 +853,7 @@ def test_agreeing_annotators_are_accepted(base, tmp_path, capsys):
         if "id" in r:
             r["id"] = "x" + r["id"]
     t["annotations"].append(same)
-    assert len(_accept(tasks, tmp_path / "agree.json", capsys)) == 116
+    assert len(_accept(tasks, tmp_path / "agree.json", capsys)) == SENTENCES
 
 
 def test_a_cancelled_annotation_beside_a_completed_one_is_ignored(base, tmp_path, capsys):
@@ -866,7 +868,7 @@ def test_a_cancelled_annotation_beside_a_completed_one_is_ignored(base, tmp_path
 def test_pseudonymous_completed_by_is_accepted(who, base, tmp_path, capsys):
     tasks = copy.deepcopy(base)
     target(tasks)["annotations"][0]["completed_by"] = who
-    assert len(_accept(tasks, tmp_path / "who.json", capsys)) == 116
+    assert len(_accept(tasks, tmp_path / "who.json", capsys)) == SENTENCES
 
 
 def test_line_separator_is_caught_without_documents(base, tmp_path):

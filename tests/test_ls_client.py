@@ -17,7 +17,7 @@ from vietlao.errors import UserError
 from vietlao.labelstudio.client import Client, same_result
 from vietlao.labelstudio.commands import Pseudonyms, annotate, prepare_export, pull, push
 from vietlao.labelstudio.server import (
-    DATABASE_FILE, PASSWORD_FILE, admin_password, check_token, free_port, ls_binary, server_env,
+    DATABASE_FILE, PASSWORD_FILE, admin_password, check_token, free_port, ignore_in_git, ls_binary, server_env,
 )
 from vietlao.export.validate import EXPORT_FILE
 from vietlao.labelstudio.preannotate import MODEL_VERSION
@@ -600,6 +600,21 @@ def test_serve_generates_a_private_password_once(tmp_path, monkeypatch):
     assert admin_password(other)[0] != password
     monkeypatch.setenv("VIETLAO_LS_PASSWORD", "chosen-by-the-user")
     assert admin_password(tmp_path) == ("chosen-by-the-user", "$VIETLAO_LS_PASSWORD")
+
+
+def test_git_ignores_everything_in_a_data_dir(tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    data_dir = tmp_path / "somewhere" / "ls"
+    data_dir.mkdir(parents=True)
+    ignore_in_git(data_dir)
+    ignore_in_git(data_dir)  # idempotent
+    (data_dir / DATABASE_FILE).write_bytes(b"")
+    (data_dir / PASSWORD_FILE).write_text("secret\n")
+    status = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain", "--untracked-files=all"],
+                            capture_output=True, text=True, check=True).stdout
+    assert status == ""
 
 
 def test_a_data_dir_older_than_the_password_file_keeps_its_password(tmp_path, monkeypatch):

@@ -132,6 +132,13 @@ def admin_password(data_dir: Path) -> tuple[str, str]:
     return password, str(path)
 
 
+def ignore_in_git(data_dir: Path) -> None:
+    """Make git ignore everything in ``data_dir`` (its database, media, password), wherever it is."""
+    marker = Path(data_dir) / ".gitignore"
+    if not marker.exists():
+        marker.write_text("# a Label Studio data dir (vietlao ls serve): never committed\n*\n", encoding="utf-8")
+
+
 def server_env(token: str, data_dir: Path, password: str) -> dict[str, str]:
     """The server's environment: admin user, legacy token, data dir; no outbound calls."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "VIETLAO_LS_"))}
@@ -195,6 +202,7 @@ def start_server(port: int, data_dir: Path, token: str, *, venv: Path | None = N
         raise UserError(f"port {port} on {HOST} is in use; choose another with --port")
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ignore_in_git(data_dir)
     password, _ = admin_password(data_dir)
     log = data_dir / LOG_NAME
     command = [
