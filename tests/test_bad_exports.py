@@ -1,8 +1,7 @@
 """A corpus of malformed or hostile Label Studio exports, each with the exact problem it must raise.
 
 Label Studio stores whatever its API is sent, so ``vietlao validate`` and ``vietlao build`` are the gate.
-Every bad export is made here from a valid base export (the adjudicated sheets in Label Studio's task
-shape) and must be rejected by the library and by both commands: a non-zero exit, a message naming the
+Every bad export is made here from a valid base export (the committed `annotations/export.json`) and must be rejected by the library and by both commands: a non-zero exit, a message naming the
 task, the sentence and the problem, no traceback, and nothing written.
 """
 
@@ -20,13 +19,12 @@ from pathlib import Path
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
 from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
 from vietlao.export.reader import MAX_RUN_BYTES, read_export
 from vietlao.labels import LINKABLE_TYPES
 from vietlao.corpus.segment import tokenize
-from vietlao.labelstudio.sheets import sheets_to_tasks
-from vietlao.export.validate import gold_context, validate_gold
+from vietlao.export.validate import EXPORT_FILE, gold_context, validate_gold
 
 HUGE = "@@HUGE@@"  # replaced by a 50 MB string when the file is written
 DEEP = "@@DEEP@@"  # replaced by 100 000 nested lists
@@ -38,7 +36,10 @@ SENTENCES = sum(len(d.sentences) for d in load_corpus())
 
 @pytest.fixture(scope="module")
 def base() -> list[dict]:
-    return sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    """The committed export (the source of truth), each task's ``id``, ``data`` and ``annotations`` first,
+    as Label Studio writes them (the cases below say what is known when a problem is met)."""
+    return [{"id": t["id"], "data": t["data"], "annotations": t["annotations"], **t}
+            for t in json.loads(EXPORT_FILE.read_text(encoding="utf-8"))]
 
 
 # --- navigating a task ---------------------------------------------------------------------------
@@ -698,7 +699,7 @@ def _(tasks):
 @case("huge_data_text", HUGE_MESSAGE, HUGE_LIMIT)
 def _(tasks):
     t = target(tasks)
-    t["data"]["text"] = HUGE
+    t["data"] = {"text": HUGE, **{k: v for k, v in t["data"].items() if k != "text"}}
     return named(t, sid=None)  # stopped inside data.text, before data.sentence_id
 
 

@@ -174,7 +174,7 @@ def preannotator_block(export: Path) -> str:
         # Label Studio lists prediction ids on the task and embeds the prediction in its annotations.
         embedded = [a["prediction"] for a in task.get("annotations", []) if isinstance(a.get("prediction"), dict)]
         listed = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
-        versions.update({p.get("model_version") for p in embedded + listed})
+        versions.update({p["model_version"] for p in embedded + listed if p.get("model_version")})
     if not versions:
         return "No pre-annotations in the export.\n"
     listed = ", ".join(f"`{v}` ({n} tasks)" for v, n in sorted(versions.items()))
