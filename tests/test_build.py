@@ -10,15 +10,16 @@ import pytest
 from datasets import load_dataset
 
 from vietlao.dataset.build import build_dataset, checksums, run_build
-from vietlao.dataset.rows import SPLIT_OF_DOC
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.dataset.rows import splits_and_folds
+from vietlao.corpus.documents import load_corpus
 from vietlao.export.task import ExportError
 from vietlao.export.reader import read_export
 from vietlao.corpus.inventory import load_inventory
 from vietlao.labels import NER_TAGS
 from vietlao.labelstudio.sheets import sheets_to_tasks
 from vietlao.spans import Span, tags_to_spans
-from vietlao.export.validate import EXPORT_FILE, gold_context
+from vietlao.export.validate import gold_context
+from vietlao.paths import project
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "dataset"
@@ -28,10 +29,10 @@ CONFIGS = ("ner", "stance", "documents", "entities")
 @pytest.fixture(scope="module")
 def export_file(tmp_path_factory) -> Path:
     """The committed export if there is one, else an export made from the adjudicated sheets."""
-    if EXPORT_FILE.exists():
-        return EXPORT_FILE
+    if project().export.exists():
+        return project().export
     path = tmp_path_factory.mktemp("export") / "export.json"
-    tasks = sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    tasks = sheets_to_tasks(project().passes / "adjudicated", load_corpus())
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -101,7 +102,7 @@ def test_no_document_in_two_splits():
         for split, data in _load(config).items():
             for doc_id in set(data["doc_id"]):
                 assert seen.setdefault(doc_id, split) == split
-                assert SPLIT_OF_DOC[doc_id] == split
+                assert splits_and_folds()[0][doc_id] == split
 
 
 def test_load_dataset_in_a_fresh_venv_with_only_datasets(tmp_path):

@@ -1,12 +1,12 @@
 import yaml
 
-from vietlao.dataset.card import CARD_FILE, CardMetadata, fill_blocks, render_dataset_readme
-from vietlao.corpus.documents import REPO_ROOT
+from vietlao.dataset.card import CardMetadata, fill_blocks, render_dataset_readme
+from vietlao.paths import project
 
 
 def test_dataset_readme_is_rendered_from_the_card():
-    readme = (REPO_ROOT / "dataset" / "README.md").read_text(encoding="utf-8")
-    assert readme == render_dataset_readme(CARD_FILE.read_text(encoding="utf-8")), (
+    readme = (project().dataset / "README.md").read_text(encoding="utf-8")
+    assert readme == render_dataset_readme(project().card.read_text(encoding="utf-8")), (
         "dataset/README.md drifted from DATASET_CARD.md: run `vietlao build`"
     )
 
@@ -36,7 +36,7 @@ def test_card_states_empty_classes_and_the_annotators():
 
     from vietlao.export.validate import validate_gold
 
-    card = CARD_FILE.read_text(encoding="utf-8")
+    card = project().card.read_text(encoding="utf-8")
     stances = Counter(r.stance for r in validate_gold())
     for label in ("favor", "against", "neutral", "unrelated"):
         if stances[label] == 0:

@@ -22,10 +22,11 @@ from vietlao.corpus.inventory import load_inventory
 from vietlao.label_config import read_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.labelstudio.client import Client, token_from_env
-from vietlao.labelstudio.preannotate import MODEL_VERSION, prediction
+from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
-from vietlao.export.validate import EXPORT_FILE, validate_gold
+from vietlao.export.validate import validate_gold
+from vietlao.paths import project
 
 DEFAULT_TITLE = "vietlao"
 #: Keys whose values identify a Label Studio user.
@@ -56,9 +57,11 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 # -- push ------------------------------------------------------------------------------------
 
 
-def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MODEL_VERSION,
+def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
          documents: list[Document] | None = None) -> dict:
-    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions."""
+    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions
+    (``model_version`` default: the gazetteer's, from the inventory's checksum)."""
+    model_version = model_version or gazetteer_version()
     config = read_label_config()
     pid, created = client.ensure_project(title, config)
     if not created and client.label_config(pid).strip() != config.strip():
@@ -224,11 +227,11 @@ def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
     return fd, Path(path)
 
 
-def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE, *, validate: bool = True,
+def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,
          complete: bool = False) -> dict:
     """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well."""
     pid = _project_id(client, title)
-    output = Path(output)
+    output = Path(output) if output is not None else project().export
     output.parent.mkdir(parents=True, exist_ok=True)
     temps: list[Path] = []
     try:
@@ -289,7 +292,7 @@ def _timed(label: str, fn) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     from vietlao.labelstudio.server import serve
 
-    return serve(args.port, Path(args.data_dir), token_from_env())
+    return serve(args.port, Path(args.data_dir) if args.data_dir else project().ls_data, token_from_env())
 
 
 def _run_push(args: argparse.Namespace) -> int:
@@ -303,11 +306,11 @@ def _run_annotate(args: argparse.Namespace) -> int:
 
 def _run_pull(args: argparse.Namespace) -> int:
     return _timed("pull", lambda: pull(
-        _client(args), Path(args.output), args.project_title, validate=not args.no_validate, complete=args.complete))
+        _client(args), Path(args.output) if args.output else None, args.project_title, validate=not args.no_validate, complete=args.complete))
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_PORT
+    from vietlao.labelstudio.server import DEFAULT_PORT
 
     ls = subparsers.add_parser("ls", help="Label Studio: serve it, push tasks, enter sheets, pull the export")
     ls.set_defaults(func=lambda args: ls.print_help() or 0)
@@ -315,7 +318,7 @@ def add_parser(subparsers) -> None:
 
     p = sub.add_parser("serve", help="run Label Studio on 127.0.0.1 in the foreground (Ctrl-C stops it)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
-    p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="database and media (default: %(default)s)")
+    p.add_argument("--data-dir", default=None, help="database and media (default: .ls-data)")
     p.set_defaults(func=_run_serve)
 
     api = argparse.ArgumentParser(add_help=False)
@@ -326,7 +329,7 @@ def add_parser(subparsers) -> None:
     api.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubled each time (default: %(default)s)")
 
     p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
-    p.add_argument("--model-version", default=MODEL_VERSION, help="prediction model version (default: %(default)s)")
+    p.add_argument("--model-version", default=None, help="prediction model version (default: gazetteer- and 8 hex digits of the inventory's sha256)")
     p.set_defaults(func=_run_push)
 
     p = sub.add_parser("annotate", parents=[api], help="enter annotators' sheets as annotations")
@@ -336,7 +339,7 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=_run_annotate)
 
     p = sub.add_parser("pull", parents=[api], help="export, pseudonymise, validate, and write atomically")
-    p.add_argument("--output", default=str(EXPORT_FILE), help="export file (default: %(default)s)")
+    p.add_argument("--output", default=None, help="export file (default: annotations/export.json)")
     p.add_argument("--complete", action="store_true", help="require an annotated task for every sentence")
     p.add_argument("--no-validate", action="store_true", help="write the export even if it is invalid")
     p.set_defaults(func=_run_pull)
