@@ -20,11 +20,12 @@ import pytest
 
 from vietlao.cli import main
 from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
 from vietlao.export.reader import MAX_RUN_BYTES, read_export
 from vietlao.labels import LINKABLE_TYPES
 from vietlao.corpus.segment import tokenize
-from vietlao.export.validate import EXPORT_FILE, gold_context, validate_gold
+from vietlao.export.validate import gold_context, validate_gold
 
 HUGE = "@@HUGE@@"  # replaced by a 50 MB string when the file is written
 DEEP = "@@DEEP@@"  # replaced by 100 000 nested lists
@@ -39,7 +40,7 @@ def base() -> list[dict]:
     """The committed export (the source of truth), each task's ``id``, ``data`` and ``annotations`` first,
     as Label Studio writes them (the cases below say what is known when a problem is met)."""
     return [{"id": t["id"], "data": t["data"], "annotations": t["annotations"], **t}
-            for t in json.loads(EXPORT_FILE.read_text(encoding="utf-8"))]
+            for t in json.loads(project().export.read_text(encoding="utf-8"))]
 
 
 # --- navigating a task ---------------------------------------------------------------------------

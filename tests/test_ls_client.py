@@ -12,20 +12,20 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.errors import UserError
 from vietlao.labelstudio.client import Client, same_result
 from vietlao.labelstudio.commands import Pseudonyms, annotate, prepare_export, pull, push
 from vietlao.labelstudio.server import (
     DATABASE_FILE, PASSWORD_FILE, admin_password, check_token, free_port, ignore_in_git, ls_binary, server_env,
 )
-from vietlao.export.validate import EXPORT_FILE
-from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.labelstudio.preannotate import model_version
 from vietlao.labelstudio.tasks import sentence_tasks
 
 TOKEN = "fake0secret0token0" + "7" * 22
 SENTENCES = len(sentence_tasks(load_corpus()))
-PASS1 = ANNOTATIONS_DIR / "passes" / "pass1"
+PASS1 = project().passes / "pass1"
 
 
 class FakeLS:
@@ -267,25 +267,25 @@ def test_dropped_connection_is_retried(fake, sleeps):
 
 def test_push_is_idempotent_and_carries_predictions(fake, capsys):
     c = client(fake.url)
-    first = push(c, "vl", restore_from=None)
+    first = push(c, "vl", restore=False)
     assert first["created"] and first["new"] == first["tasks"] == SENTENCES
-    assert all(t["predictions"][0]["model_version"] == MODEL_VERSION for t in fake.tasks.values())
+    assert all(t["predictions"][0]["model_version"] == model_version() for t in fake.tasks.values())
     assert all("score" in t["predictions"][0] for t in fake.tasks.values())
-    second = push(c, "vl", restore_from=None)
+    second = push(c, "vl", restore=False)
     assert not second["created"] and second["new"] == 0 and len(fake.tasks) == SENTENCES
     assert len(fake.projects) == 1
 
 
 def test_push_after_a_lost_answer_creates_no_duplicates(fake, sleeps):
     fake.fault("POST", "/import$", "commit_then", 502)  # committed, but the client sees 502
-    report = push(client(fake.url, sleeps), "vl", restore_from=None)
+    report = push(client(fake.url, sleeps), "vl", restore=False)
     assert len(fake.tasks) == SENTENCES and not report["duplicated"]
     assert fake.count("POST", "/import$") == 1  # the retry found every task already there
 
 
 def test_push_updates_a_changed_label_config(fake):
     c = client(fake.url)
-    push(c, "vl", restore_from=None)
+    push(c, "vl", restore=False)
     fake.projects[1]["label_config"] = "<View/>"
     push(c, "vl")
     assert fake.projects[1]["label_config"].startswith("<View>\n  <Header")
@@ -301,7 +301,7 @@ def _sheets(tmp_path, *doc_ids):
 
 def test_annotate_enters_sheets_once(fake, tmp_path):
     c = client(fake.url)
-    push(c, "vl", restore_from=None)
+    push(c, "vl", restore=False)
     sheets = _sheets(tmp_path, "003")
     assert annotate(c, sheets, "vl") == {"created": 7}
     assert annotate(c, sheets, "vl") == {"unchanged": 7}
@@ -316,7 +316,7 @@ def test_annotate_enters_sheets_once(fake, tmp_path):
 
 def test_annotate_retry_after_lost_answer_does_not_duplicate(fake, tmp_path):
     c = client(fake.url)
-    push(c, "vl", restore_from=None)
+    push(c, "vl", restore=False)
     fake.fault("POST", r"/annotations/$", "commit_then", 500)
     assert annotate(c, _sheets(tmp_path, "003"), "vl") == {"created": 6, "unchanged": 1}
     assert all(len(t["annotations"]) <= 1 for t in fake.tasks.values())
@@ -334,7 +334,7 @@ def test_annotate_refuses_without_tasks(fake, tmp_path):
 @pytest.fixture
 def annotated(fake, tmp_path):
     c = client(fake.url)
-    push(c, "vl", restore_from=None)
+    push(c, "vl", restore=False)
     annotate(c, _sheets(tmp_path, "003"), "vl")
     old = tmp_path / "out" / "export.json"
     old.parent.mkdir()
@@ -481,7 +481,7 @@ def committed(tmp_path):
     """A copy of the committed export, as the file a pull would replace."""
     path = tmp_path / "gold" / "export.json"
     path.parent.mkdir()
-    shutil.copy(EXPORT_FILE, path)
+    shutil.copy(project().export, path)
     return path
 
 
@@ -518,7 +518,7 @@ def test_a_pull_changes_only_what_annotators_changed_and_asks_first(fake, commit
 
 def test_cli_pull_refuses_changes_with_one_error(fake, committed, monkeypatch, capsys):
     monkeypatch.setenv("VIETLAO_LS_TOKEN", TOKEN)
-    push(client(fake.url), "vl", restore_from=None)  # an unrestored project: none of the gold is there
+    push(client(fake.url), "vl", restore=False)  # an unrestored project: none of the gold is there
     annotate(client(fake.url), _sheets(committed.parent, "003"), "vl")
     args = ["--url", fake.url, "--project-title", "vl", "--output", str(committed)]
     before = committed.read_bytes()
@@ -532,7 +532,7 @@ def test_cli_pull_refuses_changes_with_one_error(fake, committed, monkeypatch, c
 
 
 def test_a_server_repeating_one_page_stops_the_listing(fake):
-    push(client(fake.url), "vl", restore_from=None)
+    push(client(fake.url), "vl", restore=False)
     fake.same_page, before = True, fake.count("GET", "/api/projects/$")
     start = time.monotonic()
     with pytest.raises(UserError, match="sent page 2 of the projects again"):
@@ -567,7 +567,7 @@ def test_an_unusable_token_is_refused_before_any_request(fake, monkeypatch, caps
 ])
 def test_pull_no_validate_still_refuses_non_json_and_secrets(fake, tmp_path, body, message):
     c = client(fake.url)
-    push(c, "vl", restore_from=None)
+    push(c, "vl", restore=False)
     out = tmp_path / "export.json"
     fake.fault("GET", "/export$", "raw", body)
     with pytest.raises(UserError, match=message) as e:
@@ -577,7 +577,7 @@ def test_pull_no_validate_still_refuses_non_json_and_secrets(fake, tmp_path, bod
 
 def test_pull_no_validate_still_pseudonymises(fake, tmp_path):
     c = client(fake.url)
-    push(c, "vl", restore_from=None)
+    push(c, "vl", restore=False)
     body = json.dumps([{"id": 1, "data": {"sentence_id": "003-000", "note": "ask linh@example.org"},
                         "annotations": [{"completed_by": {"id": 4, "email": "linh@example.org"}, "result": []}]}])
     fake.fault("GET", "/export$", "raw", body.encode())

@@ -6,10 +6,10 @@ import json
 import pytest
 
 from vietlao.errors import UserError
-from vietlao.export.validate import EXPORT_FILE
+from vietlao.paths import project
 from vietlao.labelstudio.restore import changes, load_json, merge_pull, restore_payload, restore_payloads, same_decisions
 
-GOLD = json.loads(EXPORT_FILE.read_text(encoding="utf-8"))
+GOLD = json.loads(project().export.read_text(encoding="utf-8"))
 
 
 def _as_server_sends(task, new_id):

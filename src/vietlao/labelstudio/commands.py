@@ -22,10 +22,11 @@ from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.emails import find_email, replace_emails
 from vietlao.labelstudio.client import Client
 from vietlao.labelstudio.restore import changes, load_json, merge_pull, read_committed, restore_payloads
-from vietlao.labelstudio.preannotate import MODEL_VERSION, prediction
+from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
-from vietlao.export.validate import EXPORT_FILE, validate_gold
+from vietlao.export.validate import validate_gold
+from vietlao.paths import project
 
 DEFAULT_TITLE = "vietlao"
 #: Keys whose values identify a Label Studio user.
@@ -55,13 +56,15 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 # -- push ------------------------------------------------------------------------------------
 
 
-def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MODEL_VERSION,
-         documents: list[Document] | None = None, restore_from: Path | None = EXPORT_FILE) -> dict:
+def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
+         documents: list[Document] | None = None, restore: bool = True, restore_from: Path | None = None) -> dict:
     """Create or reuse the project and import the sentences it lacks.
 
-    A sentence the export ``restore_from`` has annotated comes back as it stands there (its completed
-    annotations, predictions and meta); any other comes with a gazetteer prediction. ``None``: no restore.
+    With ``restore``, a sentence the export ``restore_from`` (default: the project's) has annotated comes
+    back as it stands there (its completed annotations, predictions and meta); any other comes with a
+    gazetteer prediction (``model_version`` default: the gazetteer's, from the inventory's checksum).
     """
+    model_version = model_version or gazetteer_version()
     config = read_label_config()
     pid, created = client.ensure_project(title, config)
     if not created and client.label_config(pid).strip() != config.strip():
@@ -73,7 +76,8 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MOD
                if d["sentence_id"] in before and before[d["sentence_id"]][0].get("data") != d]
     inventory = load_inventory()
     missing_now = [d for d in wanted if d["sentence_id"] not in before]
-    committed = read_committed(Path(restore_from)) if restore_from is not None else []
+    restore_from = Path(restore_from) if restore_from is not None else project().export
+    committed = read_committed(restore_from) if restore else []
     restored = restore_payloads(committed, missing_now)
     payloads = {**restored, **{
         d["sentence_id"]: {"data": d, "predictions": [prediction(d, inventory, model_version)]}
@@ -231,7 +235,7 @@ def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
     return fd, Path(path)
 
 
-def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE, *, validate: bool = True,
+def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,
          complete: bool = False, accept_changes: bool = False) -> dict:
     """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well.
 
@@ -241,7 +245,7 @@ def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE,
     with ``validate=False`` too.
     """
     pid = _project_id(client, title)
-    output = Path(output)
+    output = Path(output) if output is not None else project().export
     output.parent.mkdir(parents=True, exist_ok=True)
     temps: list[Path] = []
     try:
