@@ -97,7 +97,8 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
     }
     print(
         f"project {title!r} (id {pid}{', new' if created else ''}): {report['tasks']} tasks — "
-        f"{len(restored)} restored from {restore_from}, {len(payloads) - len(restored)} imported with "
+        + (f"{len(restored)} restored from {restore_from}, " if restore else "")
+        + f"{len(payloads) - len(restored)} imported with "
         f"{model_version} predictions, {report['existing']} already there"
     )
     if duplicated:
