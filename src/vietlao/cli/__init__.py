@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import commands, labelstudio
+from vietlao.cli import commands, dataset, export, labelstudio
 from vietlao.corpus.documents import CorpusError, corpus_statistics, load_corpus
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_stats_parser(subparsers)
+    export.add_parser(subparsers)
+    dataset.add_parser(subparsers)
     commands.add_parsers(subparsers)
     labelstudio.add_parser(subparsers)
     return parser
