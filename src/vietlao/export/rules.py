@@ -114,9 +114,9 @@ def label_problem(start: object, end: object, text: str, value_text: object, has
         return f"span [{start}, {end}) outside the text (length {len(text)}) or empty"
     if has_text and value_text != text[start:end]:
         return f"value.text {value_text!r} disagrees with text[{start}:{end}] {text[start:end]!r}"
-    if region_id in labelled or (type(region_id) is not str and region_id is not None):
-        return region_id_problem(region_id, labelled)
-    return None
+    if type(region_id) is str and region_id not in labelled or region_id is None:
+        return None
+    return region_id_problem(region_id, labelled)
 
 
 def region_id_problem(region_id: object, seen) -> str | None:

@@ -25,8 +25,7 @@ _One = msgspec.Meta(min_length=1, max_length=1)
 #: A JSON value that is not a container, within the limits of ``iter_tasks``.
 Scalar = Union[str, _Int, float, bool, None]
 _UNSET = msgspec.UNSET
-#: A field that may be absent: absent fields stay UNSET, so that encoding a task again writes
-#: exactly the keys it was read with (see :func:`decode_range`).
+#: A field that may be absent (then UNSET, told apart from null).
 Maybe = Union[Scalar, msgspec.UnsetType]
 
 
