@@ -12,7 +12,7 @@ from datasets import load_dataset
 
 from vietlao.dataset.build import build_dataset, checksums, data_files, run_build
 from vietlao.dataset.rows import SPLIT_OF_DOC
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus, load_metadata
+from vietlao.corpus.documents import ANNOTATIONS_DIR, METADATA_FILE, load_corpus, load_metadata
 from vietlao.export.task import ExportError
 from vietlao.export.reader import read_export
 from vietlao.corpus.inventory import load_inventory
@@ -50,7 +50,7 @@ def test_rebuild_gives_identical_bytes(tmp_path, built, export_file):
     assert checksums(again) == checksums(built)
     files = data_files(built)
     assert set(files) == set(CONFIGS)
-    assert set(files["ner"]) == set(files["stance"]) == {m.split for m in load_metadata()}
+    assert set(files["ner"]) == set(files["stance"]) == {m.split for m in load_metadata(METADATA_FILE)}
     assert len(checksums(built)) == sum(map(len, files.values()))
 
 
@@ -135,7 +135,7 @@ print(json.dumps(out))
     rows = json.loads(done.stdout.strip().splitlines()[-1])
     sentences = sum(len(d.sentences) for d in load_corpus())
     assert sum(rows["ner"].values()) == sum(rows["stance"].values()) == sentences
-    assert rows["documents"] == dict(Counter(m.split for m in load_metadata()))
+    assert rows["documents"] == dict(Counter(m.split for m in load_metadata(METADATA_FILE)))
     assert rows["entities"]["inventory"] > 0
     assert "vietlao" not in subprocess.run([python, "-m", "pip", "list"], capture_output=True, text=True).stdout
 

@@ -13,7 +13,7 @@ from typing import Iterable
 
 import pyarrow as pa
 
-from vietlao.corpus.documents import Document, load_metadata
+from vietlao.corpus.documents import METADATA_FILE, Document, load_metadata
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import (
     COARSE_OF,
@@ -30,7 +30,7 @@ from vietlao.spans import Span, spans_to_tags
 
 #: Documents per split, from the metadata (`split`): reports of one event stay on one side
 #: (000 and 001 report the same meeting).
-SPLIT_OF_DOC: dict[str, str] = {m.doc_id: m.split for m in load_metadata()}
+SPLIT_OF_DOC: dict[str, str] = {m.doc_id: m.split for m in load_metadata(METADATA_FILE)}
 #: Leave-one-document-out fold: the document's index in ``doc_id`` order.
 FOLD_OF_DOC: dict[str, int] = {doc_id: i for i, doc_id in enumerate(sorted(SPLIT_OF_DOC))}
 SPLITS = ("train", "validation", "test")
