@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vietlao.corpus.segment import LINE_BREAKS, segment, token_offsets, tokenize, tokenize_texts
 from vietlao.corpus.syllables import NO_SPACE_RUN, syllable_spans
+from vietlao.spans import Span, spans_to_tags, tags_to_spans
 
 DOCUMENTS = load_corpus()
 
@@ -245,3 +246,22 @@ def test_every_python_letter_is_a_regex_letter():
     """What the whitespace-chunk shortcut relies on: ``str.isalpha`` implies ``\\p{L}``."""
     letters = "".join(c for c in map(chr, range(0x110000)) if c.isalpha())
     assert regex.fullmatch(r"\p{L}*", letters)
+
+
+#: A Thai and a Khmer sentence with their names ("The Prime Minister of Thailand travelled to the city
+#: of Vientiane, Laos"; "The Prime Minister of Cambodia went to the city of Vientiane, Laos.").
+_SENTENCES_WITH_NAMES = [
+    ("th", "นายกรัฐมนตรีแห่งประเทศไทยเดินทางไปกรุงเวียงจันทน์ ประเทศลาว", ["ไทย", "เวียงจันทน์", "ลาว"]),
+    ("km", "នាយករដ្ឋមន្ត្រីកម្ពុជាបានទៅទីក្រុងវៀងចន្ទ ប្រទេសឡាវ។", ["កម្ពុជា", "វៀងចន្ទ", "ឡាវ"]),
+]
+
+
+@pytest.mark.parametrize("lang, text, names", _SENTENCES_WITH_NAMES, ids=[x[0] for x in _SENTENCES_WITH_NAMES])
+def test_names_in_thai_and_khmer_survive_the_tags(lang, text, names):
+    """Segmentation level of the extension path: one sentence, its names as GPE spans, IOB2 tags and back."""
+    (sentence,) = segment(text)
+    offsets = [(t.start, t.end) for t in sentence.tokens]
+    spans = [Span(text.find(n), text.find(n) + len(n), "GPE") for n in names]
+    tags = spans_to_tags(offsets, spans)
+    assert tags_to_spans(offsets, tags) == spans
+    assert [text[s.start : s.end] for s in tags_to_spans(offsets, tags)] == names
