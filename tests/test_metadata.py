@@ -1,11 +1,15 @@
 import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 
-from vietlao.corpus.documents import METADATA_FILE
+from vietlao.paths import project
 from vietlao.corpus.metadata import LANGUAGE_NAMES, LANGUAGES, CorpusError, CorpusLayout, load_metadata
 from vietlao.labels import SPLITS
 
+METADATA_FILE = project().metadata
 ROWS = json.loads(METADATA_FILE.read_text(encoding="utf-8"))
 
 
@@ -68,3 +72,18 @@ def test_a_new_language_from_the_vocabulary_is_accepted(tmp_path):
     rows = [dict(r) for r in ROWS] + [dict(ROWS[0], doc_id="999", lang="lo", translated_from=None, event=None)]
     layout = CorpusLayout(tuple(load_metadata(_write(tmp_path, rows))))
     assert "lo" in layout.languages and layout.fold_of["999"] == len(ROWS)
+
+
+@pytest.mark.parametrize("field, value", [("lang", "xx"), ("split", "dev")])
+def test_the_command_line_says_one_line_and_help_still_works(tmp_path, field, value):
+    shutil.copytree(project().documents, tmp_path / "annotations" / "documents")
+    rows = [dict(r) for r in ROWS]
+    rows[-1][field] = value
+    (tmp_path / "annotations" / "documents" / "metadata.json").write_text(json.dumps(rows), encoding="utf-8")
+    run = [sys.executable, "-m", "vietlao", "--root", str(tmp_path)]
+    for args in (["--help"], ["build", "--help"], []):
+        assert subprocess.run(run + args, capture_output=True, text=True).returncode == 0
+    done = subprocess.run(run + ["stats"], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"vietlao: error: {tmp_path}") and f"{field} {value!r} is not allowed" in done.stderr

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from vietlao.cli import commands, corpus, labelstudio
 from vietlao.corpus.metadata import CorpusError
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
+from vietlao.paths import ROOT_ENV
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vietlao",
         description="Vietnam–Laos multilingual NER and stance dataset: annotate, validate, build, benchmark.",
+    )
+    parser.add_argument(
+        "--root", metavar="DIR",
+        help=f"the project folder (annotations/, dataset/, benchmarks/; default: ${ROOT_ENV}, else the current directory)",
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     corpus.add_parser(subparsers)
@@ -26,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.root:  # for this process and the ones it starts
+        os.environ[ROOT_ENV] = os.path.abspath(args.root)
     if not hasattr(args, "func"):
         parser.print_help()
         return 0

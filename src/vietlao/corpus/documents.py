@@ -11,12 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from vietlao.corpus.metadata import CorpusError, DocumentMeta, load_metadata
 from vietlao.corpus.segment import Sentence, segment
-
-#: Where the project keeps its data, relative to the repository root.
-REPO_ROOT = Path(__file__).resolve().parents[3]
-ANNOTATIONS_DIR = REPO_ROOT / "annotations"
-DOCUMENTS_DIR = ANNOTATIONS_DIR / "documents"
-METADATA_FILE = DOCUMENTS_DIR / "metadata.json"
+from vietlao.paths import project
 
 
 class Document(BaseModel):
@@ -45,9 +40,9 @@ def read_text(path: Path) -> str:
         return handle.read()
 
 
-def load_document(meta: DocumentMeta, directory: Path = DOCUMENTS_DIR) -> Document:
+def load_document(meta: DocumentMeta, directory: Path | None = None) -> Document:
     """Read one document and check it against its recorded checksum and NFC form."""
-    path = directory / meta.source_file
+    path = (directory or project().documents) / meta.source_file
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -63,8 +58,9 @@ def load_document(meta: DocumentMeta, directory: Path = DOCUMENTS_DIR) -> Docume
     return Document(meta=meta, text=text)
 
 
-def load_corpus(metadata: Path = METADATA_FILE) -> list[Document]:
+def load_corpus(metadata: Path | None = None) -> list[Document]:
     """All documents, in ``doc_id`` order, each verified."""
+    metadata = metadata or project().metadata
     metas = sorted(load_metadata(metadata), key=lambda m: m.doc_id)
     return [load_document(m, metadata.parent) for m in metas]
 

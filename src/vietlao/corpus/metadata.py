@@ -19,6 +19,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vietlao.labels import SPLITS, Split
+from vietlao.paths import project
 
 #: ISO 639-1 codes a document may be written in. Adding one here (with its name below) is all a new
 #: language needs from the metadata's side; the tokeniser already handles Lao, Thai and Khmer.
@@ -71,8 +72,10 @@ def _problem(path: Path, index: int, row: object, exc: ValidationError) -> str:
     return f"{where}: {field}: {err['msg']}"
 
 
-def load_metadata(path: Path) -> list[DocumentMeta]:
-    """Every entry of a ``metadata.json``, validated; the first problem found is a :class:`CorpusError`."""
+def load_metadata(path: Path | None = None) -> list[DocumentMeta]:
+    """Every entry of a ``metadata.json`` (default: the project's ``annotations/documents/metadata.json``),
+    validated; the first problem found is a :class:`CorpusError`."""
+    path = path or project().metadata
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -106,7 +109,8 @@ class CorpusLayout:
     documents: tuple[DocumentMeta, ...]
 
     @classmethod
-    def read(cls, path: Path) -> CorpusLayout:
+    def read(cls, path: Path | None = None) -> CorpusLayout:
+        """The layout of a ``metadata.json`` (default: the project's)."""
         return cls(tuple(load_metadata(path)))
 
     @cached_property
