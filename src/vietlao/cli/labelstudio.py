@@ -6,10 +6,13 @@ import argparse
 import time
 from pathlib import Path
 
+from vietlao.corpus.inventory import load_inventory
 from vietlao.export.validate import EXPORT_FILE
+from vietlao.label_config import CONFIG_FILE, render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
 from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.labelstudio.project import PASSES
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -30,7 +33,14 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_push(args: argparse.Namespace) -> int:
-    return _timed("push", lambda: push(_client(args), args.project_title, model_version=args.model_version))
+    return _timed("push", lambda: push(
+        _client(args), args.project_title, model_version=args.model_version, pass_number=args.pass_number))
+
+
+def _run_config(args: argparse.Namespace) -> int:
+    changed = write_label_config(render_label_config(load_inventory()))
+    print(f"{CONFIG_FILE}: {'regenerated from the inventory' if changed else 'up to date'}")
+    return 0
 
 
 def _run_annotate(args: argparse.Namespace) -> int:
@@ -64,7 +74,13 @@ def add_parser(subparsers) -> None:
 
     p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
     p.add_argument("--model-version", default=MODEL_VERSION, help="prediction model version (default: %(default)s)")
+    p.add_argument("--pass", dest="pass_number", type=int, choices=PASSES, default=1,
+                   help="annotation pass: 1 (the project, with predictions) or 2 (PROJECT_TITLE-pass2, blind: "
+                        "same tasks, no predictions) (default: %(default)s)")
     p.set_defaults(func=_run_push)
+
+    p = sub.add_parser("config", help="regenerate annotations/label_config.xml from the vocabularies and the inventory")
+    p.set_defaults(func=_run_config)
 
     p = sub.add_parser("annotate", parents=[api], help="enter annotators' sheets as annotations")
     p.add_argument("--sheets", required=True, help="directory of <doc_id>.yaml sheets")
