@@ -931,3 +931,12 @@ def test_cli_subprocess(case_id, base, workspace, record_property):
         assert int(maxrss_kib) < 1024 * 1024, f"max RSS {int(maxrss_kib) // 1024} MiB"
         assert snapshot(path.parent) == before
         assert [p.name for p in out.iterdir()] == ["marker"]
+
+
+def test_a_partial_export_is_refused_with_the_flag_named_and_accepted_with_it(base, tmp_path, capsys):
+    path = tmp_path / "partial.json"
+    path.write_bytes(dumps(base[:5]))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{len(base) - 5} of {len(base)} sentences have none" in err and "vietlao validate --partial" in err
+    assert main(["validate", str(path), "--partial"]) == 0

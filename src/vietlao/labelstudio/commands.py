@@ -279,7 +279,11 @@ def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE,
         for path in temps:
             path.unlink(missing_ok=True)
     report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output)}
-    checked = "validated" if validate else "NOT validated"
+    checked = ("validated" if validate else "NOT validated") + ("" if complete else " as a partial export")
     print(f"{output}: {len(tasks)} annotated tasks, {checked}, pseudonymised"
           + (f"; {unannotated} tasks without annotations left out" if unannotated else ""))
+    sentences = sum(len(d.sentences) for d in load_corpus())
+    if not complete and len(tasks) < sentences:
+        print(f"  partial: {len(tasks)} of the corpus's {sentences} sentences; "
+              "`vietlao validate --partial` checks it (`--complete` requires every sentence)")
     return report
