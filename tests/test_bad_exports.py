@@ -21,7 +21,8 @@ import pytest
 
 from vietlao import label_config as lc
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
 from vietlao.export.reader import MAX_RUN_BYTES, read_export
 from vietlao.labels import LINKABLE_TYPES
@@ -37,7 +38,7 @@ DEEP_LEVELS = 100_000
 
 @pytest.fixture(scope="module")
 def base() -> list[dict]:
-    return sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    return sheets_to_tasks(project().passes / "adjudicated", load_corpus())
 
 
 # --- navigating a task ---------------------------------------------------------------------------

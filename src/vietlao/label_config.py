@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Mapping
 from xml.sax.saxutils import quoteattr
 
-from vietlao.corpus.documents import ANNOTATIONS_DIR
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS, STANCE_TARGET
-
-CONFIG_FILE = ANNOTATIONS_DIR / "label_config.xml"
+from vietlao.paths import project
 
 #: Control tag names, as they appear in ``from_name`` of exported results.
 TEXT = "text"
@@ -103,12 +101,14 @@ def render_label_config(inventory: Mapping[str, CanonicalEntity]) -> str:
 """
 
 
-def read_label_config(path: Path = CONFIG_FILE) -> str:
-    return path.read_text(encoding="utf-8")
+def read_label_config(path: Path | None = None) -> str:
+    """The committed labeling config (default: the project's ``annotations/label_config.xml``)."""
+    return (path or project().label_config).read_text(encoding="utf-8")
 
 
-def write_label_config(config: str, path: Path = CONFIG_FILE) -> bool:
-    """Write ``config`` to ``path`` (atomically) unless it already holds it; whether it changed."""
+def write_label_config(config: str, path: Path | None = None) -> bool:
+    """Write ``config`` (atomically) unless the file already holds it; whether it changed."""
+    path = path or project().label_config
     if path.exists() and read_label_config(path) == config:
         return False
     tmp = path.with_name(f".{path.name}.tmp")

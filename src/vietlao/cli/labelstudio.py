@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 from vietlao.corpus.inventory import load_inventory
-from vietlao.export.validate import EXPORT_FILE, gold_context
-from vietlao.label_config import CONFIG_FILE, render_label_config, write_label_config
+from vietlao.export.validate import gold_context
+from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
-from vietlao.labelstudio.preannotate import MODEL_VERSION
 from vietlao.labelstudio.project import PASSES
+from vietlao.paths import project
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -31,7 +31,7 @@ def _timed(label: str, fn) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     from vietlao.labelstudio.server import serve
 
-    return serve(args.port, Path(args.data_dir), token_from_env())
+    return serve(args.port, Path(args.data_dir) if args.data_dir else project().ls_data, token_from_env())
 
 
 def _run_push(args: argparse.Namespace) -> int:
@@ -41,7 +41,7 @@ def _run_push(args: argparse.Namespace) -> int:
 
 def _run_config(args: argparse.Namespace) -> int:
     changed = write_label_config(render_label_config(load_inventory()))
-    print(f"{CONFIG_FILE}: {'regenerated from the inventory' if changed else 'up to date'}")
+    print(f"{project().label_config}: {'regenerated from the inventory' if changed else 'up to date'}")
     return 0
 
 
@@ -52,11 +52,11 @@ def _run_annotate(args: argparse.Namespace) -> int:
 
 def _run_pull(args: argparse.Namespace) -> int:
     return _timed("pull", lambda: pull(
-        _client(args), Path(args.output), args.project_title, validate=not args.no_validate, complete=args.complete))
+        _client(args), Path(args.output) if args.output else None, args.project_title, validate=not args.no_validate, complete=args.complete))
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_PORT
+    from vietlao.labelstudio.server import DEFAULT_PORT
 
     ls = subparsers.add_parser("ls", help="Label Studio: serve it, push tasks, enter sheets, pull the export")
     ls.set_defaults(func=lambda args: ls.print_help() or 0)
@@ -64,7 +64,7 @@ def add_parser(subparsers) -> None:
 
     p = sub.add_parser("serve", help="run Label Studio on 127.0.0.1 in the foreground (Ctrl-C stops it)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
-    p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="database and media (default: %(default)s)")
+    p.add_argument("--data-dir", default=None, help="database and media (default: .ls-data)")
     p.set_defaults(func=_run_serve)
 
     api = argparse.ArgumentParser(add_help=False)
@@ -75,7 +75,7 @@ def add_parser(subparsers) -> None:
     api.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubled each time (default: %(default)s)")
 
     p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
-    p.add_argument("--model-version", default=MODEL_VERSION, help="prediction model version (default: %(default)s)")
+    p.add_argument("--model-version", default=None, help="prediction model version (default: gazetteer- and 8 hex digits of the inventory's sha256)")
     p.add_argument("--pass", dest="pass_number", type=int, choices=PASSES, default=1,
                    help="annotation pass: 1 (the project, with predictions) or 2 (PROJECT_TITLE-pass2, blind: "
                         "same tasks, no predictions) (default: %(default)s)")
@@ -91,7 +91,7 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=_run_annotate)
 
     p = sub.add_parser("pull", parents=[api], help="export, pseudonymise, validate, and write atomically")
-    p.add_argument("--output", default=str(EXPORT_FILE), help="export file (default: %(default)s)")
+    p.add_argument("--output", default=None, help="export file (default: annotations/export.json)")
     p.add_argument("--complete", action="store_true", help="require an annotated task for every sentence")
     p.add_argument("--no-validate", action="store_true", help="write the export even if it is invalid")
     p.set_defaults(func=_run_pull)

@@ -17,14 +17,15 @@ from vietlao.corpus.documents import Document, load_corpus
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
 from vietlao.corpus.inventory import load_inventory
-from vietlao.label_config import CONFIG_FILE, write_label_config
+from vietlao.label_config import write_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.labelstudio.client import Client
-from vietlao.labelstudio.preannotate import MODEL_VERSION, prediction
+from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
 from vietlao.labelstudio.project import pass_title, plan_data_updates, project_settings, stale_settings
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
-from vietlao.export.validate import EXPORT_FILE, validate_gold
+from vietlao.export.validate import validate_gold
+from vietlao.paths import project
 
 DEFAULT_TITLE = "vietlao"
 #: Keys whose values identify a Label Studio user.
@@ -55,20 +56,22 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 # -- push ------------------------------------------------------------------------------------
 
 
-def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MODEL_VERSION,
+def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
          documents: list[Document] | None = None, pass_number: int = 1) -> dict:
     """Create or reuse the project of an annotation pass and bring it up to date.
 
     The project gets the labelling config (generated from the current inventory; also written to
     ``annotations/label_config.xml`` if that is stale) and the guidelines as its instructions.
-    Sentences without a task are imported (pass 1 with gazetteer predictions, pass 2 without);
-    existing tasks get new context in place; drifted ones are reported.
+    Sentences without a task are imported (pass 1 with gazetteer predictions, ``model_version``
+    default: the gazetteer's, from the inventory's checksum; pass 2 without); existing tasks get
+    new context in place; drifted ones are reported.
     """
+    model_version = model_version or gazetteer_version()
     title = pass_title(title, pass_number)
     inventory = load_inventory()
     settings = project_settings(inventory)
     if write_label_config(settings["label_config"]):
-        print(f"{CONFIG_FILE}: regenerated from the inventory")
+        print(f"{project().label_config}: regenerated from the inventory")
     pid, created = client.ensure_project(title, settings["label_config"])
     stale = stale_settings(client.project_fields(pid, settings), settings)
     if stale:
@@ -237,11 +240,11 @@ def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
     return fd, Path(path)
 
 
-def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE, *, validate: bool = True,
+def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,
          complete: bool = False) -> dict:
     """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well."""
     pid = _project_id(client, title)
-    output = Path(output)
+    output = Path(output) if output is not None else project().export
     output.parent.mkdir(parents=True, exist_ok=True)
     temps: list[Path] = []
     try:

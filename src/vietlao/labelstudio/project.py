@@ -18,12 +18,11 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from vietlao import label_config as lc
-from vietlao.corpus.documents import ANNOTATIONS_DIR
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.errors import UserError
 from vietlao.labelstudio.tasks import SENTENCE_KEYS
+from vietlao.paths import project
 
-GUIDELINES_FILE = ANNOTATIONS_DIR / "GUIDELINES.md"
 PASSES = (1, 2)
 
 
@@ -34,8 +33,10 @@ def pass_title(title: str, pass_number: int) -> str:
     return title if pass_number == 1 else f"{title}-pass{pass_number}"
 
 
-def instructions_html(path: Path = GUIDELINES_FILE) -> str:
-    """The guidelines as HTML for the project's instructions (raw HTML in the Markdown is escaped)."""
+def instructions_html(path: Path | None = None) -> str:
+    """The guidelines (default: the project's) as HTML for the project's instructions; raw HTML in
+    the Markdown is escaped."""
+    path = path or project().guidelines
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -43,7 +44,7 @@ def instructions_html(path: Path = GUIDELINES_FILE) -> str:
     return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
-def project_settings(inventory: dict[str, CanonicalEntity], guidelines: Path = GUIDELINES_FILE) -> dict:
+def project_settings(inventory: dict[str, CanonicalEntity], guidelines: Path | None = None) -> dict:
     """The project fields ``push`` keeps up to date: labelling config and instructions."""
     return {
         "label_config": lc.render_label_config(inventory),
