@@ -8,7 +8,8 @@ from sklearn.metrics import cohen_kappa_score
 
 from vietlao import label_config as lc
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.errors import UserError
 from vietlao.evaluation.agreement import agreement, compare_passes
 from vietlao.evaluation.scoring import ner_scores
@@ -16,7 +17,7 @@ from vietlao.export.validate import gold_context
 from vietlao.labels import ENTITY_TYPES
 from vietlao.labelstudio.sheets import read_sheet, sheets_to_tasks
 
-PASSES = ANNOTATIONS_DIR / "passes"
+PASSES = project().passes
 
 
 @pytest.fixture(scope="module")
