@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_parser(subparsers)
     commands.add_parsers(subparsers)
     labelstudio.add_parser(subparsers)
+    labelstudio.add_agreement_parser(subparsers)
     return parser
 
 
