@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from vietlao import label_config as lc
 from vietlao.cli import main
 from vietlao.corpus.documents import load_corpus
 from vietlao.paths import project
@@ -94,8 +95,8 @@ def new_region(task: dict, start: int, end: int, label: str, region_id: str) -> 
 
 
 def id_region(region_id: object, entity_id: object) -> dict:
-    return {"id": region_id, "from_name": "entity_id", "to_name": "text", "type": "textarea",
-            "value": {"text": [entity_id]}}
+    return {"id": region_id, "from_name": lc.ENTITY_ID, "to_name": lc.TEXT, "type": "choices",
+            "value": {lc.ENTITY_ID_KEY: [entity_id]}}
 
 
 def dumps(tasks: object) -> bytes:
@@ -617,7 +618,7 @@ def _(tasks):
 def _(tasks):
     t = target(tasks)
     r = regions(t)[0]
-    id_item(t, r)["value"]["text"] = ["atlantis"]
+    id_item(t, r)["value"][lc.ENTITY_ID_KEY] = ["atlantis"]
     return named(t, **region_fmt(t, r))
 
 
@@ -627,7 +628,7 @@ def _(tasks):
     r = regions(t)[0]
     label = r["value"]["labels"][0]
     other, other_type = next((k, v) for k, v in sorted(gold_context().inventory.items()) if v != label)
-    id_item(t, r)["value"]["text"] = [other]
+    id_item(t, r)["value"][lc.ENTITY_ID_KEY] = [other]
     return named(t, other=other, other_type=other_type, **region_fmt(t, r))
 
 
@@ -643,21 +644,21 @@ def _(tasks):
 def _(tasks):
     t = target(tasks)
     r = regions(t)[0]
-    id_item(t, r)["value"]["text"] = ["   "]
+    id_item(t, r)["value"][lc.ENTITY_ID_KEY] = ["   "]
     return named(t, **region_fmt(t, r))
 
 
 @case("two_entity_ids", "entity_id must be one string, got ['vietnam', 'laos']")
 def _(tasks):
     t = target(tasks)
-    id_item(t, regions(t)[0])["value"]["text"] = ["vietnam", "laos"]
+    id_item(t, regions(t)[0])["value"][lc.ENTITY_ID_KEY] = ["vietnam", "laos"]
     return named(t)
 
 
 @case("entity_id_number", "entity_id must be one string, got [5]")
 def _(tasks):
     t = target(tasks)
-    id_item(t, regions(t)[0])["value"]["text"] = [5]
+    id_item(t, regions(t)[0])["value"][lc.ENTITY_ID_KEY] = [5]
     return named(t)
 
 
@@ -1106,3 +1107,12 @@ def test_whitespace_around_the_list_is_accepted_by_both_paths(before, after, bas
         out = tmp_path / f"w{workers}"
         assert convert_export(padded, out, gold_context(), workers=workers, chunk_bytes=16 << 10) == expected
         assert checksums(out) == checksums(tmp_path / "a")
+
+
+def test_a_partial_export_is_refused_with_the_flag_named_and_accepted_with_it(base, tmp_path, capsys):
+    path = tmp_path / "partial.json"
+    path.write_bytes(dumps(base[:5]))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{len(base) - 5} of {len(base)} sentences have none" in err and "vietlao validate --partial" in err
+    assert main(["validate", str(path), "--partial"]) == 0

@@ -27,6 +27,11 @@ class Span:
         if not (0 <= self.start < self.end):
             raise ValueError(f"bad span [{self.start}, {self.end}) for {self.label!r}")
 
+    @property
+    def unlinked(self) -> Span:
+        """The same extent and type without the entity ID (to compare spans only)."""
+        return Span(self.start, self.end, self.label)
+
 
 class AlignmentError(ValueError):
     """A span whose boundaries do not fall on token boundaries, or that overlaps another."""

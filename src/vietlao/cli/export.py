@@ -40,7 +40,8 @@ def _run_inventory(args: argparse.Namespace) -> int:
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("validate", help="check a Label Studio JSON export (default: the committed one)")
     p.add_argument("export", nargs="?", default=None, help="export file (default: annotations/export.json)")
-    p.add_argument("--partial", action="store_true", help="do not require a task for every sentence")
+    p.add_argument("--partial", action="store_true",
+                   help="do not require a task for every sentence (exports pulled without --complete)")
     p.set_defaults(func=_run_validate)
 
     p = subparsers.add_parser("inventory", help="refresh the surface forms in annotations/entities.yaml from the export")

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute.cast
 from tqdm import tqdm
 
-from vietlao.corpus.segment import tokenize_texts
+from vietlao.corpus.segment import character_classes
 from vietlao.dataset.batches import NER_SCHEMA, SentenceSink, sentence_batches, stance_batch
 from vietlao.dataset.fastpath import Declined, convert_range
 from vietlao.dataset.ranges import CHUNK_BYTES, parse_range, read_range, task_ranges
@@ -72,7 +72,7 @@ class _Job:
         if not stat.S_ISREG(os.fstat(self.fd).st_mode):
             os.close(self.fd)
             raise OSError(f"{path} is not a regular file")
-        tokenize_texts(["a"])  # the tokenizer's tables, built once before any worker is forked
+        character_classes()  # the tokenizer's tables, built once before any worker is forked
         ctx.sentence_ids  # noqa: B018 - likewise the context's sentence index
 
     def __call__(self, task_range: tuple[int, int, bool]):

@@ -12,10 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping, get_args
+from typing import Mapping
 
 from vietlao import label_config as lc
-from vietlao.corpus.documents import Document, Language
+from vietlao.corpus.documents import Document
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.corpus.segment import LINE_BREAKS
 from vietlao.labels import LINKABLE_TYPES
 
@@ -25,10 +26,9 @@ MAX_TEXT_CHARS = 100_000
 MAX_DEPTH = 64
 #: Largest integer magnitude accepted anywhere (a signed 64-bit integer, as yajl reads them).
 MAX_INT = 2**63 - 1
-#: Languages a sentence may be in.
-LANGUAGES: tuple[str, ...] = get_args(Language)
-#: The ``type`` of a result item, per control (``from_name``) of the labelling config.
-REGION_TYPES = {lc.ENTITY_LABELS: "labels", lc.ENTITY_ID: "textarea", lc.STANCE: "choices"}
+#: The ``type`` of a result item, per control (``from_name``) of the labelling config (an entity ID
+#: is the picker's choice, or in exports made before the picker a text area's text).
+REGION_TYPES = {lc.ENTITY_LABELS: ("labels",), lc.ENTITY_ID: ("choices", "textarea"), lc.STANCE: ("choices",)}
 #: Longest ``model_version`` of a prediction; it is quoted in the published card.
 MAX_MODEL_VERSION = 64
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
@@ -100,7 +100,9 @@ def annotator_problem(who: object) -> str | None:
 def region_type_problem(name: str, kind: object) -> str | None:
     """A result item's ``type`` is the one of its control."""
     expected = REGION_TYPES[name]
-    return None if kind == expected else f"a {name!r} region must have type {expected!r}, got {kind!r}"
+    if kind in expected:
+        return None
+    return f"a {name!r} region must have type {' or '.join(map(repr, expected))}, got {kind!r}"
 
 
 def label_problem(start: object, end: object, text: str, value_text: object, has_text: bool,

@@ -41,9 +41,19 @@ class LabelValue(_Struct):
 
 
 class EntityIdValue(_Struct):
-    text: Annotated[list[str], _One]
+    """The entity picker's choice (``choices``); exports made with the earlier free-text box hold
+    the ID in ``text`` (else ``text`` is the region's surface string)."""
+
+    choices: Union[Annotated[list[str], _One], msgspec.UnsetType] = _UNSET
+    text: Union[Annotated[list[str], _One], str, None, msgspec.UnsetType] = _UNSET
     start: Maybe = _UNSET
     end: Maybe = _UNSET
+
+    def picked(self) -> str | None:
+        """The one ID this value holds, or None if it does not plainly hold one."""
+        if self.choices is not _UNSET:
+            return self.choices[0]
+        return self.text[0] if type(self.text) is list else None
 
 
 class StanceValue(_Struct):
@@ -56,19 +66,19 @@ class _Region(_Struct, tag_field="from_name"):
 
 
 class LabelRegion(_Region, tag=lc.ENTITY_LABELS, kw_only=True):
-    type: Literal[REGION_TYPES[lc.ENTITY_LABELS]]
+    type: Literal[REGION_TYPES[lc.ENTITY_LABELS]]  # type: ignore[valid-type]
     value: LabelValue
     id: Union[str, None, msgspec.UnsetType] = _UNSET
 
 
 class EntityIdRegion(_Region, tag=lc.ENTITY_ID, kw_only=True):
-    type: Literal[REGION_TYPES[lc.ENTITY_ID]]
+    type: Literal[REGION_TYPES[lc.ENTITY_ID]]  # type: ignore[valid-type]
     value: EntityIdValue
     id: str
 
 
 class StanceRegion(_Region, tag=lc.STANCE, kw_only=True):
-    type: Literal[REGION_TYPES[lc.STANCE]]
+    type: Literal[REGION_TYPES[lc.STANCE]]  # type: ignore[valid-type]
     value: StanceValue
     id: Maybe = _UNSET
 
@@ -103,6 +113,11 @@ class Data(_Struct):
     sentence_id: str
     lang: str
     offset: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
+    # the annotator's context (label_config.CONTEXT_KEYS); not part of the record
+    title: Union[str, None, msgspec.UnsetType] = _UNSET
+    outlet: Union[str, None, msgspec.UnsetType] = _UNSET
+    context_before: Union[str, None, msgspec.UnsetType] = _UNSET
+    context_after: Union[str, None, msgspec.UnsetType] = _UNSET
 
 
 class Task(_Struct):

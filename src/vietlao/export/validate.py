@@ -28,5 +28,10 @@ def validate_gold(path: Path | None = None, complete: bool = True) -> list[Sente
         expected = {d.sentence_id(i) for d in ctx.documents.values() for i in range(len(d.sentences))}
         missing = sorted(expected - {r.sentence_id for r in records})
         if missing:
-            raise ExportError(str(path), [Problem(None, sid, "sentence has no task in the export") for sid in missing])
+            hint = (f"; {len(missing)} of {len(expected)} sentences have none: a partial export "
+                    "(`vietlao ls pull` without --complete) is checked with `vietlao validate --partial`")
+            raise ExportError(str(path), [
+                Problem(None, sid, "sentence has no task in the export" + (hint if i == 0 else ""))
+                for i, sid in enumerate(missing)
+            ])
     return records
