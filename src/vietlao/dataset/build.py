@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from vietlao.dataset.batches import write_sentence_configs
+from vietlao.dataset.linking import write_linking
 from vietlao.corpus.documents import REPO_ROOT, Document
 from vietlao.export.task import SentenceRecord
 from vietlao.dataset.rows import (
@@ -29,7 +30,7 @@ from vietlao.dataset.rows import (
 
 
 DATASET_DIR = REPO_ROOT / "dataset"
-CONFIGS = ("ner", "stance", "documents", "entities")
+CONFIGS = ("ner", "stance", "documents", "entities", "linking")
 
 
 def build_dataset(records: list[SentenceRecord], documents: list[Document], inventory: dict, out_dir: Path) -> None:
@@ -45,6 +46,7 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
         write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", ARROW_SCHEMAS["documents"])
     write_rows(entity_rows(records, inventory), out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow",
                ARROW_SCHEMAS["entities"])
+    write_linking(records, out_dir, SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__)
 
 
 def checksums(directory: Path) -> dict[str, str]:

@@ -97,6 +97,13 @@ FEATURE_SPECS: dict[str, dict] = {
         "forms": {lang: _list(_STRING) for lang in LANGS},
         "mentions": _INT32,
         "mentions_per_lang": {lang: _INT32 for lang in LANGS},
+        "aliases": _list(_STRING),
+    },
+    "linking": {  # rows: vietlao.dataset.linking
+        "id": _STRING, "sentence_id": _STRING, "doc_id": _STRING, "lang": _STRING, "mention": _STRING,
+        "start": _INT32, "end": _INT32, "doc_start": _INT32, "doc_end": _INT32,
+        "type": _class_label(ENTITY_TYPES), "context": _STRING, "entity_id": _STRING,
+        "fold": _INT32,
     },
 }
 
@@ -198,6 +205,7 @@ def entity_rows(records: Iterable[SentenceRecord], inventory: dict) -> list[dict
             "forms": {lang: e.forms.get(lang, []) for lang in LANGS},
             "mentions": sum(counts[e.id].values()),
             "mentions_per_lang": {lang: counts[e.id][lang] for lang in LANGS},
+            "aliases": list(e.aliases),
         }
         for e in sorted(with_forms(inventory, records).values(), key=lambda e: e.id)
     ]
