@@ -86,6 +86,24 @@ def default_rule(splits: set[str]) -> SeenRule:
     return SeenRule("splits", rest) if rest else SeenRule.parse(OTHER_DOCUMENTS)
 
 
+def load_entities(dataset_dir: Path | str) -> list[dict]:
+    """The rows of the ``entities`` config (the knowledge base), ``type`` as a name."""
+    path = Path(dataset_dir) / "data" / "entities" / "inventory.arrow"
+    try:
+        with pa.OSFile(str(path), "rb") as f:
+            rows = pa.ipc.open_stream(f).read_all().to_pylist()
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise UserError(f"cannot read the knowledge base {path}: {exc} (build the dataset first: vietlao build)") from exc
+    return [{**r, "type": ENTITY_TYPES[r["type"]], "aliases": r.get("aliases") or []} for r in rows]
+
+
+def knowledge_base(entities: Sequence[dict]) -> KnowledgeBase:
+    return KnowledgeBase(
+        ids=frozenset(e["entity_id"] for e in entities),
+        aliases={a: e["entity_id"] for e in entities for a in e["aliases"]},
+    )
+
+
 def load_context(dataset_dir: Path | str, seen_in: str | None = None) -> LinkingContext:
     """The knowledge base and the linking rows of a dataset folder."""
     from vietlao.evaluation.evaluate import load_gold
@@ -94,16 +112,7 @@ def load_context(dataset_dir: Path | str, seen_in: str | None = None) -> Linking
         rule = SeenRule.parse(seen_in) if seen_in else None
     except ValueError as exc:
         raise UserError(f"--seen-in: {exc}") from exc
-    path = Path(dataset_dir) / "data" / "entities" / "inventory.arrow"
-    try:
-        with pa.OSFile(str(path), "rb") as f:
-            entities = pa.ipc.open_stream(f).read_all().to_pylist()
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise UserError(f"cannot read the knowledge base {path}: {exc} (build the dataset first: vietlao build)") from exc
-    kb = KnowledgeBase(
-        ids=frozenset(e["entity_id"] for e in entities),
-        aliases={a: e["entity_id"] for e in entities for a in e.get("aliases") or []},
-    )
+    kb = knowledge_base(load_entities(dataset_dir))
     return LinkingContext(kb, tuple(load_gold("linking", "all", dataset_dir)), rule)
 
 
@@ -210,7 +219,7 @@ def linking_scores(
     pred_nil = np.array([p is None for p in top])
     out: dict[str, Any] = {
         "n_mentions": n,
-        "n_with_candidates": sum(len(r) > 1 for r in ranked),
+        "n_with_alternatives": sum(len(r) > 1 for r in ranked),
         **block(everything),
         "macro_accuracy": _macro(hits, [g if g is not None else NIL for g in gold_ids], w, level),
         "per_lang": split(langs, ("nb", "id", "vi", "ru")),
@@ -326,7 +335,7 @@ def format_summary(result: dict) -> str:
     else:
         lk = result["linking"]
         ks = list(lk["accuracy_at"])
-        lines = [f"{head}: {lk['n_mentions']} mentions ({lk['n_with_candidates']} with candidates); "
+        lines = [f"{head}: {lk['n_mentions']} mentions ({lk["n_with_alternatives"]} with more than one candidate); "
                  f"seen = entity linked in {lk['seen_rule']}",
                  f"{'':<16}{'n':>5}  {'accuracy@1 [95% CI]':<25}" + "".join(f"{'@' + k:>8}" for k in ks)]
         rows = [("all", lk)] + [(f"  lang {k}", b) for k, b in lk["per_lang"].items()]
