@@ -335,7 +335,7 @@ def format_summary(result: dict) -> str:
     else:
         lk = result["linking"]
         ks = list(lk["accuracy_at"])
-        lines = [f"{head}: {lk['n_mentions']} mentions ({lk["n_with_alternatives"]} with more than one candidate); "
+        lines = [f"{head}: {lk['n_mentions']} mentions ({lk['n_with_alternatives']} with more than one candidate); "
                  f"seen = entity linked in {lk['seen_rule']}",
                  f"{'':<16}{'n':>5}  {'accuracy@1 [95% CI]':<25}" + "".join(f"{'@' + k:>8}" for k in ks)]
         rows = [("all", lk)] + [(f"  lang {k}", b) for k, b in lk["per_lang"].items()]
