@@ -22,7 +22,7 @@ from vietlao.export.validate import EXPORT_FILE, gold_context
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "dataset"
-CONFIGS = ("ner", "stance", "documents", "entities")
+CONFIGS = ("ner", "stance", "documents", "entities", "linking")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_rebuild_gives_identical_bytes(tmp_path, built, export_file):
     again = tmp_path / "again"
     build_dataset(read_export(export_file, gold_context()), load_corpus(), load_inventory(), again)
     assert checksums(again) == checksums(built)
-    assert len(checksums(built)) == 10
+    assert len(checksums(built)) == 13
 
 
 def test_committed_dataset_is_up_to_date(built):
