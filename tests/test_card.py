@@ -18,7 +18,7 @@ def test_front_matter_parses_with_string_languages_and_configs():
     assert all(isinstance(x, str) for x in meta["language"])
     defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
     assert defaults == ["ner"]
-    assert {c["config_name"] for c in meta["configs"]} == {"ner", "stance", "documents", "entities"}
+    assert {c["config_name"] for c in meta["configs"]} == {"ner", "stance", "documents", "entities", "linking"}
 
 
 def test_yaml_quotes_norwegian_no():
