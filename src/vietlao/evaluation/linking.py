@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, Hashable, Sequence
 
 import numpy as np
-import pyarrow as pa
 
 from vietlao.dataset.linking import OTHER_DOCUMENTS, SeenRule, seen_flags
 from vietlao.errors import UserError
@@ -88,13 +87,18 @@ def default_rule(splits: set[str]) -> SeenRule:
 
 def load_entities(dataset_dir: Path | str) -> list[dict]:
     """The rows of the ``entities`` config (the knowledge base), ``type`` as a name."""
-    path = Path(dataset_dir) / "data" / "entities" / "inventory.arrow"
+    import datasets
+
+    dataset_dir = Path(dataset_dir)
+    if not (dataset_dir / "data" / "entities").is_dir():
+        raise UserError(f"no 'entities' data in {dataset_dir}: build the dataset first (vietlao build)")
+    datasets.disable_progress_bars()
     try:
-        with pa.OSFile(str(path), "rb") as f:
-            rows = pa.ipc.open_stream(f).read_all().to_pylist()
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise UserError(f"cannot read the knowledge base {path}: {exc} (build the dataset first: vietlao build)") from exc
-    return [{**r, "type": ENTITY_TYPES[r["type"]], "aliases": r.get("aliases") or []} for r in rows]
+        inventory = datasets.load_dataset(str(dataset_dir), "entities")["inventory"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"cannot load the knowledge base of {dataset_dir} (entities): {exc}") from exc
+    names = inventory.features["type"].names
+    return [{**r, "type": names[r["type"]], "aliases": r.get("aliases") or []} for r in inventory.to_list()]
 
 
 def knowledge_base(entities: Sequence[dict]) -> KnowledgeBase:
