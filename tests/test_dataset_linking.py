@@ -9,7 +9,7 @@ from datasets import Dataset, load_dataset
 
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import load_inventory
-from vietlao.dataset.build import build_dataset
+from vietlao.dataset.build import build_dataset, data_files
 from vietlao.dataset.linking import card_block, linking_rows
 from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
 from vietlao.export.reader import read_export
@@ -33,7 +33,7 @@ def built(tmp_path_factory, records):
 
 def _load(built, config: str) -> dict[str, Dataset]:
     """A config of a fresh build (no README yet), split by split, with its features."""
-    return {p.stem: Dataset.from_file(str(p)) for p in sorted((built / "data" / config).glob("*.arrow"))}
+    return {split: Dataset.from_file(str(built / path)) for split, path in data_files(built)[config].items()}
 
 
 def test_one_row_per_linkable_mention_of_the_ner_config(built):
