@@ -10,7 +10,7 @@ import pytest
 from vietlao.benchmark.linking import KB_FIELDS, baseline_kb, linking_table, seen_in
 from vietlao.benchmark.run import load_baselines, protocols
 from vietlao.dataset.linking import SeenRule, seen_flags
-from vietlao.evaluation.evaluate import DATASET_DIR, load_gold
+from vietlao.evaluation.evaluate import load_gold
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_seen_rule_of_each_protocol_is_what_its_folds_train_on():
 
 
 def test_the_baselines_knowledge_base_has_no_gold_forms():
-    kb = baseline_kb(DATASET_DIR)
+    kb = baseline_kb()
     assert kb and all(tuple(e) == KB_FIELDS for e in kb)
 
 

@@ -11,17 +11,21 @@ from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import load_inventory
 from vietlao.dataset.build import build_dataset, data_files
 from vietlao.dataset.linking import card_block, linking_rows
-from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.dataset.rows import splits_and_folds
 from vietlao.export.reader import read_export
-from vietlao.export.validate import EXPORT_FILE, gold_context
+from vietlao.export.validate import gold_context
+from vietlao.paths import project
 from vietlao.labels import LINKABLE_TYPES
 
 from test_build import DATASET
 
 
+SPLIT_OF, FOLD_OF = splits_and_folds()
+
+
 @pytest.fixture(scope="module")
 def records():
-    return read_export(EXPORT_FILE, gold_context())
+    return read_export(project().export, gold_context())
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +68,8 @@ def test_offsets_point_at_the_mention_in_sentence_and_document(built):
 def test_committed_linking_config_loads_with_the_splits_of_the_others():
     linking = load_dataset(str(DATASET), "linking")
     for split, data in linking.items():
-        assert {SPLIT_OF_DOC[d] for d in data["doc_id"]} == {split}
-        assert all(FOLD_OF_DOC[r["doc_id"]] == r["fold"] for r in data)
+        assert {SPLIT_OF[d] for d in data["doc_id"]} == {split}
+        assert all(FOLD_OF[r["doc_id"]] == r["fold"] for r in data)
 
 
 def _table(block: str, first_header: str) -> dict[str, list[str]]:
@@ -82,8 +86,8 @@ def _table(block: str, first_header: str) -> dict[str, list[str]]:
 
 
 def test_card_statistics_are_counted_from_the_rows(records):
-    rows = [{**r, "split": SPLIT_OF_DOC[r["doc_id"]]}
-            for r in linking_rows(sorted(records, key=lambda r: r.sentence_id), FOLD_OF_DOC.__getitem__)]
+    rows = [{**r, "split": SPLIT_OF[r["doc_id"]]}
+            for r in linking_rows(sorted(records, key=lambda r: r.sentence_id), FOLD_OF.__getitem__)]
     block = card_block(records)
     header = next(line for line in block.splitlines() if line.startswith("| split |"))
     langs = [c.strip() for c in header.strip("|").split("|")][1:-1]

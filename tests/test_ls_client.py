@@ -12,17 +12,18 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.errors import UserError
 from vietlao.labelstudio.client import Client, same_result
 from vietlao.labelstudio.commands import Pseudonyms, annotate, prepare_export, pull, push
 from vietlao.labelstudio.server import check_token, free_port, ls_binary
-from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.labelstudio.preannotate import model_version
 from vietlao.labelstudio.tasks import sentence_tasks
 
 TOKEN = "fake0secret0token0" + "7" * 22
 SENTENCES = len(sentence_tasks(load_corpus()))
-PASS1 = ANNOTATIONS_DIR / "passes" / "pass1"
+PASS1 = project().passes / "pass1"
 
 
 class FakeLS:
@@ -252,7 +253,7 @@ def test_push_is_idempotent_and_carries_predictions(fake, capsys):
     c = client(fake.url)
     first = push(c, "vl")
     assert first["created"] and first["new"] == first["tasks"] == SENTENCES
-    assert all(t["predictions"][0]["model_version"] == MODEL_VERSION for t in fake.tasks.values())
+    assert all(t["predictions"][0]["model_version"] == model_version() for t in fake.tasks.values())
     assert all("score" in t["predictions"][0] for t in fake.tasks.values())
     second = push(c, "vl")
     assert not second["created"] and second["new"] == 0 and len(fake.tasks) == SENTENCES
@@ -454,3 +455,28 @@ def test_server_needs_its_tool_environment_and_a_sane_token(tmp_path):
         with pytest.raises(UserError):
             check_token(bad)
     check_token("a" * 40)
+
+
+def test_push_refreshes_context_in_place_and_shows_the_guidelines(fake, capsys):
+    c = client(fake.url)
+    push(c, "vl")
+    assert fake.projects[1]["show_instruction"] is True
+    assert fake.projects[1]["expert_instruction"].startswith("<h1>Annotation guidelines")
+    old = next(iter(fake.tasks.values()))
+    expected = dict(old["data"])
+    old["data"] = {k: v for k, v in expected.items() if k not in ("context_before", "context_after")}
+    report = push(c, "vl")
+    assert report["refreshed"] == 1 and report["new"] == 0 and len(fake.tasks) == SENTENCES
+    assert old["data"] == expected
+    assert "1 with refreshed context" in capsys.readouterr().out
+
+
+def test_push_pass_2_makes_a_blind_project_with_the_same_tasks(fake):
+    c = client(fake.url)
+    push(c, "vl")
+    report = push(c, "vl", pass_number=2)
+    assert report["title"] == "vl-pass2" and report["created"] and report["new"] == SENTENCES
+    second = [t for t in fake.tasks.values() if t["project"] == report["project_id"]]
+    first = [t for t in fake.tasks.values() if t["project"] != report["project_id"]]
+    assert sorted(t["data"]["sentence_id"] for t in second) == sorted(t["data"]["sentence_id"] for t in first)
+    assert all(t["predictions"] == [] for t in second) and all(t["predictions"] for t in first)

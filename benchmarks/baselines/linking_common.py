@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 import iuliia
 
 from vietlao.benchmark.linking import baseline_kb
-from vietlao.evaluation.evaluate import DATASET_DIR, load_gold, write_predictions
+from vietlao.evaluation.evaluate import load_gold, write_predictions
 
 #: Candidates written per mention (for accuracy@k).
 TOP_K = 10
@@ -28,7 +28,7 @@ _UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "æ":
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-def knowledge_base(dataset_dir=DATASET_DIR) -> list[dict]:
+def knowledge_base(dataset_dir=None) -> list[dict]:
     """The ``entities`` rows, reduced to ID, type and canonical name (as the benchmark passes them)."""
     return baseline_kb(dataset_dir)
 
@@ -70,7 +70,7 @@ def script_main(predict: Callable[..., list[dict]], argv: list[str] | None = Non
     p.add_argument("--train", default="train,validation", help="split(s) to learn from (default: %(default)s)")
     p.add_argument("--test", default="test", help="split(s) to link (default: %(default)s)")
     p.add_argument("--out", required=True, help="predictions file to write")
-    p.add_argument("--dataset", default=str(DATASET_DIR))
+    p.add_argument("--dataset", default=None, help="dataset folder (default: the project's)")
     args = p.parse_args(argv)
     train = load_gold("linking", args.train, args.dataset)
     test = load_gold("linking", args.test, args.dataset)

@@ -33,8 +33,8 @@ def seen_in(protocol: str, source_lang: str = "vi") -> str:
     raise ValueError(f"no seen rule for protocol {protocol!r}")
 
 
-def baseline_kb(dataset_dir: Path | str) -> list[dict]:
-    """The ``entities`` rows reduced to ID, type and canonical name."""
+def baseline_kb(dataset_dir: Path | str | None = None) -> list[dict]:
+    """The ``entities`` rows reduced to ID, type and canonical name (default: the project's dataset)."""
     return [{k: e[k] for k in KB_FIELDS} for e in load_entities(dataset_dir)]
 
 
@@ -46,7 +46,7 @@ class LinkingBench:
     context: LinkingContext
 
     @classmethod
-    def load(cls, dataset_dir: Path | str) -> "LinkingBench":
+    def load(cls, dataset_dir: Path | str | None) -> "LinkingBench":
         return cls(tuple(baseline_kb(dataset_dir)), load_context(dataset_dir))
 
     def predict_kwargs(self) -> dict:

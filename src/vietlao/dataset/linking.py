@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from vietlao.export.task import Mention, SentenceRecord
-from vietlao.labels import LINKABLE_TYPES
-from vietlao.dataset.rows import ARROW_SCHEMAS, FOLD_OF_DOC, SPLIT_OF_DOC, SPLITS, TYPE_INDEX, write_rows
+from vietlao.labels import LINKABLE_TYPES, SPLITS
+from vietlao.dataset.rows import ARROW_SCHEMAS, TYPE_INDEX, splits_and_folds, write_rows
 
 CONFIG = "linking"
 TYPE_NAMES = {i: t for t, i in TYPE_INDEX.items()}
@@ -179,7 +179,8 @@ def statistics_block(rows: list[dict]) -> str:
 
 
 def card_block(records: Sequence[SentenceRecord]) -> str:
-    """:func:`statistics_block` of the rows the build writes for ``records``."""
-    rows = [{**row, "split": SPLIT_OF_DOC[row["doc_id"]], "type": TYPE_NAMES[row["type"]]}
-            for row in linking_rows(sorted(records, key=lambda r: r.sentence_id), FOLD_OF_DOC.__getitem__)]
+    """:func:`statistics_block` of the rows the build writes for ``records`` (the project's splits)."""
+    split_of, fold_of = splits_and_folds()
+    rows = [{**row, "split": split_of[row["doc_id"]], "type": TYPE_NAMES[row["type"]]}
+            for row in linking_rows(sorted(records, key=lambda r: r.sentence_id), fold_of.__getitem__)]
     return statistics_block(rows)

@@ -55,20 +55,18 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
-from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, STANCE_LABELS
+from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, SPLITS, STANCE_LABELS
 from vietlao.evaluation import linking
 from vietlao.evaluation.scoring import ner_scores, stance_scores
+from vietlao.paths import project
 from vietlao.spans import tag_chunks
 
 __all__ = [
-    "DATASET_DIR", "evaluate", "evaluate_records", "load_gold", "ner_scores", "read_predictions",
+    "evaluate", "evaluate_records", "load_gold", "ner_scores", "read_predictions",
     "stance_scores", "write_predictions",
 ]
 
-DATASET_DIR = REPO_ROOT / "dataset"
-SPLITS = ("train", "validation", "test")
 TASKS = ("ner", "stance", *linking.LINKING_TASKS)
 _MAX_LISTED = 20
 
@@ -112,14 +110,14 @@ def parse_splits(split: str | Sequence[str]) -> list[str]:
 def load_gold(
     task: str,
     split: str | Sequence[str] = "test",
-    dataset_dir: Path | str = DATASET_DIR,
+    dataset_dir: Path | str | None = None,
     langs: Iterable[str] | None = None,
 ) -> list[dict]:
     """Gold rows of ``task`` as plain dicts (labels as strings), in split then dataset order."""
     if task not in TASKS:
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
     splits = parse_splits(split)
-    dataset_dir = Path(dataset_dir)
+    dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
     config = linking.GOLD_CONFIG.get(task, task)
     if not (dataset_dir / "data" / config).is_dir():
         raise UserError(f"no '{config}' data in {dataset_dir}: build the dataset first (vietlao build)")
@@ -336,7 +334,7 @@ def evaluate(
     *,
     tagset: str = "fine",
     langs: Iterable[str] | None = None,
-    dataset_dir: Path | str = DATASET_DIR,
+    dataset_dir: Path | str | None = None,
     n_boot: int = 1000,
     seed: int = 0,
     unit: str = "sentence",
@@ -429,7 +427,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
     p.add_argument("--unit", default="sentence", choices=("sentence", "document"),
                    help="what the bootstrap resamples (default: %(default)s)")
-    p.add_argument("--dataset", default=str(DATASET_DIR), help="dataset folder (default: %(default)s)")
+    p.add_argument("--dataset", default=None, help="dataset folder (default: dataset)")
     p.add_argument("--seen-in", help="linking: what the system trained on, for seen/unseen entities: splits "
                    "(train,validation), other-documents, or lang:vi (default: the splits not scored; "
                    "other-documents when all are)")

@@ -41,6 +41,7 @@ from vietlao.dataset.linking import OTHER_DOCUMENTS, SeenRule, seen_flags
 from vietlao.errors import UserError
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block, ci_method, ner_scores
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES
+from vietlao.paths import project
 
 LINKING_TASKS = ("linking", "ner+linking")
 #: The dataset config each task's gold comes from.
@@ -85,11 +86,12 @@ def default_rule(splits: set[str]) -> SeenRule:
     return SeenRule("splits", rest) if rest else SeenRule.parse(OTHER_DOCUMENTS)
 
 
-def load_entities(dataset_dir: Path | str) -> list[dict]:
-    """The rows of the ``entities`` config (the knowledge base), ``type`` as a name."""
+def load_entities(dataset_dir: Path | str | None = None) -> list[dict]:
+    """The rows of the ``entities`` config (the knowledge base; default: the project's dataset),
+    ``type`` as a name."""
     import datasets
 
-    dataset_dir = Path(dataset_dir)
+    dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
     if not (dataset_dir / "data" / "entities").is_dir():
         raise UserError(f"no 'entities' data in {dataset_dir}: build the dataset first (vietlao build)")
     datasets.disable_progress_bars()
@@ -108,8 +110,8 @@ def knowledge_base(entities: Sequence[dict]) -> KnowledgeBase:
     )
 
 
-def load_context(dataset_dir: Path | str, seen_in: str | None = None) -> LinkingContext:
-    """The knowledge base and the linking rows of a dataset folder."""
+def load_context(dataset_dir: Path | str | None, seen_in: str | None = None) -> LinkingContext:
+    """The knowledge base and the linking rows of a dataset folder (``None``: the project's)."""
     from vietlao.evaluation.evaluate import load_gold
 
     try:
@@ -299,9 +301,7 @@ def score(task: str, gold: list[dict], preds: list[dict], context: LinkingContex
           unit: str = "sentence", n_boot: int = 1000, seed: int = 0, source: str = "predictions") -> dict:
     """The ``task`` block of ``vietlao evaluate`` for predictions already joined to ``gold`` by id."""
     if context is None:
-        from vietlao.evaluation.evaluate import DATASET_DIR
-
-        context = load_context(DATASET_DIR)
+        context = load_context(None)
     if task == "ner+linking":
         return end_to_end(gold, preds, context.kb, unit=unit, n_boot=n_boot, seed=seed, source=source)
     top, ranked = _ranked(gold, preds, context.kb, source)
