@@ -22,7 +22,7 @@ LANGS = ("nb", "id", "vi", "ru")
 def linking_configs(gold: list[dict], directory: Path) -> list[str]:
     """Write the ``linking`` config and the ``entities`` knowledge base of the ``ner`` gold rows
     (``tests/test_evaluate.py``) into ``directory``; return their README ``configs`` lines."""
-    from vietlao.dataset.rows import ARROW_SCHEMAS, write_rows
+    from vietlao.dataset.rows import ARROW_SCHEMAS, arrow_schema, entities_spec, write_rows
 
     lines = ["- config_name: linking", "  data_files:"]
     for split in ("train", "validation", "test"):
@@ -41,7 +41,7 @@ def linking_configs(gold: list[dict], directory: Path) -> list[str]:
          "mentions": 0, "mentions_per_lang": {x: 0 for x in LANGS}, "aliases": [ALIAS[1]] if i == ALIAS[0] else []}
         for i in ids
     ]
-    write_rows(entities, directory / "data" / "entities" / "inventory.arrow", ARROW_SCHEMAS["entities"])
+    write_rows(entities, directory / "data" / "entities" / "inventory.arrow", arrow_schema(entities_spec(LANGS)))
     return lines + ["- config_name: entities", "  data_files:", "  - split: inventory",
                     "    path: data/entities/inventory.arrow"]
 
