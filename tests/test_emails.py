@@ -27,7 +27,7 @@ def test_search_is_linear():
 
 
 def test_the_export_reader_and_the_pull_use_the_same_rule():
-    from vietlao.export import task
+    from vietlao.export import rules
     from vietlao.labelstudio import commands
 
-    assert task.find_email is find_email and commands.find_email is find_email
+    assert rules.find_email is find_email and commands.find_email is find_email

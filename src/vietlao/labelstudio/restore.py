@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vietlao.errors import UserError
 from vietlao.labelstudio.client import same_result
+from vietlao.labelstudio.tasks import SENTENCE_KEYS
 
 #: What an annotator decides in one annotation; everything else is server bookkeeping.
 DECISION_KEYS = ("result", "was_cancelled", "ground_truth")
@@ -57,10 +58,17 @@ def _predictions(task: dict) -> list[dict]:
     return listed + [embedded[i] for i in sorted(embedded)]
 
 
-def restore_payload(task: dict) -> dict:
-    """The import payload that recreates ``task``: its data, annotations, predictions and meta."""
+def _sentence(task: dict) -> dict:
+    """What identifies a task's labelled sentence (its other data is context for the annotator)."""
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    return {k: data.get(k) for k in SENTENCE_KEYS}
+
+
+def restore_payload(task: dict, data: dict | None = None) -> dict:
+    """The import payload that recreates ``task``: its data (or ``data``, the corpus's current task
+    data for the same sentence), annotations, predictions and meta."""
     payload = {
-        "data": task["data"],
+        "data": data if data is not None else task["data"],
         "annotations": [{k: a[k] for k in DECISION_KEYS if k in a} for a in task.get("annotations") or []],
         "predictions": [{k: p[k] for k in ("result", "model_version", "score") if p.get(k) is not None}
                         for p in _predictions(task)],
@@ -73,15 +81,16 @@ def restore_payload(task: dict) -> dict:
 def restore_payloads(committed: list[dict], wanted: list[dict]) -> dict[str, dict]:
     """Sentence id -> import payload, for every wanted task (corpus data) the export has annotated.
 
-    A task whose data differs from the corpus is not restored (the corpus wins; it gets a fresh task).
-    Payloads come in the order of the export's task ids, so a fresh server numbers them the same way.
+    A task whose sentence differs from the corpus is not restored (the corpus wins; it gets a fresh
+    task); the context around the sentence comes from the corpus. Payloads come in the order of the
+    export's task ids, so a fresh server numbers them the same way.
     """
     data = {d["sentence_id"]: d for d in wanted}
     out = {}
     for task in sorted(committed, key=lambda t: (str(t.get("id")).zfill(12), str(sentence_of(t)))):
         sid = sentence_of(task)
-        if sid in data and task.get("data") == data[sid] and task.get("annotations"):
-            out[sid] = restore_payload(task)
+        if sid in data and _sentence(task) == _sentence({"data": data[sid]}) and task.get("annotations"):
+            out[sid] = restore_payload(task, data[sid])
     return out
 
 
@@ -90,8 +99,9 @@ def _decisions(task: dict) -> list[dict]:
 
 
 def same_decisions(a: dict, b: dict) -> bool:
-    """Whether two versions of a task hold the same data and the same annotators' decisions."""
-    if a.get("data") != b.get("data"):
+    """Whether two versions of a task hold the same sentence and the same annotators' decisions
+    (the context shown around the sentence does not count)."""
+    if _sentence(a) != _sentence(b):
         return False
     left, right = _decisions(a), _decisions(b)
     if len(left) != len(right):
