@@ -749,7 +749,8 @@ def _(tasks):
 @case("duplicate_key_result", "key 'result' appears twice in one object")
 def _(tasks):
     t = target(tasks)
-    t["annotations"][0]["lead_time"] = "@@RESULT@@"
+    annotation = {k: v for k, v in t["annotations"][0].items() if k != "lead_time"}
+    t["annotations"][0] = {**annotation, "lead_time": "@@RESULT@@"}  # the second "result" after the real one
     return {**named(t), "raw": dumps(tasks).replace(b'"@@RESULT@@"', b'1, "result": []')}
 
 
@@ -975,6 +976,21 @@ def test_bad_export_is_rejected_and_nothing_is_written(make, fragments, base, wo
             assert sum(n for (config, _), n in streamed.items() if config == "ner") == len(plain)
             shutil.rmtree(path.parent / "new")
         assert snapshot(path.parent) == before, "the streaming path wrote something"
+
+
+@pytest.mark.xfail(strict=True, reason="the streaming path keeps the last of two duplicate keys: a second "
+                   "'result' placed before the real one goes unnoticed (the plain path rejects it)")
+def test_a_duplicate_key_before_the_real_one_is_rejected_by_the_stream(base, tmp_path):
+    tasks = copy.deepcopy(base)
+    t = target(tasks)
+    annotation = t["annotations"][0]
+    t["annotations"][0] = {"lead_time": "@@RESULT@@", **{k: v for k, v in annotation.items() if k != "lead_time"}}
+    path = tmp_path / "export.json"
+    path.write_bytes(dumps(tasks).replace(b'"@@RESULT@@"', b'1, "result": []'))
+    with pytest.raises(ExportError, match="key 'result' appears twice"):
+        read_export(path, gold_context())
+    with pytest.raises(ExportError, match="key 'result' appears twice"):
+        convert_export(path, tmp_path / "ds", gold_context(), workers=1)
 
 
 def test_the_base_export_is_valid(base, tmp_path, capsys):
