@@ -26,9 +26,10 @@ import pytest
 from vietlao import label_config as lc
 from vietlao.corpus.documents import load_corpus
 from vietlao.evaluation.agreement import agreement
+from vietlao.export.task import ExportError
 from vietlao.export.validate import gold_context, validate_gold
 from vietlao.labelstudio.client import Client
-from vietlao.labelstudio.commands import annotate, pull, push
+from vietlao.labelstudio.commands import annotate, pull, push, sheet_results
 from vietlao.labelstudio.project import pass_title
 from vietlao.labelstudio.server import (
     DEFAULT_PASSWORD, DEFAULT_USERNAME, PASSWORD_ENV, USERNAME_ENV, VENV_ENV, free_port, start_server,
@@ -264,3 +265,45 @@ def test_two_projects_round_trip_gives_agreement(server, tmp_path, capsys):
         print(f"\ntwo-project round trip ({from_projects['sentences']} sentences): span F1 {micro['f1']:.3f} "
               f"({micro['both']} of {micro['a']}/{micro['b']}), stance kappa {from_projects['stance_kappa']:.3f}, "
               f"{len(from_projects['disagreements'])} sentences with a disagreement")
+
+
+def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudicated(server, tmp_path):
+    """Two Label Studio users annotate the same tasks of one project (entered through the API on
+    their behalf): pull names them annotator-1 and annotator-2, agreement compares them, and the
+    export validates once the disagreeing tasks have a ground-truth annotation."""
+    docs = [d for d in load_corpus() if d.doc_id == "003"]
+    title = "vietlao-team"
+    report = push(server.client, title, documents=docs)
+    sdk = server.client.sdk
+    users = [sdk.users.create(username=f"annotator{n}", email=f"annotator.{n}@example.org").id for n in (1, 2)]
+    sheets = {}
+    for name in ("pass1", "pass2"):
+        sheets[name] = tmp_path / name
+        sheets[name].mkdir()
+        (sheets[name] / "003.yaml").write_bytes((project().passes / name / "003.yaml").read_bytes())
+    results = {name: sheet_results(path, docs) for name, path in sheets.items()}
+    tasks = {t["data"]["sentence_id"]: t for t in server.client.tasks(report["project_id"])}
+    created = {}
+    for user, name in zip(users, ("pass1", "pass2")):
+        for sid, (_, result) in results[name].items():
+            created[sid, name] = sdk.annotations.create(tasks[sid]["id"], result=result, completed_by=user,
+                                                        was_cancelled=False, ground_truth=False).id
+    out = tmp_path / "team.json"
+    pull(server.client, out, title, complete=False, validate=False)
+    text = out.read_text(encoding="utf-8")
+    assert "@" not in text and "annotator1" not in text
+    exported = json.loads(text)
+    names = {a["completed_by"] for t in exported for a in t["annotations"]}
+    assert len(names) == 2 and all(n.startswith("annotator-") for n in names)
+    first = {a["id"]: a["completed_by"] for t in exported for a in t["annotations"]}
+    one, two = (first[created["003-000", name]] for name in ("pass1", "pass2"))
+    team = agreement(f"{out}#{one}", f"{out}#{two}", gold_context())
+    assert team == agreement(str(sheets["pass1"]), str(sheets["pass2"]), gold_context())
+    disagreeing = [d["sentence_id"] for d in team["disagreements"]]
+    assert disagreeing
+    with pytest.raises(ExportError, match="adjudicate"):
+        validate_gold(out, complete=False)
+    for sid in disagreeing:  # the adjudicated decision: here pass 1's annotation
+        sdk.annotations.update(created[sid, "pass1"], ground_truth=True)
+    pull(server.client, out, title, complete=False)
+    assert len(validate_gold(out, complete=False)) == len(tasks)

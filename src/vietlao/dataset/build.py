@@ -26,6 +26,8 @@ from vietlao.dataset.rows import (
     entity_rows,
     write_rows,
 )
+from vietlao.corpus.inventory import load_inventory
+from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labels import SPLITS
 from vietlao.paths import project
 
@@ -121,6 +123,9 @@ def _run(args: argparse.Namespace) -> int:
     for name, digest in checksums(out).items():
         print(f"{digest[:16]}  {name}")
     print(f"built {out}")
+    # the labelling config's entity picker lists the inventory: keep the generated file current
+    if write_label_config(render_label_config(load_inventory())):
+        print(f"{project().label_config}: regenerated from the inventory")
     return 0
 
 
