@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from vietlao.dataset.batches import write_sentence_configs
+from vietlao.dataset.linking import write_linking
 from vietlao.corpus.documents import Document
 from vietlao.corpus.metadata import CorpusLayout
 from vietlao.export.task import SentenceRecord
@@ -32,7 +33,7 @@ from vietlao.labels import SPLITS
 from vietlao.paths import project
 
 
-CONFIGS = ("ner", "stance", "documents", "entities")
+CONFIGS = ("ner", "stance", "documents", "entities", "linking")
 
 
 def build_dataset(records: list[SentenceRecord], documents: list[Document], inventory: dict, out_dir: Path) -> None:
@@ -50,6 +51,7 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
         write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", ARROW_SCHEMAS["documents"])
     write_rows(entity_rows(records, inventory, layout.languages),
                out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow", arrow_schema(entities_spec(layout.languages)))
+    write_linking(records, out_dir, split_of.__getitem__, fold_of.__getitem__)
     name_by_content(out_dir)
 
 
@@ -110,7 +112,8 @@ def run_build(export: Path | None = None, out_dir: Path | None = None, card_file
     try:
         build_dataset(records, documents, inventory, tmp)
         card = update_card(records, checksums(tmp), export, card_file)
-        (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp)), encoding="utf-8")
+        languages = CorpusLayout(tuple(d.meta for d in documents)).languages
+        (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp), languages), encoding="utf-8")
         replace_directory(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

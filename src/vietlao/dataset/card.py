@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Sequence
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, Language
+from vietlao.dataset.linking import card_block as linking_block
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
 from vietlao.paths import project
@@ -24,7 +26,7 @@ _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)"
 
 
 class ConfigSpec(BaseModel):
-    config_name: Literal["ner", "stance", "documents", "entities"]
+    config_name: Literal["ner", "stance", "documents", "entities", "linking"]
     splits: tuple[str, ...]
     default: bool = False
 
@@ -35,7 +37,7 @@ class CardMetadata(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     pretty_name: str = "vietlao: Vietnam–Laos relations, multilingual NER and stance"
-    language: tuple[Literal["nb", "id", "vi", "ru"], ...] = ("nb", "id", "vi", "ru")
+    language: tuple[Language, ...]  #: the corpus languages (``CorpusLayout.languages``)
     license: Literal["other"] = "other"
     license_name: str = "news-texts-no-licence-granted"
     license_details: str = (
@@ -61,6 +63,7 @@ class CardMetadata(BaseModel):
         ConfigSpec(config_name="stance", splits=("train", "validation", "test")),
         ConfigSpec(config_name="documents", splits=("train", "validation", "test")),
         ConfigSpec(config_name="entities", splits=("inventory",)),
+        ConfigSpec(config_name="linking", splits=("train", "validation", "test")),
     )
 
     def front_matter(self, files: dict[str, dict[str, str]]) -> str:
@@ -92,7 +95,7 @@ def statistics_block(records: list[SentenceRecord]) -> str:
 
     split_of, _ = splits_and_folds()
 
-    langs = sorted({r.lang for r in records}, key=["vi", "ru", "nb", "id"].index)
+    langs = [lang for lang in LANGUAGES if lang in {r.lang for r in records}]
     by_lang = {lang: [r for r in records if r.lang == lang] for lang in langs}
     ent = {lang: Counter(m.label for r in rs for m in r.mentions) for lang, rs in by_lang.items()}
     st = {lang: Counter(r.stance for r in rs) for lang, rs in by_lang.items()}
@@ -118,7 +121,7 @@ def statistics_block(records: list[SentenceRecord]) -> str:
 def examples_block(records: list[SentenceRecord]) -> str:
     """One example row per language: the first sentence with at least three mentions."""
     out = []
-    for lang in ("vi", "ru", "nb", "id"):
+    for lang in LANGUAGES:
         r = next((r for r in records if r.lang == lang and len(r.mentions) >= 3), None)
         if r is None:
             continue
@@ -195,6 +198,7 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
         (path or project().card).read_text(encoding="utf-8"),
         {
             "statistics": statistics_block(records),
+            "linking": linking_block(records),
             "examples": examples_block(records),
             "agreement": agreement_block(),
             "checksums": checksums_block(sums),
@@ -211,9 +215,10 @@ def write_card(card: str, path: Path | None = None) -> None:
     tmp.replace(path)
 
 
-def render_dataset_readme(card: str, files: dict[str, dict[str, str]]) -> str:
-    """``dataset/README.md``: front matter (``files``: config -> split -> data file) + the card."""
-    return CardMetadata().front_matter(files) + "\n" + card
+def render_dataset_readme(card: str, files: dict[str, dict[str, str]], languages: Sequence[str]) -> str:
+    """``dataset/README.md``: front matter (``files``: config -> split -> data file; the corpus
+    ``languages``) + the card."""
+    return CardMetadata(language=tuple(languages)).front_matter(files) + "\n" + card
 
 
 def refresh_results(path: Path | None = None, dataset_dir: Path | None = None) -> None:
@@ -225,4 +230,4 @@ def refresh_results(path: Path | None = None, dataset_dir: Path | None = None) -
     if readme.exists():
         from vietlao.dataset.build import data_files
 
-        write_card(render_dataset_readme(card, data_files(dataset_dir)), readme)
+        write_card(render_dataset_readme(card, data_files(dataset_dir), CorpusLayout.read().languages), readme)
