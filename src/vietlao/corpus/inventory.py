@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vietlao.corpus.documents import ANNOTATIONS_DIR, CorpusError
 from vietlao.labels import EntityType
@@ -13,15 +14,41 @@ from vietlao.labels import EntityType
 INVENTORY_FILE = ANNOTATIONS_DIR / "entities.yaml"
 
 
+ID_PATTERN = r"^[a-z0-9_]+$"
+#: Where each knowledge-base value was verified: a key per value (``lo`` for ``names.lo``).
+SourceKey = Literal["wikidata", "enwiki", "lo"]
+
+
 class CanonicalEntity(BaseModel):
-    """One real-world entity, with the surface forms seen per language."""
+    """One real-world entity, with the surface forms seen per language.
+
+    ``wikidata`` (a QID), ``enwiki`` (an English Wikipedia title) and ``names`` (names in languages the
+    corpus does not hold yet, e.g. ``lo``) are present only where verified; ``sources`` gives, per value,
+    the URL it was verified against. ``aliases`` are former IDs of the entity.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    id: str = Field(pattern=ID_PATTERN)
     type: EntityType
     name: str
     forms: dict[str, list[str]] = Field(default_factory=dict)
+    aliases: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list)
+    wikidata: str | None = Field(default=None, pattern=r"^Q[1-9][0-9]*$")
+    enwiki: str | None = Field(default=None, min_length=1)
+    names: dict[str, str] = Field(default_factory=dict)
+    sources: dict[SourceKey, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sourced(self) -> "CanonicalEntity":
+        values = {"wikidata": self.wikidata, "enwiki": self.enwiki, "lo": self.names.get("lo")}
+        unsourced = sorted(k for k, v in values.items() if v and not self.sources.get(k))
+        if unsourced:
+            raise ValueError(f"{self.id}: no source for {', '.join(unsourced)}")
+        orphaned = sorted(k for k in self.sources if not values[k])
+        if orphaned:
+            raise ValueError(f"{self.id}: a source without a value for {', '.join(orphaned)}")
+        return self
 
 
 def load_inventory(path: Path = INVENTORY_FILE) -> dict[str, CanonicalEntity]:
@@ -32,11 +59,34 @@ def load_inventory(path: Path = INVENTORY_FILE) -> dict[str, CanonicalEntity]:
         raise CorpusError(f"{path}: cannot read the entity inventory: {exc}") from exc
     inventory: dict[str, CanonicalEntity] = {}
     for row in rows:
-        entity = CanonicalEntity.model_validate(row)
+        try:
+            entity = CanonicalEntity.model_validate(row)
+        except ValidationError as exc:
+            raise CorpusError(f"{path}: bad entity {row.get('id') if isinstance(row, dict) else row!r}: {exc}") from exc
         if entity.id in inventory:
             raise CorpusError(f"{path}: duplicate entity id {entity.id!r}")
         inventory[entity.id] = entity
+    alias_map(inventory, path)
+    qids: dict[str, str] = {}
+    for entity in inventory.values():
+        if entity.wikidata and qids.setdefault(entity.wikidata, entity.id) != entity.id:
+            raise CorpusError(f"{path}: {entity.wikidata} is the QID of both {qids[entity.wikidata]!r} and {entity.id!r}")
     return inventory
+
+
+def alias_map(inventory: dict[str, CanonicalEntity], path: Path = INVENTORY_FILE) -> dict[str, str]:
+    """Former ID -> current ID, for scoring predictions made with an older inventory.
+
+    An alias may not be a current ID nor the alias of two entries.
+    """
+    aliases: dict[str, str] = {}
+    for entity in inventory.values():
+        for old in entity.aliases:
+            if old in inventory:
+                raise CorpusError(f"{path}: alias {old!r} of {entity.id!r} is a current entity id")
+            if aliases.setdefault(old, entity.id) != entity.id:
+                raise CorpusError(f"{path}: alias {old!r} belongs to both {aliases[old]!r} and {entity.id!r}")
+    return aliases
 
 
 def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path = INVENTORY_FILE) -> None:
