@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 LS_VENV = ROOT / ".venv-ls"
 LS_REQUIREMENT = "label-studio==1.23.2"
-EXTRAS = {"main": "bench,peers", "test": "dev,peers"}
+EXTRAS = {"main": "bench,peers,embed", "test": "dev,peers"}
 
 
 def _bin(env: Path, name: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vietlao.cli import commands
+from vietlao.cli import commands, labelstudio
 from vietlao.corpus.documents import CorpusError, corpus_statistics, load_corpus
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_stats_parser(subparsers)
     commands.add_parsers(subparsers)
+    labelstudio.add_parser(subparsers)
     return parser
 
 

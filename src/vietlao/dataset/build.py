@@ -45,6 +45,27 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
         write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", ARROW_SCHEMAS["documents"])
     write_rows(entity_rows(records, inventory), out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow",
                ARROW_SCHEMAS["entities"])
+    name_by_content(out_dir)
+
+
+def name_by_content(directory: Path) -> None:
+    """Rename every ``data/<config>/<split>.arrow`` to ``<split>-<16 hex of its sha256>.arrow``.
+
+    The names go into the card's ``data_files``, so a loader that caches by file name (``datasets``
+    keys a local folder's cache on its data file paths, not on their content) sees every new build as
+    new data.
+    """
+    for path in sorted((directory / "data").glob("*/*.arrow")):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        path.rename(path.with_name(f"{path.stem}-{digest}.arrow"))
+
+
+def data_files(directory: Path) -> dict[str, dict[str, str]]:
+    """config -> split -> data file of a built dataset (as :func:`name_by_content` named them)."""
+    files: dict[str, dict[str, str]] = {}
+    for path in sorted((directory / "data").glob("*/*.arrow")):
+        files.setdefault(path.parent.name, {})[path.stem.rsplit("-", 1)[0]] = str(path.relative_to(directory))
+    return files
 
 
 def checksums(directory: Path) -> dict[str, str]:
@@ -65,9 +86,11 @@ def replace_directory(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def run_build(export: Path, out_dir: Path = DATASET_DIR) -> Path:
+def run_build(export: Path, out_dir: Path = DATASET_DIR, card_file: Path | None = None) -> Path:
     """Validate the export, build into a temporary folder, render the card, swap into place."""
-    from vietlao.dataset.card import render_dataset_readme, update_card, write_card
+    from vietlao.dataset.card import CARD_FILE, render_dataset_readme, update_card, write_card
+
+    card_file = card_file or CARD_FILE
     from vietlao.corpus.documents import load_corpus
     from vietlao.corpus.inventory import load_inventory
     from vietlao.export.validate import validate_gold
@@ -78,12 +101,12 @@ def run_build(export: Path, out_dir: Path = DATASET_DIR) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         build_dataset(records, documents, inventory, tmp)
-        card = update_card(records, checksums(tmp), export)
-        (tmp / "README.md").write_text(render_dataset_readme(card), encoding="utf-8")
+        card = update_card(records, checksums(tmp), export, card_file)
+        (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp)), encoding="utf-8")
         replace_directory(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    write_card(card)
+    write_card(card, card_file)
     return out_dir
 
 

@@ -65,7 +65,8 @@ class CardMetadata(BaseModel):
         ConfigSpec(config_name="entities", splits=("inventory",)),
     )
 
-    def front_matter(self) -> str:
+    def front_matter(self, files: dict[str, dict[str, str]]) -> str:
+        """The YAML front matter; ``files`` maps config -> split -> data file (as the build named it)."""
         data = self.model_dump(mode="json", exclude={"configs"})
         data = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in data.items()}
         data["configs"] = [
@@ -73,7 +74,7 @@ class CardMetadata(BaseModel):
                 "config_name": c.config_name,
                 **({"default": True} if c.default else {}),
                 "data_files": [
-                    {"split": s, "path": f"data/{c.config_name}/{s}.arrow"} for s in c.splits
+                    {"split": s, "path": files[c.config_name][s]} for s in c.splits if s in files.get(c.config_name, {})
                 ],
             }
             for c in self.configs
@@ -207,9 +208,9 @@ def write_card(card: str, path: Path = CARD_FILE) -> None:
     tmp.replace(path)
 
 
-def render_dataset_readme(card: str) -> str:
-    """``dataset/README.md``: front matter + the card."""
-    return CardMetadata().front_matter() + "\n" + card
+def render_dataset_readme(card: str, files: dict[str, dict[str, str]]) -> str:
+    """``dataset/README.md``: front matter (``files``: config -> split -> data file) + the card."""
+    return CardMetadata().front_matter(files) + "\n" + card
 
 
 def refresh_results(path: Path = CARD_FILE, dataset_dir: Path | None = None) -> None:
@@ -219,4 +220,6 @@ def refresh_results(path: Path = CARD_FILE, dataset_dir: Path | None = None) -> 
     write_card(card, path)
     readme = dataset_dir / "README.md"
     if readme.exists():
-        write_card(render_dataset_readme(card), readme)
+        from vietlao.dataset.build import data_files
+
+        write_card(render_dataset_readme(card, data_files(dataset_dir)), readme)
