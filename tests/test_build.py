@@ -11,15 +11,16 @@ import pytest
 from datasets import load_dataset
 
 from vietlao.dataset.build import build_dataset, checksums, data_files, run_build
-from vietlao.dataset.rows import SPLIT_OF_DOC
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus, load_metadata
+from vietlao.dataset.rows import splits_and_folds
+from vietlao.corpus.documents import load_corpus, load_metadata
 from vietlao.export.task import ExportError
 from vietlao.export.reader import read_export
 from vietlao.corpus.inventory import load_inventory
 from vietlao.labels import NER_TAGS
 from vietlao.labelstudio.sheets import sheets_to_tasks
 from vietlao.spans import Span, tags_to_spans
-from vietlao.export.validate import EXPORT_FILE, gold_context
+from vietlao.export.validate import gold_context
+from vietlao.paths import project
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "dataset"
@@ -29,10 +30,10 @@ CONFIGS = ("ner", "stance", "documents", "entities")
 @pytest.fixture(scope="module")
 def export_file(tmp_path_factory) -> Path:
     """The committed export if there is one, else an export made from the adjudicated sheets."""
-    if EXPORT_FILE.exists():
-        return EXPORT_FILE
+    if project().export.exists():
+        return project().export
     path = tmp_path_factory.mktemp("export") / "export.json"
-    tasks = sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    tasks = sheets_to_tasks(project().passes / "adjudicated", load_corpus())
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -105,7 +106,7 @@ def test_no_document_in_two_splits():
         for split, data in _load(config).items():
             for doc_id in set(data["doc_id"]):
                 assert seen.setdefault(doc_id, split) == split
-                assert SPLIT_OF_DOC[doc_id] == split
+                assert splits_and_folds()[0][doc_id] == split
 
 
 def test_load_dataset_in_a_fresh_venv_with_only_datasets(tmp_path):
@@ -168,18 +169,17 @@ def test_cli_build_fails_cleanly_on_a_bad_export(tmp_path):
 
 def test_a_rebuild_is_what_loads_next_in_the_same_cache(tmp_path, export_file):
     """datasets caches a local folder by its data file paths: every build must name its files anew."""
-    from vietlao.dataset.card import CARD_FILE
     from vietlao.evaluation.evaluate import load_gold
 
     card = tmp_path / "card.md"
-    card.write_text(CARD_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    card.write_text(project().card.read_text(encoding="utf-8"), encoding="utf-8")
     out, cache = tmp_path / "ds", tmp_path / "cache"
     run_build(export_file, out, card)
     first = load_dataset(str(out), "stance", cache_dir=str(cache))
     tasks = json.loads(export_file.read_text(encoding="utf-8"))
     changed = {}
     for task in tasks:  # every sentence of the validation split changes its stance
-        if SPLIT_OF_DOC[task["data"]["doc_id"]] != "validation":
+        if splits_and_folds()[0][task["data"]["doc_id"]] != "validation":
             continue
         for region in task["annotations"][0]["result"]:
             if region["from_name"] == "stance":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from vietlao.cli import commands, labelstudio
 from vietlao.corpus.documents import CorpusError, corpus_statistics, load_corpus
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
+from vietlao.paths import ROOT_ENV
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -33,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vietlao",
         description="Vietnam–Laos multilingual NER and stance dataset: annotate, validate, build, benchmark.",
     )
+    parser.add_argument(
+        "--root", metavar="DIR",
+        help=f"the project folder (annotations/, dataset/, benchmarks/; default: ${ROOT_ENV}, else the current directory)",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_stats_parser(subparsers)
     commands.add_parsers(subparsers)
@@ -43,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.root:  # for this process and the ones it starts
+        os.environ[ROOT_ENV] = os.path.abspath(args.root)
     if not hasattr(args, "func"):
         parser.print_help()
         return 0

@@ -6,10 +6,9 @@ import argparse
 import time
 from pathlib import Path
 
-from vietlao.export.validate import EXPORT_FILE
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
-from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.paths import project
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -26,7 +25,7 @@ def _timed(label: str, fn) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     from vietlao.labelstudio.server import serve
 
-    return serve(args.port, Path(args.data_dir), token_from_env())
+    return serve(args.port, Path(args.data_dir) if args.data_dir else project().ls_data, token_from_env())
 
 
 def _run_push(args: argparse.Namespace) -> int:
@@ -40,11 +39,11 @@ def _run_annotate(args: argparse.Namespace) -> int:
 
 def _run_pull(args: argparse.Namespace) -> int:
     return _timed("pull", lambda: pull(
-        _client(args), Path(args.output), args.project_title, validate=not args.no_validate, complete=args.complete))
+        _client(args), Path(args.output) if args.output else None, args.project_title, validate=not args.no_validate, complete=args.complete))
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_PORT
+    from vietlao.labelstudio.server import DEFAULT_PORT
 
     ls = subparsers.add_parser("ls", help="Label Studio: serve it, push tasks, enter sheets, pull the export")
     ls.set_defaults(func=lambda args: ls.print_help() or 0)
@@ -52,7 +51,7 @@ def add_parser(subparsers) -> None:
 
     p = sub.add_parser("serve", help="run Label Studio on 127.0.0.1 in the foreground (Ctrl-C stops it)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
-    p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="database and media (default: %(default)s)")
+    p.add_argument("--data-dir", default=None, help="database and media (default: .ls-data)")
     p.set_defaults(func=_run_serve)
 
     api = argparse.ArgumentParser(add_help=False)
@@ -63,7 +62,7 @@ def add_parser(subparsers) -> None:
     api.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubled each time (default: %(default)s)")
 
     p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
-    p.add_argument("--model-version", default=MODEL_VERSION, help="prediction model version (default: %(default)s)")
+    p.add_argument("--model-version", default=None, help="prediction model version (default: gazetteer- and 8 hex digits of the inventory's sha256)")
     p.set_defaults(func=_run_push)
 
     p = sub.add_parser("annotate", parents=[api], help="enter annotators' sheets as annotations")
@@ -73,7 +72,7 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=_run_annotate)
 
     p = sub.add_parser("pull", parents=[api], help="export, pseudonymise, validate, and write atomically")
-    p.add_argument("--output", default=str(EXPORT_FILE), help="export file (default: %(default)s)")
+    p.add_argument("--output", default=None, help="export file (default: annotations/export.json)")
     p.add_argument("--complete", action="store_true", help="require an annotated task for every sentence")
     p.add_argument("--no-validate", action="store_true", help="write the export even if it is invalid")
     p.set_defaults(func=_run_pull)

@@ -55,19 +55,17 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
-from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, STANCE_LABELS
+from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, SPLITS, STANCE_LABELS
 from vietlao.evaluation.scoring import ner_scores, stance_scores
+from vietlao.paths import project
 from vietlao.spans import tag_chunks
 
 __all__ = [
-    "DATASET_DIR", "evaluate", "evaluate_records", "load_gold", "ner_scores", "read_predictions",
+    "evaluate", "evaluate_records", "load_gold", "ner_scores", "read_predictions",
     "stance_scores", "write_predictions",
 ]
 
-DATASET_DIR = REPO_ROOT / "dataset"
-SPLITS = ("train", "validation", "test")
 TASKS = ("ner", "stance")
 _MAX_LISTED = 20
 
@@ -111,14 +109,14 @@ def parse_splits(split: str | Sequence[str]) -> list[str]:
 def load_gold(
     task: str,
     split: str | Sequence[str] = "test",
-    dataset_dir: Path | str = DATASET_DIR,
+    dataset_dir: Path | str | None = None,
     langs: Iterable[str] | None = None,
 ) -> list[dict]:
     """Gold rows of ``task`` as plain dicts (labels as strings), in split then dataset order."""
     if task not in TASKS:
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
     splits = parse_splits(split)
-    dataset_dir = Path(dataset_dir)
+    dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
     if not (dataset_dir / "data" / task).is_dir():
         raise UserError(f"no '{task}' data in {dataset_dir}: build the dataset first (vietlao build)")
     import datasets
@@ -327,7 +325,7 @@ def evaluate(
     *,
     tagset: str = "fine",
     langs: Iterable[str] | None = None,
-    dataset_dir: Path | str = DATASET_DIR,
+    dataset_dir: Path | str | None = None,
     n_boot: int = 1000,
     seed: int = 0,
     unit: str = "sentence",
@@ -413,5 +411,5 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
     p.add_argument("--unit", default="sentence", choices=("sentence", "document"),
                    help="what the bootstrap resamples (default: %(default)s)")
-    p.add_argument("--dataset", default=str(DATASET_DIR), help="dataset folder (default: %(default)s)")
+    p.add_argument("--dataset", default=None, help="dataset folder (default: dataset)")
     p.set_defaults(func=_run)

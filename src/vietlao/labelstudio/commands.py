@@ -20,10 +20,11 @@ from vietlao.corpus.inventory import load_inventory
 from vietlao.label_config import read_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.labelstudio.client import Client
-from vietlao.labelstudio.preannotate import MODEL_VERSION, prediction
+from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
-from vietlao.export.validate import EXPORT_FILE, validate_gold
+from vietlao.export.validate import validate_gold
+from vietlao.paths import project
 
 DEFAULT_TITLE = "vietlao"
 #: Keys whose values identify a Label Studio user.
@@ -54,9 +55,11 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 # -- push ------------------------------------------------------------------------------------
 
 
-def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MODEL_VERSION,
+def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
          documents: list[Document] | None = None) -> dict:
-    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions."""
+    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions
+    (``model_version`` default: the gazetteer's, from the inventory's checksum)."""
+    model_version = model_version or gazetteer_version()
     config = read_label_config()
     pid, created = client.ensure_project(title, config)
     if not created and client.label_config(pid).strip() != config.strip():
@@ -222,11 +225,11 @@ def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
     return fd, Path(path)
 
 
-def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE, *, validate: bool = True,
+def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,
          complete: bool = False) -> dict:
     """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well."""
     pid = _project_id(client, title)
-    output = Path(output)
+    output = Path(output) if output is not None else project().export
     output.parent.mkdir(parents=True, exist_ok=True)
     temps: list[Path] = []
     try:
