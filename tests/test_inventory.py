@@ -1,42 +1,65 @@
-"""The entity inventory: its model, former IDs, knowledge-base links and their sources."""
+"""vietlao.corpus.inventory: the knowledge-base fields of an entry, their sources, and aliases that stay unambiguous."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-import yaml
+from pydantic import ValidationError
 
 from vietlao.corpus.documents import CorpusError
-from vietlao.corpus.inventory import alias_map, load_inventory
-
-ENTRY = {"id": "laos", "type": "GPE", "name": "Laos"}
+from vietlao.corpus.inventory import CanonicalEntity, alias_map, dump_inventory, load_inventory
 
 
-def write(tmp_path, rows):
+def _write(tmp_path, text: str):
     path = tmp_path / "entities.yaml"
-    path.write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
-def test_project_inventory_links_have_format_and_sources():
+def test_knowledge_base_fields_load_and_round_trip(tmp_path):
+    path = _write(tmp_path, "- {id: laos, type: GPE, name: Laos, wikidata: Q819, enwiki: Laos, names: {lo: ລາວ},"
+                            " sources: {wikidata: 'https://www.wikidata.org/wiki/Q819', enwiki: 'https://en.wikipedia.org/wiki/Laos',"
+                            " lo: 'https://en.wikipedia.org/wiki/Laos'}, aliases: [lao_pdr]}\n")
+    inventory = load_inventory(path)
+    assert inventory["laos"].names == {"lo": "ລາວ"} and alias_map(inventory) == {"lao_pdr": "laos"}
+    dump_inventory(inventory, path)
+    assert load_inventory(path) == inventory
+
+
+@pytest.mark.parametrize("text, message", [
+    ("- {id: a, type: GPE, name: A, aliases: [b]}\n- {id: b, type: GPE, name: B}\n", "alias 'b' of 'a' is already used by 'b'"),
+    ("- {id: a, type: GPE, name: A, aliases: [old]}\n- {id: b, type: GPE, name: B, aliases: [old]}\n",
+     "alias 'old' of 'b' is already used by 'a'"),
+])
+def test_an_alias_names_one_entity_only(tmp_path, text, message):
+    with pytest.raises(CorpusError, match=message):
+        load_inventory(_write(tmp_path, text))
+
+
+def test_qid_and_alias_formats_are_checked():
+    with pytest.raises(ValidationError, match="wikidata"):
+        CanonicalEntity(id="a", type="GPE", name="A", wikidata="819")
+    with pytest.raises(ValidationError, match="aliases"):
+        CanonicalEntity(id="a", type="GPE", name="A", aliases=["Not An Id"])
+
+
+# The project's own inventory: every knowledge-base value has a format, a source, and one entity.
+
+def test_project_inventory_links_have_format_sources_and_one_entity():
     inventory = load_inventory()
     qids = [e.wikidata for e in inventory.values() if e.wikidata]
     assert all(re.fullmatch(r"Q[0-9]+", q) for q in qids)
     assert len(qids) == len(set(qids)), "a QID is used by two entities"
-    for e in inventory.values():
-        values = {"wikidata": e.wikidata, "enwiki": e.enwiki, "lo": e.names.get("lo")}
-        for key, value in values.items():
-            if value:
-                assert e.sources.get(key, "").startswith("https://"), f"{e.id}: {key} has no source URL"
     titles = [e.enwiki for e in inventory.values() if e.enwiki]
     assert len(titles) == len(set(titles)), "an English Wikipedia title is used by two entities"
-
-
-def test_project_inventory_lao_names_are_lao_script():
-    for e in load_inventory().values():
+    for e in inventory.values():
+        values = {"wikidata": e.wikidata, "enwiki": e.enwiki, **e.names}
+        for key, value in values.items():
+            if value:
+                assert e.sources.get(key, "").startswith(("https://", "http://")), f"{e.id}: {key} has no source URL"
         if "lo" in e.names:
-            assert re.fullmatch(r"[\u0e80-\u0eff ]+", e.names["lo"]), e.id
+            assert re.fullmatch(r"[\u0e80-\u0eff ]+", e.names["lo"]), f"{e.id}: not Lao script"
 
 
 def test_project_aliases_point_to_current_entities():
@@ -48,31 +71,23 @@ def test_project_aliases_point_to_current_entities():
     assert all(new in inventory and old not in inventory for old, new in aliases.items())
 
 
-@pytest.mark.parametrize(
-    "extra, message",
-    [
-        ({"wikidata": "Q819"}, "no source for wikidata"),
-        ({"enwiki": "Laos"}, "no source for enwiki"),
-        ({"names": {"lo": "ລາວ"}}, "no source for lo"),
-        ({"sources": {"wikidata": "https://www.wikidata.org/wiki/Q819"}}, "a source without a value"),
-        ({"wikidata": "819", "sources": {"wikidata": "https://www.wikidata.org/wiki/Q819"}}, "String should match"),
-        ({"wikidata": "Q0819", "sources": {"wikidata": "https://www.wikidata.org/wiki/Q819"}}, "String should match"),
-    ],
-)
-def test_unsourced_or_malformed_links_are_refused(tmp_path, extra, message):
+ENTRY = "- {id: laos, type: GPE, name: Laos"
+WD = "https://www.wikidata.org/wiki/Q819"
+
+
+@pytest.mark.parametrize("fields, message", [
+    (", wikidata: Q819}", "no source for wikidata"),
+    (", enwiki: Laos}", "no source for enwiki"),
+    (", names: {lo: ລາວ}}", "no source for lo"),
+    (f", sources: {{wikidata: '{WD}'}}}}", "a source without a value for wikidata"),
+])
+def test_a_value_without_its_source_is_refused(tmp_path, fields, message):
     with pytest.raises(CorpusError, match=message):
-        load_inventory(write(tmp_path, [ENTRY | extra]))
+        load_inventory(_write(tmp_path, ENTRY + fields + "\n"))
 
 
 def test_one_qid_for_two_entities_is_refused(tmp_path):
-    src = {"wikidata": "https://www.wikidata.org/wiki/Q819"}
-    rows = [ENTRY | {"wikidata": "Q819", "sources": src}, {"id": "lao", "type": "GPE", "name": "Lao", "wikidata": "Q819", "sources": src}]
+    text = (f"- {{id: laos, type: GPE, name: Laos, wikidata: Q819, sources: {{wikidata: '{WD}'}}}}\n"
+            f"- {{id: lao, type: GPE, name: Lao, wikidata: Q819, sources: {{wikidata: '{WD}'}}}}\n")
     with pytest.raises(CorpusError, match="Q819 is the QID of both 'laos' and 'lao'"):
-        load_inventory(write(tmp_path, rows))
-
-
-def test_alias_may_not_be_a_current_id_or_shared(tmp_path):
-    with pytest.raises(CorpusError, match="is a current entity id"):
-        load_inventory(write(tmp_path, [ENTRY | {"aliases": ["vietnam"]}, {"id": "vietnam", "type": "GPE", "name": "Vietnam"}]))
-    with pytest.raises(CorpusError, match="belongs to both"):
-        load_inventory(write(tmp_path, [ENTRY | {"aliases": ["old"]}, {"id": "vietnam", "type": "GPE", "name": "Vietnam", "aliases": ["old"]}]))
+        load_inventory(_write(tmp_path, text))

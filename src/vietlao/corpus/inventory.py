@@ -2,56 +2,65 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vietlao.corpus.documents import CorpusError
 from vietlao.labels import EntityType
 from vietlao.paths import project
 
 
-ID_PATTERN = r"^[a-z0-9_]+$"
-#: Where each knowledge-base value was verified: a key per value (``lo`` for ``names.lo``).
-SourceKey = Literal["wikidata", "enwiki", "lo"]
+ENTITY_ID_PATTERN = r"^[a-z0-9_]+$"
 
 
 class CanonicalEntity(BaseModel):
     """One real-world entity, with the surface forms seen per language.
 
-    ``wikidata`` (a QID), ``enwiki`` (an English Wikipedia title) and ``names`` (names in languages the
-    corpus does not hold yet, e.g. ``lo``) are present only where verified; ``sources`` gives, per value,
-    the URL it was verified against. ``aliases`` are former IDs of the entity.
+    Optional knowledge-base fields: ``wikidata`` (a verified QID), ``enwiki`` (English Wikipedia
+    title), ``names`` (the name in languages not in the corpus, e.g. ``lo``), ``sources`` (where
+    each value was verified: ``wikidata``, ``enwiki`` or a language code -> URL) and ``aliases``
+    (former IDs of this entity; a scorer maps an alias to ``id``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ENTITY_ID_PATTERN)
     type: EntityType
     name: str
     forms: dict[str, list[str]] = Field(default_factory=dict)
-    aliases: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list)
-    wikidata: str | None = Field(default=None, pattern=r"^Q[1-9][0-9]*$")
-    enwiki: str | None = Field(default=None, min_length=1)
+    wikidata: str | None = Field(default=None, pattern=r"^Q[0-9]+$")
+    enwiki: str | None = None
     names: dict[str, str] = Field(default_factory=dict)
-    sources: dict[SourceKey, str] = Field(default_factory=dict)
+    sources: dict[str, str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _alias_pattern(cls, aliases: list[str]) -> list[str]:
+        bad = [a for a in aliases if not re.fullmatch(ENTITY_ID_PATTERN, a)]
+        if bad:
+            raise ValueError(f"aliases {bad} do not match {ENTITY_ID_PATTERN}")
+        return aliases
 
     @model_validator(mode="after")
-    def _sourced(self) -> "CanonicalEntity":
-        values = {"wikidata": self.wikidata, "enwiki": self.enwiki, "lo": self.names.get("lo")}
+    def _every_value_sourced(self) -> "CanonicalEntity":
+        """Each knowledge-base value has the URL it was verified against, and each source a value."""
+        values = {"wikidata": self.wikidata, "enwiki": self.enwiki, **self.names}
         unsourced = sorted(k for k, v in values.items() if v and not self.sources.get(k))
         if unsourced:
             raise ValueError(f"{self.id}: no source for {', '.join(unsourced)}")
-        orphaned = sorted(k for k in self.sources if not values[k])
+        orphaned = sorted(k for k in self.sources if not values.get(k))
         if orphaned:
             raise ValueError(f"{self.id}: a source without a value for {', '.join(orphaned)}")
         return self
 
 
 def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
-    """Entities by ID (default: the project's ``annotations/entities.yaml``); duplicate IDs are an error."""
+    """Entities by ID (default: the project's ``annotations/entities.yaml``); a duplicate ID, an
+    alias that is an ID or another entity's alias, or a QID given to two entities is an error."""
     path = path or project().inventory
     try:
         rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
@@ -62,11 +71,18 @@ def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
         try:
             entity = CanonicalEntity.model_validate(row)
         except ValidationError as exc:
-            raise CorpusError(f"{path}: bad entity {row.get('id') if isinstance(row, dict) else row!r}: {exc}") from exc
+            name = row.get("id") if isinstance(row, dict) else row
+            raise CorpusError(f"{path}: bad entity {name!r}: {exc}") from exc
         if entity.id in inventory:
             raise CorpusError(f"{path}: duplicate entity id {entity.id!r}")
         inventory[entity.id] = entity
-    alias_map(inventory, path)
+    owner: dict[str, str] = {}
+    for entity in inventory.values():
+        for alias in entity.aliases:
+            if alias in inventory or alias in owner:
+                other = alias if alias in inventory else owner[alias]
+                raise CorpusError(f"{path}: alias {alias!r} of {entity.id!r} is already used by {other!r}")
+            owner[alias] = entity.id
     qids: dict[str, str] = {}
     for entity in inventory.values():
         if entity.wikidata and qids.setdefault(entity.wikidata, entity.id) != entity.id:
@@ -74,20 +90,9 @@ def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
     return inventory
 
 
-def alias_map(inventory: dict[str, CanonicalEntity], path: Path | None = None) -> dict[str, str]:
-    """Former ID -> current ID, for scoring predictions made with an older inventory.
-
-    An alias may not be a current ID nor the alias of two entries.
-    """
-    path = path or project().inventory
-    aliases: dict[str, str] = {}
-    for entity in inventory.values():
-        for old in entity.aliases:
-            if old in inventory:
-                raise CorpusError(f"{path}: alias {old!r} of {entity.id!r} is a current entity id")
-            if aliases.setdefault(old, entity.id) != entity.id:
-                raise CorpusError(f"{path}: alias {old!r} belongs to both {aliases[old]!r} and {entity.id!r}")
-    return aliases
+def alias_map(inventory: dict[str, CanonicalEntity]) -> dict[str, str]:
+    """Former ID -> current ID, over the whole inventory."""
+    return {alias: e.id for e in inventory.values() for alias in e.aliases}
 
 
 def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path | None = None) -> None:
