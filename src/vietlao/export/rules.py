@@ -54,6 +54,21 @@ class Context:
         }
 
 
+def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` (parsed JSON, itself at depth 1) holds a container deeper than ``limit``;
+    without recursion, so that any depth Python could parse is answered."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
+
+
 def text_problems(text: str, doc_id: str, sentence_id: str, offset: int, lang: str, ctx: Context) -> list[str]:
     """The sentence of a task: NFC, one line, in a known language, and (when the context has
     documents) exactly a sentence of its document, in the document's language."""

@@ -26,6 +26,7 @@ from vietlao.labelstudio.preannotate import model_version as gazetteer_version, 
 from vietlao.labelstudio.project import pass_title, plan_data_updates, project_settings, stale_settings
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
+from vietlao.export.rules import MAX_DEPTH, too_deep
 from vietlao.export.validate import validate_gold
 from vietlao.paths import project
 
@@ -277,6 +278,8 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
         except UnicodeDecodeError as exc:
             raise UserError(f"{where} is not UTF-8: {exc.reason} at byte {exc.start}") from None
         exported = load_json(raw_text, where)
+        if too_deep(exported):
+            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels")
         committed = read_committed(output)
         try:
             pulled, unannotated = prepare_export(exported)
