@@ -306,5 +306,5 @@ def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudi
         validate_gold(out, complete=False)
     for sid in disagreeing:  # the adjudicated decision: here pass 1's annotation
         sdk.annotations.update(created[sid, "pass1"], ground_truth=True)
-    pull(server.client, out, title, complete=False)
+    pull(server.client, out, title, complete=False, accept_changes=True)  # adjudication changes the file
     assert len(validate_gold(out, complete=False)) == len(tasks)

@@ -70,7 +70,9 @@ def test_hand_written_text_carries_no_corpus_counts():
 
     from vietlao.dataset.card import _BLOCK
 
-    prose = _BLOCK.sub("", project().card.read_text(encoding="utf-8"))
+    card = _BLOCK.sub("", project().card.read_text(encoding="utf-8"))
+    # the changelog records past releases, counts included
+    prose = re.sub(r"\n## Changelog\n.*?(?=\n## )", "\n", card, flags=re.S)
     number = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
     counted = re.compile(rf"\b{number}\s+(?:news\s+)?(?:documents|articles|texts|languages|folds|sentences)\b", re.I)
     assert counted.findall(prose) == []

@@ -575,7 +575,7 @@ def test_an_unusable_token_is_refused_before_any_request(fake, monkeypatch, caps
 
 @pytest.mark.parametrize("body, message", [
     (b'[{"id": 1, "data": {"sentence_id": "003-000"}, "annotations": [{"lead_time": NaN}]}]', "NaN is not a JSON value"),
-    (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 64 levels"),
     (b'[{"id": 1, "data": {"sentence_id": "003-000"}, "annotations": [{"result": []}], "meta": {"k": "%s"}}]'
      % TOKEN.encode(), "holds the API token"),
     (b"\xff\xfe[]", "is not UTF-8"),

@@ -67,7 +67,7 @@ def test_dropped_sentences_are_listed():
 
 
 @pytest.mark.parametrize("text, message", [("[NaN]", "NaN is not a JSON value"), ("[Infinity]", "Infinity"),
-                                           ("[" * 100_000, "nests too deeply"), ("[1,", "not valid JSON")])
+                                           ("[" * 100_000, "nested deeper than 64 levels"), ("[1,", "not valid JSON")])
 def test_strict_json(text, message):
     with pytest.raises(UserError, match=message):
         load_json(text, "x")

@@ -272,21 +272,21 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
             size = client.download_export(pid, handle)
             handle.seek(0)
             raw = handle.read()
-        where = f"the export from Label Studio ({size} bytes; {output} left unchanged)"
+        where, tail = f"the export from Label Studio ({size} bytes)", f"; {output} left unchanged"
         try:
             raw_text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UserError(f"{where} is not UTF-8: {exc.reason} at byte {exc.start}") from None
-        exported = load_json(raw_text, where)
+            raise UserError(f"{where} is not UTF-8: {exc.reason} at byte {exc.start}{tail}") from None
+        exported = load_json(raw_text, where, tail)
         if too_deep(exported):
-            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels")
+            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}")
         committed = read_committed(output)
         try:
             pulled, unannotated = prepare_export(exported)
             tasks = merge_pull(pulled, committed)
             text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         except RecursionError:
-            raise UserError(f"{where} nests too deeply to be a Label Studio export") from None
+            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}") from None
         changed = changes(tasks, committed)
         if changed and not accept_changes:
             raise UserError(

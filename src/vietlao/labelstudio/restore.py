@@ -24,14 +24,16 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def load_json(text: str, where: str) -> object:
-    """Strict JSON (no NaN or Infinity), or one clear error naming ``where``."""
+def load_json(text: str, where: str, tail: str = "") -> object:
+    """Strict JSON (no NaN or Infinity), or one clear error naming ``where`` (``tail`` ends it)."""
+    from vietlao.export.rules import MAX_DEPTH
+
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise UserError(f"{where} nests too deeply to be a Label Studio export") from None
+        raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}") from None
     except ValueError as exc:
-        raise UserError(f"{where} is not valid JSON: {exc}") from None
+        raise UserError(f"{where} is not valid JSON: {exc}{tail}") from None
 
 
 def read_committed(path: Path) -> list[dict]:
