@@ -8,7 +8,7 @@ from vietlao.corpus.documents import load_corpus
 from pathlib import Path
 
 from vietlao.corpus.segment import LINE_BREAKS, segment, token_offsets, tokenize, tokenize_texts
-from vietlao.corpus.syllables import NO_SPACE_RUN, syllable_spans
+from vietlao.corpus.syllables import NO_SPACE_RUN, NO_SPACE_SCRIPTS, SCRIPT_BLOCKS, syllable_spans
 from vietlao.spans import Span, spans_to_tags, tags_to_spans
 
 DOCUMENTS = load_corpus()
@@ -266,3 +266,11 @@ def test_names_in_thai_and_khmer_survive_the_tags(lang, text, names):
     assert tags_to_spans(offsets, tags) == spans
     assert [text[s.start : s.end] for s in tags_to_spans(offsets, tags)] == names
 
+
+
+def test_every_character_of_the_syllable_scripts_is_in_their_blocks():
+    """What token_offsets' shortcut relies on: no such character, no such letter."""
+    everything = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    pattern = "[" + "".join(f"\\p{{{s}}}" for s in NO_SPACE_SCRIPTS) + "]"
+    found = {ord(m.group()) for m in regex.finditer(pattern, everything)}
+    assert found and all(any(a <= c <= b for a, b in SCRIPT_BLOCKS) for c in found)
