@@ -43,6 +43,7 @@ from typing import Callable
 from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import DATASET_DIR, evaluate_records, load_gold, read_predictions, write_predictions
+from vietlao.versions import key_versions
 
 BENCH_DIR = REPO_ROOT / "benchmarks"
 RESULTS_DIR = BENCH_DIR / "results"
@@ -389,6 +390,7 @@ def run_benchmark(
             "protocols": {p.name: p.description for p in ner_protocols},
             "baselines": {m.NAME: (m.__doc__ or "").strip().splitlines()[0] for m in load_baselines(baselines)},
             "value": "seed-0 predictions, scored by vietlao evaluate; seed_mean/seed_sd over all seeds",
+            "versions": key_versions(),
         },
         "rows": rows,
         "peer_comparison": comparison,

@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vietlao",
         description="Vietnam–Laos multilingual NER and stance dataset: annotate, validate, build, benchmark.",
+        epilog="`vietlao COMMAND --help` describes a command. Guides: README.md (set-up, Label Studio, "
+        "building) and benchmarks/README.md (scoring your own model).",
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_stats_parser(subparsers)

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import tempfile
+import textwrap
 from pathlib import Path
 
 from vietlao.dataset.rows import LANGS
@@ -13,6 +14,13 @@ from vietlao.evaluation.evaluate import (
     DATASET_DIR, SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary,
 )
 from vietlao.evaluation.predictions import CLASS_NAMES
+
+
+
+def _mapping(title: str, column: str) -> str:
+    pairs = ", ".join(f"{i}={name}" for i, name in enumerate(CLASS_NAMES[column]))
+    return textwrap.fill(pairs, width=98, initial_indent=f"  {title:<16}", subsequent_indent=" " * 18)
+
 
 DESCRIPTION = f"""\
 Score a predictions file against the gold dataset. One JSON object per line (JSON Lines, UTF-8),
@@ -26,15 +34,15 @@ one line for every sentence of the scored split, joined to the gold by the sente
     {{"id": "000-003", "label": "favor"}}
 
 Labels are names or the dataset's own ClassLabel integers (what load_dataset returns):
-  ner_tags        {", ".join(f"{i}={n}" for i, n in enumerate(CLASS_NAMES["ner_tags"]))}
+{_mapping("ner_tags", "ner_tags")}
                   (integers are always these fine tags, whatever --tagset)
-  entity labels   {", ".join(f"{i}={n}" for i, n in enumerate(CLASS_NAMES["entities.label"]))}
-  stance labels   {", ".join(f"{i}={n}" for i, n in enumerate(CLASS_NAMES["label"]))}
+{_mapping("entity labels", "entities.label")}
+{_mapping("stance labels", "label")}
 """
 
 EPILOG = """\
 examples:
-  vietlao evaluate --task ner --predictions my_ner.jsonl                # test split (nb 000, id 001)
+  vietlao evaluate --task ner --predictions my_ner.jsonl                # the test split
   vietlao evaluate --task ner --predictions my_ner.jsonl --tagset coarse --scheme conlleval
   vietlao evaluate --task ner --predictions my_vi.jsonl --split all --lang vi
   vietlao evaluate --task stance --predictions my_stance.jsonl --output scores.json
