@@ -28,9 +28,8 @@ LS_VENV = ROOT / ".venv-ls"
 LOCK_VENV = ROOT / ".venv-lock"
 LS_REQUIREMENT = "label-studio==1.23.2"
 LOCKS = ROOT / "requirements"
-VENV_LOCK = LOCKS / "venv.txt"  # the package's dependencies with every extra the jobs use
+VENV_LOCK = LOCKS / "venv.txt"  # the package's dependencies with all its extras (main and test use them)
 LS_LOCK = LOCKS / "venv-ls.txt"
-EXTRAS = ("bench", "peers", "dev", "ls")  # main uses bench+peers, test dev+peers (dev = ls+bench+pytest)
 UV = "uv==0.13.8"
 PYTHON = "3.11"
 JOBS = ("main", "test", "lock")
@@ -78,9 +77,8 @@ def lock() -> int:
     uv = _bin(LOCK_VENV, "uv")
     common = ["pip", "compile", "--quiet", "--generate-hashes", "--python-version", PYTHON,
               "--python-platform", "linux", "--custom-compile-command", "python3 scripts/dev.py lock"]
-    extras = [x for extra in EXTRAS for x in ("--extra", extra)]
     LOCKS.mkdir(exist_ok=True)
-    _run(uv, *common, *extras, "pyproject.toml", "-o", VENV_LOCK.relative_to(ROOT), cwd=ROOT)
+    _run(uv, *common, "--all-extras", "pyproject.toml", "-o", VENV_LOCK.relative_to(ROOT), cwd=ROOT)
     requirement = LOCKS / "venv-ls.in"
     requirement.write_text(LS_REQUIREMENT + "\n")
     _run(uv, *common, requirement.relative_to(ROOT), "-o", LS_LOCK.relative_to(ROOT), cwd=ROOT)

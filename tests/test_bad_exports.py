@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
 from vietlao.export.reader import MAX_RUN_BYTES, read_export
 from vietlao.labels import LINKABLE_TYPES
@@ -36,7 +37,7 @@ DEEP_LEVELS = 100_000
 
 @pytest.fixture(scope="module")
 def base() -> list[dict]:
-    return sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    return sheets_to_tasks(project().passes / "adjudicated", load_corpus())
 
 
 # --- navigating a task ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from test_evaluate import make_dataset
-from vietlao.benchmark.run import BENCH_DIR, load_baselines, protocols, run_benchmark
+from vietlao.benchmark.run import load_baselines, protocols, run_benchmark
+from vietlao.paths import project
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold, read_predictions
 
@@ -205,15 +206,14 @@ def test_results_md_has_the_peers_section_and_the_marked_table(with_peer, monkey
     # the card quotes exactly the marked table
     import vietlao.dataset.card as card
 
-    monkeypatch.setattr(card, "RESULTS_TABLE", out / "RESULTS.md")
-    block = card.results_block()
+    block = card.results_block(out / "RESULTS.md")
     assert block.startswith(first["table"] + "\n") and "Off-the-shelf" not in block
     assert re.search(r"<!-- table -->\n\| task \|", markdown)
 
 
 def test_baseline_runs_as_a_script_and_writes_predictions(dataset_dir, tmp_path):
     out = tmp_path / "gaz.jsonl"
-    script = BENCH_DIR / "baselines" / "ner_gazetteer.py"
+    script = project().benchmarks / "baselines" / "ner_gazetteer.py"
     done = subprocess.run(
         [sys.executable, str(script), "--dataset", str(dataset_dir), "--train", "train,validation", "--test", "test", "--out", str(out)],
         capture_output=True, text=True,

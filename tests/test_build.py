@@ -1,5 +1,6 @@
 import json
 import os
+from collections import Counter
 import subprocess
 import sys
 import venv
@@ -9,16 +10,17 @@ import pyarrow as pa
 import pytest
 from datasets import load_dataset
 
-from vietlao.dataset.build import build_dataset, checksums, run_build
-from vietlao.dataset.rows import SPLIT_OF_DOC
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.dataset.build import build_dataset, checksums, data_files, run_build
+from vietlao.dataset.rows import splits_and_folds
+from vietlao.corpus.documents import load_corpus, load_metadata
 from vietlao.export.task import ExportError
 from vietlao.export.reader import read_export
 from vietlao.corpus.inventory import load_inventory
 from vietlao.labels import NER_TAGS
 from vietlao.labelstudio.sheets import sheets_to_tasks
 from vietlao.spans import Span, tags_to_spans
-from vietlao.export.validate import EXPORT_FILE, gold_context
+from vietlao.export.validate import gold_context
+from vietlao.paths import project
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "dataset"
@@ -28,10 +30,10 @@ CONFIGS = ("ner", "stance", "documents", "entities")
 @pytest.fixture(scope="module")
 def export_file(tmp_path_factory) -> Path:
     """The committed export if there is one, else an export made from the adjudicated sheets."""
-    if EXPORT_FILE.exists():
-        return EXPORT_FILE
+    if project().export.exists():
+        return project().export
     path = tmp_path_factory.mktemp("export") / "export.json"
-    tasks = sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    tasks = sheets_to_tasks(project().passes / "adjudicated", load_corpus())
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -47,7 +49,10 @@ def test_rebuild_gives_identical_bytes(tmp_path, built, export_file):
     again = tmp_path / "again"
     build_dataset(read_export(export_file, gold_context()), load_corpus(), load_inventory(), again)
     assert checksums(again) == checksums(built)
-    assert len(checksums(built)) == 10
+    files = data_files(built)
+    assert set(files) == set(CONFIGS)
+    assert set(files["ner"]) == set(files["stance"]) == {m.split for m in load_metadata()}
+    assert len(checksums(built)) == sum(map(len, files.values()))
 
 
 def test_committed_dataset_is_up_to_date(built):
@@ -56,7 +61,7 @@ def test_committed_dataset_is_up_to_date(built):
 
 
 def test_arrow_files_are_ipc_streams_with_hf_features(built):
-    with pa.OSFile(str(built / "data" / "ner" / "train.arrow"), "rb") as f:
+    with pa.OSFile(str(built / data_files(built)["ner"]["train"]), "rb") as f:
         schema = pa.ipc.open_stream(f).schema
     features = json.loads(schema.metadata[b"huggingface"])["info"]["features"]
     assert features["ner_tags"]["feature"]["_type"] == "ClassLabel"
@@ -101,7 +106,7 @@ def test_no_document_in_two_splits():
         for split, data in _load(config).items():
             for doc_id in set(data["doc_id"]):
                 assert seen.setdefault(doc_id, split) == split
-                assert SPLIT_OF_DOC[doc_id] == split
+                assert splits_and_folds()[0][doc_id] == split
 
 
 def test_load_dataset_in_a_fresh_venv_with_only_datasets(tmp_path):
@@ -129,8 +134,9 @@ print(json.dumps(out))
     done = subprocess.run([python, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads(done.stdout.strip().splitlines()[-1])
-    assert sum(rows["ner"].values()) == sum(rows["stance"].values()) == 116
-    assert rows["documents"] == {"train": 2, "validation": 1, "test": 2}
+    sentences = sum(len(d.sentences) for d in load_corpus())
+    assert sum(rows["ner"].values()) == sum(rows["stance"].values()) == sentences
+    assert rows["documents"] == dict(Counter(m.split for m in load_metadata()))
     assert rows["entities"]["inventory"] > 0
     assert "vietlao" not in subprocess.run([python, "-m", "pip", "list"], capture_output=True, text=True).stdout
 
@@ -159,3 +165,33 @@ def test_cli_build_fails_cleanly_on_a_bad_export(tmp_path):
     assert done.returncode == 1
     assert "malformed or truncated JSON" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_rebuild_is_what_loads_next_in_the_same_cache(tmp_path, export_file):
+    """datasets caches a local folder by its data file paths: every build must name its files anew."""
+    from vietlao.evaluation.evaluate import load_gold
+
+    card = tmp_path / "card.md"
+    card.write_text(project().card.read_text(encoding="utf-8"), encoding="utf-8")
+    out, cache = tmp_path / "ds", tmp_path / "cache"
+    run_build(export_file, out, card)
+    first = load_dataset(str(out), "stance", cache_dir=str(cache))
+    tasks = json.loads(export_file.read_text(encoding="utf-8"))
+    changed = {}
+    for task in tasks:  # every sentence of the validation split changes its stance
+        if splits_and_folds()[0][task["data"]["doc_id"]] != "validation":
+            continue
+        for region in task["annotations"][0]["result"]:
+            if region["from_name"] == "stance":
+                new = "against" if region["value"]["choices"] != ["against"] else "neutral"
+                region["value"]["choices"] = [new]
+                changed[task["data"]["sentence_id"]] = new
+    assert changed
+    edited = tmp_path / "export.json"
+    edited.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    run_build(edited, out, card)
+    second = load_dataset(str(out), "stance", cache_dir=str(cache))
+    names = second["validation"].features["label"].names
+    assert {r["id"]: names[r["label"]] for r in second["validation"]} == changed
+    assert {r["id"]: names[r["label"]] for r in first["validation"]} != changed
+    assert {r["id"]: r["label"] for r in load_gold("stance", "validation", out)} == changed

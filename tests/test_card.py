@@ -1,28 +1,46 @@
 import yaml
 
-from vietlao.dataset.card import CARD_FILE, CardMetadata, fill_blocks, render_dataset_readme
-from vietlao.corpus.documents import REPO_ROOT
+from vietlao.dataset.card import CardMetadata, fill_blocks, render_dataset_readme
+from vietlao.paths import project
+from vietlao.dataset.build import data_files
+
+FILES = {"ner": {"train": "data/ner/train-0123456789abcdef.arrow"}, "entities": {"inventory": "data/entities/inventory-fedcba9876543210.arrow"}}
 
 
 def test_dataset_readme_is_rendered_from_the_card():
-    readme = (REPO_ROOT / "dataset" / "README.md").read_text(encoding="utf-8")
-    assert readme == render_dataset_readme(CARD_FILE.read_text(encoding="utf-8")), (
+    readme = (project().dataset / "README.md").read_text(encoding="utf-8")
+    assert readme == render_dataset_readme(project().card.read_text(encoding="utf-8"), data_files(project().dataset)), (
         "dataset/README.md drifted from DATASET_CARD.md: run `vietlao build`"
     )
 
 
 def test_front_matter_parses_with_string_languages_and_configs():
-    text = CardMetadata().front_matter()
+    text = CardMetadata().front_matter(FILES)
     meta = yaml.safe_load(text.strip().strip("-"))
     assert meta["language"] == ["nb", "id", "vi", "ru"]
     assert all(isinstance(x, str) for x in meta["language"])
     defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
     assert defaults == ["ner"]
     assert {c["config_name"] for c in meta["configs"]} == {"ner", "stance", "documents", "entities"}
+    paths = {c["config_name"]: [f["path"] for f in c["data_files"]] for c in meta["configs"]}
+    assert paths["ner"] == [FILES["ner"]["train"]] and paths["entities"] == [FILES["entities"]["inventory"]]
+    assert paths["stance"] == paths["documents"] == []
+
+
+def test_committed_data_files_are_named_by_their_content():
+    import hashlib
+
+    dataset = project().dataset
+    meta = yaml.safe_load((dataset / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+    listed = sorted(f["path"] for c in meta["configs"] for f in c["data_files"])
+    assert listed == sorted(str(p.relative_to(dataset)) for p in dataset.glob("data/*/*.arrow"))
+    for path in listed:
+        digest = hashlib.sha256((dataset / path).read_bytes()).hexdigest()
+        assert path.endswith(f"-{digest[:16]}.arrow")
 
 
 def test_yaml_quotes_norwegian_no():
-    text = CardMetadata(tags=("no", "yes")).front_matter()
+    text = CardMetadata(tags=("no", "yes")).front_matter(FILES)
     assert yaml.safe_load(text.strip().strip("-"))["tags"] == ["no", "yes"]
 
 
@@ -36,7 +54,7 @@ def test_card_states_empty_classes_and_the_annotators():
 
     from vietlao.export.validate import validate_gold
 
-    card = CARD_FILE.read_text(encoding="utf-8")
+    card = project().card.read_text(encoding="utf-8")
     stances = Counter(r.stance for r in validate_gold())
     for label in ("favor", "against", "neutral", "unrelated"):
         if stances[label] == 0:

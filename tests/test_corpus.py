@@ -5,9 +5,9 @@ import unicodedata
 
 import pytest
 
+from vietlao.paths import project
+
 from vietlao.corpus.documents import (
-    DOCUMENTS_DIR,
-    METADATA_FILE,
     CorpusError,
     corpus_statistics,
     load_corpus,
@@ -24,7 +24,7 @@ SEEDS_SUMS = {
 
 def test_documents_are_the_seed_files_byte_for_byte():
     for name, digest in SEEDS_SUMS.items():
-        assert hashlib.sha256((DOCUMENTS_DIR / name).read_bytes()).hexdigest() == digest
+        assert hashlib.sha256((project().documents / name).read_bytes()).hexdigest() == digest
 
 
 def test_metadata():
@@ -41,16 +41,16 @@ def test_metadata():
 
 
 def test_drift_fails_loudly(tmp_path):
-    for f in DOCUMENTS_DIR.iterdir():
+    for f in project().documents.iterdir():
         shutil.copy(f, tmp_path / f.name)
     target = tmp_path / "003_835e2171565b3d0b.txt"
     target.write_bytes(target.read_bytes().replace("То Лам".encode(), "To Lam".encode(), 1))
     with pytest.raises(CorpusError, match="003 has drifted"):
-        load_corpus(tmp_path / METADATA_FILE.name)
+        load_corpus(tmp_path / project().metadata.name)
 
 
 def test_duplicate_doc_id_is_rejected(tmp_path):
-    rows = json.loads(METADATA_FILE.read_text(encoding="utf-8"))
+    rows = json.loads(project().metadata.read_text(encoding="utf-8"))
     rows[1]["doc_id"] = rows[0]["doc_id"]
     (tmp_path / "metadata.json").write_text(json.dumps(rows), encoding="utf-8")
     with pytest.raises(CorpusError, match="duplicate doc_id"):

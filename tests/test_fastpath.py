@@ -19,14 +19,16 @@ from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_tas
 from vietlao.dataset.fastpath import convert_range
 from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
 from vietlao.export.typed import decode_range
-from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
-from vietlao.export.validate import EXPORT_FILE, gold_context
+from vietlao.dataset.rows import splits_and_folds
+from vietlao.export.validate import gold_context
+from vietlao.paths import project
 
 PERF = Path(__file__).resolve().parents[1] / "benchmarks" / "perf"
 sys.path.insert(0, str(PERF))
 generate = importlib.import_module("generate")
 
-SPLIT_OF, FOLD_OF = SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__
+SPLIT_OF, FOLD_OF = (d.__getitem__ for d in splits_and_folds())
+EXPORT_FILE = project().export
 
 
 def typed_route(raw: bytes, ctx: Context):

@@ -12,17 +12,18 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.errors import UserError
 from vietlao.labelstudio.client import Client, same_result
 from vietlao.labelstudio.commands import Pseudonyms, annotate, prepare_export, pull, push
 from vietlao.labelstudio.server import check_token, free_port, ls_binary
-from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.labelstudio.preannotate import model_version
 from vietlao.labelstudio.tasks import sentence_tasks
 
 TOKEN = "fake0secret0token0" + "7" * 22
 SENTENCES = len(sentence_tasks(load_corpus()))
-PASS1 = ANNOTATIONS_DIR / "passes" / "pass1"
+PASS1 = project().passes / "pass1"
 
 
 class FakeLS:
@@ -252,7 +253,7 @@ def test_push_is_idempotent_and_carries_predictions(fake, capsys):
     c = client(fake.url)
     first = push(c, "vl")
     assert first["created"] and first["new"] == first["tasks"] == SENTENCES
-    assert all(t["predictions"][0]["model_version"] == MODEL_VERSION for t in fake.tasks.values())
+    assert all(t["predictions"][0]["model_version"] == model_version() for t in fake.tasks.values())
     assert all("score" in t["predictions"][0] for t in fake.tasks.values())
     second = push(c, "vl")
     assert not second["created"] and second["new"] == 0 and len(fake.tasks) == SENTENCES

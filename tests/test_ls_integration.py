@@ -15,11 +15,12 @@ from types import SimpleNamespace
 import pytest
 
 from vietlao.cli import main
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
+from vietlao.paths import project
 from vietlao.labelstudio.client import Client
 from vietlao.labelstudio.commands import annotate, push
-from vietlao.labelstudio.server import DEFAULT_VENV, VENV_ENV, free_port, start_server
-from vietlao.labelstudio.preannotate import MODEL_VERSION
+from vietlao.labelstudio.server import VENV_ENV, free_port, start_server
+from vietlao.labelstudio.preannotate import model_version
 from vietlao.labelstudio.tasks import sentence_tasks
 from vietlao.export.validate import validate_gold
 
@@ -36,7 +37,7 @@ def _in_ci() -> bool:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    venv = Path(os.environ.get(VENV_ENV) or DEFAULT_VENV)
+    venv = Path(os.environ.get(VENV_ENV) or project().ls_venv)
     if not (venv / "bin" / "label-studio").exists():
         message = f"no Label Studio in {venv}; `python3 scripts/dev.py test` creates it"
         if _in_ci():
@@ -91,7 +92,7 @@ def test_push_imports_every_sentence_with_predictions(client):
     assert sorted(t["data"]["sentence_id"] for t in tasks) == sorted(d["sentence_id"] for d in sentence_tasks(load_corpus()))
     for t in tasks:
         (p,) = t["predictions"]
-        assert p["model_version"] == MODEL_VERSION and 0.0 <= p["score"] <= 1.0
+        assert p["model_version"] == model_version() and 0.0 <= p["score"] <= 1.0
         assert all(r["from_name"] in {"label", "entity_id"} for r in p["result"])
     assert sum(len(t["predictions"][0]["result"]) for t in tasks) > 0
 
@@ -99,7 +100,7 @@ def test_push_imports_every_sentence_with_predictions(client):
 def test_annotate_pull_validate(client, server, tmp_path, monkeypatch, capsys):
     sheets = tmp_path / "pass1"
     sheets.mkdir()
-    shutil.copy(ANNOTATIONS_DIR / "passes" / "pass1" / "003.yaml", sheets)
+    shutil.copy(project().passes / "pass1" / "003.yaml", sheets)
     start = time.monotonic()
     assert annotate(client, sheets, TITLE) == {"created": 7}
     TIMINGS["annotate 7 tasks"] = time.monotonic() - start

@@ -14,7 +14,8 @@ import pytest
 
 from vietlao.dataset.batches import write_sentence_configs
 from vietlao.dataset.build import checksums
-from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.dataset.rows import splits_and_folds
+from vietlao.paths import project
 from vietlao.dataset.stream import convert_export
 from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, token_spans
 from vietlao.export.reader import convert_tasks, iter_tasks
@@ -78,7 +79,7 @@ def _plain(path: Path, out: Path, ctx: Context):
     try:
         counts = write_sentence_configs(
             convert_tasks(iter_tasks(path), ctx, source=str(path)), out,
-            SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__,
+            *(d.__getitem__ for d in splits_and_folds()),
         )
     except Exception as exc:  # noqa: BLE001
         return type(exc), str(exc)
@@ -179,11 +180,11 @@ def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path)
     import copy
 
     bad = importlib.import_module("test_bad_exports")
-    from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+    from vietlao.corpus.documents import load_corpus
     from vietlao.labelstudio.sheets import sheets_to_tasks
     from vietlao.export.validate import gold_context
 
-    base = sheets_to_tasks(ANNOTATIONS_DIR / "passes" / "adjudicated", load_corpus())
+    base = sheets_to_tasks(project().passes / "adjudicated", load_corpus())
     ctx = gold_context()
     assert bad.CASES
     for param in bad.CASES:
@@ -200,7 +201,9 @@ def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path)
 
 
 def test_convert_export_matches_the_plain_path_on_the_project_export(tmp_path):
-    from vietlao.export.validate import EXPORT_FILE, gold_context
+    from vietlao.export.validate import gold_context
+
+    EXPORT_FILE = project().export
 
     if not EXPORT_FILE.exists():
         pytest.skip("no committed export")
@@ -213,7 +216,7 @@ def test_convert_export_matches_the_plain_path_on_the_project_export(tmp_path):
 
 
 def test_generated_tasks_have_the_keys_of_the_project_export():
-    from vietlao.export.validate import EXPORT_FILE
+    EXPORT_FILE = project().export
 
     if not EXPORT_FILE.exists():
         pytest.skip("no committed export")

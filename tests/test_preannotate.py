@@ -5,8 +5,9 @@ import pytest
 from vietlao import label_config as lc
 from vietlao.corpus.documents import load_corpus
 from vietlao.export.task import Context, convert_task
-from vietlao.corpus.inventory import INVENTORY_FILE, CanonicalEntity, load_inventory
-from vietlao.labelstudio.preannotate import MODEL_VERSION, build_gazetteer, coverage, model_version, preannotate, prediction
+from vietlao.corpus.inventory import CanonicalEntity, load_inventory
+from vietlao.paths import project
+from vietlao.labelstudio.preannotate import build_gazetteer, coverage, model_version, preannotate, prediction
 from vietlao.corpus.segment import tokenize
 from vietlao.labelstudio.tasks import ls_result
 
@@ -30,8 +31,8 @@ def _spans(text, lang="nb"):
 
 
 def test_model_version_is_the_inventory_checksum():
-    digest = hashlib.sha256(INVENTORY_FILE.read_bytes()).hexdigest()[:8]
-    assert MODEL_VERSION == model_version() == f"gazetteer-{digest}"
+    digest = hashlib.sha256(project().inventory.read_bytes()).hexdigest()[:8]
+    assert model_version() == f"gazetteer-{digest}"
 
 
 def test_longest_match_wins_and_parenthesis_is_optional():

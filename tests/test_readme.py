@@ -58,6 +58,7 @@ def scratch(tmp_path: Path) -> tuple[Path, dict]:
         PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
         HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", PYTHONUTF8="1",
     )
+    env.pop("VIETLAO_ROOT", None)  # the project is the current folder, as for a reader at the repository root
     return tmp_path, env
 
 

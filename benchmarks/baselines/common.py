@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from collections.abc import Callable, Sequence
 
-from vietlao.evaluation.evaluate import DATASET_DIR, load_gold, write_predictions
+from vietlao.evaluation.evaluate import load_gold, write_predictions
 
 
 def shape(word: str) -> str:
@@ -82,7 +82,7 @@ def script_main(task: str, predict: Callable[..., list[dict]], argv: list[str] |
     p.add_argument("--test", default="test", help="split(s) to predict (default: %(default)s)")
     p.add_argument("--out", required=True, help="predictions file to write")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--dataset", default=str(DATASET_DIR))
+    p.add_argument("--dataset", default=None, help="dataset folder (default: dataset in the project root)")
     args = p.parse_args(argv)
     train = load_gold(task, args.train, args.dataset)
     test = load_gold(task, args.test, args.dataset)

@@ -49,7 +49,8 @@ def score(predictions: Path, lang: str, *, n_boot: int = 1000, seed: int = 0) ->
         return None
     from vietlao.evaluation.evaluate import evaluate
 
-    result = evaluate("ner", predictions, "all", tagset=TAGSET, langs=[lang], n_boot=n_boot, seed=seed)
+    result = evaluate("ner", predictions, "all", tagset=TAGSET, langs=[lang], dataset_dir=REPO_ROOT / "dataset",
+                      n_boot=n_boot, seed=seed)
     ner = result["ner"]
     micro = ner["micro"]
     return {

@@ -58,7 +58,7 @@ def _cpu_seconds() -> float:
 
 def _child_vietlao(export: str, out: str, inventory: str, workers: str, mode: str) -> dict:
     from vietlao.dataset.batches import write_sentence_configs
-    from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+    from vietlao.dataset.rows import splits_and_folds
     from vietlao.dataset.stream import convert_export
     from vietlao.export.task import Context
     from vietlao.export.reader import convert_tasks, iter_tasks
@@ -68,7 +68,7 @@ def _child_vietlao(export: str, out: str, inventory: str, workers: str, mode: st
     if mode == "plain":
         counts = write_sentence_configs(
             convert_tasks(iter_tasks(Path(export)), ctx, source=export), Path(out),
-            SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__,
+            *(d.__getitem__ for d in splits_and_folds()),
         )
     else:
         counts = convert_export(Path(export), Path(out), ctx, workers=int(workers), progress=False)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from vietlao.corpus.documents import ANNOTATIONS_DIR
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS, STANCE_TARGET
-
-CONFIG_FILE = ANNOTATIONS_DIR / "label_config.xml"
+from vietlao.paths import project
 
 #: Control tag names, as they appear in ``from_name`` of exported results.
 TEXT = "text"
@@ -47,5 +45,6 @@ def render_label_config() -> str:
 """
 
 
-def read_label_config(path: Path = CONFIG_FILE) -> str:
-    return path.read_text(encoding="utf-8")
+def read_label_config(path: Path | None = None) -> str:
+    """The committed labeling config (default: the project's ``annotations/label_config.xml``)."""
+    return (path or project().label_config).read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Label vocabularies, as data: entity types, tagging scheme, stance classes."""
+"""Label vocabularies, as data: entity types, tagging scheme, stance classes, dataset splits."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from typing import Literal, get_args
 EntityType = Literal["PER", "ORG", "GPE", "LOC", "EVENT", "DATE", "MONEY", "MISC"]
 StanceLabel = Literal["favor", "against", "neutral", "unrelated"]
 CoarseType = Literal["PER", "ORG", "LOC", "MISC"]
+#: A document's split; reports of one event share a split.
+Split = Literal["train", "validation", "test"]
 
 ENTITY_TYPES: tuple[str, ...] = get_args(EntityType)
 STANCE_LABELS: tuple[str, ...] = get_args(StanceLabel)
 COARSE_TYPES: tuple[str, ...] = get_args(CoarseType)
+SPLITS: tuple[str, ...] = get_args(Split)
 
 #: Types whose mentions carry a canonical cross-lingual ``entity_id``.
 LINKABLE_TYPES: frozenset[str] = frozenset({"PER", "ORG", "GPE", "LOC", "EVENT"})

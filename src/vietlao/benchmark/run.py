@@ -40,14 +40,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
-from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
-from vietlao.evaluation.evaluate import DATASET_DIR, evaluate_records, load_gold, read_predictions, write_predictions
+from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
+from vietlao.paths import project
 from vietlao.versions import key_versions
 
-BENCH_DIR = REPO_ROOT / "benchmarks"
-RESULTS_DIR = BENCH_DIR / "results"
-PEERS_FILE = BENCH_DIR / "peers" / "run_peers.py"
 SEEDS = (0, 1, 2)
 SOURCE_LANG = "vi"
 LANG_ORDER = ("nb", "id", "vi", "ru")
@@ -103,8 +100,9 @@ def protocols(rows: list[dict]) -> list[Protocol]:
 
 def load_baselines(names: list[str] | None = None) -> list[ModuleType]:
     """The baseline modules of ``benchmarks/baselines`` (importable as the package ``baselines``)."""
-    if str(BENCH_DIR) not in sys.path:
-        sys.path.insert(0, str(BENCH_DIR))
+    bench_dir = str(project().benchmarks)
+    if bench_dir not in sys.path:
+        sys.path.insert(0, bench_dir)
     package = importlib.import_module("baselines")
     modules = [importlib.import_module(f"baselines.{m}") for m in package.MODULES]
     if names:
@@ -117,7 +115,7 @@ def load_baselines(names: list[str] | None = None) -> list[ModuleType]:
 
 def _rel(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(REPO_ROOT))
+        return str(path.resolve().relative_to(project().root))
     except ValueError:
         return str(path)
 
@@ -201,7 +199,7 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], out_d
 # --------------------------------------------------------------------------- peers
 
 
-def load_peers(path: Path = PEERS_FILE) -> ModuleType | None:
+def load_peers(path: Path) -> ModuleType | None:
     """The peers module, or None (with a printed note) when it is absent or cannot import."""
     if not path.exists():
         print(f"note: {_rel(path)} not found; off-the-shelf peers skipped")
@@ -222,7 +220,7 @@ def load_peers(path: Path = PEERS_FILE) -> ModuleType | None:
 def _resolve(path: str | Path) -> Path:
     """A peer's predictions path: absolute, or relative to the repository root."""
     path = Path(path)
-    return path if path.is_absolute() else REPO_ROOT / path
+    return path if path.is_absolute() else project().root / path
 
 
 def coarse_scores(gold: list[dict], records: list[dict], n_boot: int, boot_seed: int, source: str) -> dict:
@@ -345,20 +343,21 @@ def peer_comparison(peers: list[dict], rows: list[dict], ner_rows: list[dict], o
 
 
 def run_benchmark(
-    out_dir: Path = RESULTS_DIR,
-    dataset_dir: Path | str = DATASET_DIR,
+    out_dir: Path | None = None,
+    dataset_dir: Path | str | None = None,
     *,
     seeds: tuple[int, ...] = SEEDS,
     n_boot: int = 1000,
     boot_seed: int = 0,
     baselines: list[str] | None = None,
-    peers_file: Path | None = PEERS_FILE,
+    peers_file: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """Run every baseline under every protocol (and the peers); write results, report and plots."""
+    """Run every baseline under every protocol (and the peers of ``peers_file``, if given); write
+    results, report and plots (``out_dir`` default: the project's ``benchmarks/results``)."""
     from vietlao.benchmark.report import write_report
 
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir) if out_dir is not None else project().results
     gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance")}
     shutil.rmtree(out_dir / "predictions", ignore_errors=True)  # no stale files from an earlier run
     rows: list[dict] = []
@@ -418,27 +417,28 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     seeds = tuple(range(args.seeds))
     baselines = [x.strip() for x in args.baselines.split(",")] if args.baselines else None
+    output = Path(args.output) if args.output else project().results
     out = run_benchmark(
-        Path(args.output), args.dataset, seeds=seeds, n_boot=args.bootstrap, baselines=baselines,
-        peers_file=None if args.no_peers else PEERS_FILE,
+        output, args.dataset, seeds=seeds, n_boot=args.bootstrap, baselines=baselines,
+        peers_file=None if args.no_peers else project().peers_script,
     )
-    if Path(args.output).resolve() == RESULTS_DIR.resolve():
+    if output.resolve() == project().results.resolve():
         from vietlao.dataset.card import refresh_results
 
         refresh_results()  # the card quotes the table of the project's own results
     print(out["table"])
-    peers = _section_table(Path(args.output) / "RESULTS.md", "## Off-the-shelf peers")
+    peers = _section_table(output / "RESULTS.md", "## Off-the-shelf peers")
     if peers:
         print("\nOff-the-shelf peers beside the baselines, same sentences, coarse types:\n" + peers)
-    print(f"results: {Path(args.output) / 'results.json'}, {Path(args.output) / 'RESULTS.md'} "
+    print(f"results: {output / 'results.json'}, {output / 'RESULTS.md'} "
           f"({time.perf_counter() - started:.1f}s)")
     return 0
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("benchmark", help="run every baseline under every protocol and write the results")
-    p.add_argument("--output", default=str(RESULTS_DIR), help="results folder (default: %(default)s)")
-    p.add_argument("--dataset", default=str(DATASET_DIR), help="dataset folder (default: %(default)s)")
+    p.add_argument("--output", default=None, help="results folder (default: benchmarks/results)")
+    p.add_argument("--dataset", default=None, help="dataset folder (default: dataset)")
     p.add_argument("--seeds", type=int, default=len(SEEDS),
                    help="seeds 0..N-1 for seed-dependent baselines (default: %(default)s)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",

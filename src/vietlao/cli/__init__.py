@@ -6,10 +6,11 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import commands, evaluation
+from vietlao.cli import commands, evaluation, labelstudio
 from vietlao.corpus.documents import CorpusError, corpus_statistics, load_corpus
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
+from vietlao.paths import ROOT_ENV
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -36,9 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="`vietlao COMMAND --help` describes a command. Guides: README.md (set-up, Label Studio, "
         "building) and benchmarks/README.md (scoring your own model).",
     )
+    parser.add_argument(
+        "--root", metavar="DIR",
+        help=f"the project folder (annotations/, dataset/, benchmarks/; default: ${ROOT_ENV}, else the current directory)",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_stats_parser(subparsers)
     commands.add_parsers(subparsers)
+    labelstudio.add_parser(subparsers)
     evaluation.add_parser(subparsers)
     return parser
 
@@ -46,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.root:  # for this process and the ones it starts
+        os.environ[ROOT_ENV] = os.path.abspath(args.root)
     if not hasattr(args, "func"):
         parser.print_help()
         return 0

@@ -6,7 +6,6 @@ import importlib
 
 MODULES = [
     "vietlao.export.validate",
-    "vietlao.labelstudio.commands",
     "vietlao.evaluation.agreement",
     "vietlao.dataset.build",
     "vietlao.corpus.inventory",

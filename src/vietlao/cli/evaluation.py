@@ -11,7 +11,7 @@ from pathlib import Path
 
 from vietlao.dataset.rows import LANGS
 from vietlao.evaluation.evaluate import (
-    DATASET_DIR, SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary,
+    SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary,
 )
 from vietlao.evaluation.predictions import CLASS_NAMES
 
@@ -98,6 +98,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
     p.add_argument("--unit", default="sentence", choices=UNITS,
                    help="what the bootstrap resamples (default: %(default)s)")
-    p.add_argument("--dataset", default=str(DATASET_DIR), metavar="DIR",
-                   help="dataset folder (default: the repository's dataset/)")
+    p.add_argument("--dataset", default=None, metavar="DIR",
+                   help="dataset folder (default: dataset/ of the project root, see vietlao --root)")
     p.set_defaults(func=_run)

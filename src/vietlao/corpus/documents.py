@@ -12,14 +12,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from vietlao.corpus.segment import Sentence, segment
+from vietlao.labels import Split
+from vietlao.paths import project
 
 Language = Literal["nb", "id", "vi", "ru"]
 
-#: Where the project keeps its data, relative to the repository root.
-REPO_ROOT = Path(__file__).resolve().parents[3]
-ANNOTATIONS_DIR = REPO_ROOT / "annotations"
-DOCUMENTS_DIR = ANNOTATIONS_DIR / "documents"
-METADATA_FILE = DOCUMENTS_DIR / "metadata.json"
 
 
 class CorpusError(Exception):
@@ -41,7 +38,7 @@ class DocumentMeta(BaseModel):
     published: str | None = Field(description="ISO date, only where the text states it")
     is_translation: bool = Field(description="evidently translated (cites a source in another language)")
     translated_from: Language | None
-    split: Literal["train", "validation", "test"] = Field(
+    split: Split = Field(
         description="dataset split; reports of one event must share a split"
     )
     notes: str = ""
@@ -73,7 +70,9 @@ def read_text(path: Path) -> str:
         return handle.read()
 
 
-def load_metadata(path: Path = METADATA_FILE) -> list[DocumentMeta]:
+def load_metadata(path: Path | None = None) -> list[DocumentMeta]:
+    """The documents' metadata (default: the project's ``annotations/documents/metadata.json``)."""
+    path = path or project().metadata
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -85,9 +84,9 @@ def load_metadata(path: Path = METADATA_FILE) -> list[DocumentMeta]:
     return metas
 
 
-def load_document(meta: DocumentMeta, directory: Path = DOCUMENTS_DIR) -> Document:
+def load_document(meta: DocumentMeta, directory: Path | None = None) -> Document:
     """Read one document and check it against its recorded checksum and NFC form."""
-    path = directory / meta.source_file
+    path = (directory or project().documents) / meta.source_file
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -103,8 +102,9 @@ def load_document(meta: DocumentMeta, directory: Path = DOCUMENTS_DIR) -> Docume
     return Document(meta=meta, text=text)
 
 
-def load_corpus(metadata: Path = METADATA_FILE) -> list[Document]:
+def load_corpus(metadata: Path | None = None) -> list[Document]:
     """All documents, in ``doc_id`` order, each verified."""
+    metadata = metadata or project().metadata
     metas = sorted(load_metadata(metadata), key=lambda m: m.doc_id)
     return [load_document(m, metadata.parent) for m in metas]
 

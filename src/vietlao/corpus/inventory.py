@@ -7,10 +7,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from vietlao.corpus.documents import ANNOTATIONS_DIR, CorpusError
+from vietlao.corpus.documents import CorpusError
 from vietlao.labels import EntityType
-
-INVENTORY_FILE = ANNOTATIONS_DIR / "entities.yaml"
+from vietlao.paths import project
 
 
 class CanonicalEntity(BaseModel):
@@ -24,8 +23,9 @@ class CanonicalEntity(BaseModel):
     forms: dict[str, list[str]] = Field(default_factory=dict)
 
 
-def load_inventory(path: Path = INVENTORY_FILE) -> dict[str, CanonicalEntity]:
-    """Entities by ID; duplicate IDs are an error."""
+def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
+    """Entities by ID (default: the project's ``annotations/entities.yaml``); duplicate IDs are an error."""
+    path = path or project().inventory
     try:
         rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as exc:
@@ -39,8 +39,9 @@ def load_inventory(path: Path = INVENTORY_FILE) -> dict[str, CanonicalEntity]:
     return inventory
 
 
-def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path = INVENTORY_FILE) -> None:
+def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path | None = None) -> None:
     """Write the inventory atomically, one flow mapping per entity, sorted by type then ID."""
+    path = path or project().inventory
     lines = [
         "# Canonical entity inventory: one ID per real-world entity across languages.",
         "# `forms`: surface forms seen in the gold annotations per language (`vietlao inventory`).",
@@ -69,19 +70,17 @@ def with_forms(inventory: dict[str, CanonicalEntity], records) -> dict[str, Cano
 def _run(args) -> int:
     from vietlao.export.validate import validate_gold
 
-    records = validate_gold(Path(args.export))
+    records = validate_gold(Path(args.export) if args.export else None)
     inventory = with_forms(load_inventory(), records)
     unused = sorted(eid for eid, e in inventory.items() if not e.forms)
     dump_inventory(inventory)
-    print(f"{INVENTORY_FILE}: {len(inventory)} entities, forms refreshed from {args.export}")
+    print(f"{project().inventory}: {len(inventory)} entities, forms refreshed from {args.export or project().export}")
     if unused:
         print(f"  not mentioned in the gold: {', '.join(unused)}")
     return 0
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.export.validate import EXPORT_FILE
-
     p = subparsers.add_parser("inventory", help="refresh the surface forms in annotations/entities.yaml from the export")
-    p.add_argument("--export", default=str(EXPORT_FILE), help="Label Studio JSON export (default: %(default)s)")
+    p.add_argument("--export", default=None, help="Label Studio JSON export (default: annotations/export.json)")
     p.set_defaults(func=_run)

@@ -14,37 +14,58 @@ from collections import defaultdict
 from pathlib import Path
 
 from vietlao.dataset.batches import write_sentence_configs
-from vietlao.corpus.documents import REPO_ROOT, Document
+from vietlao.corpus.documents import Document
 from vietlao.export.task import SentenceRecord
 from vietlao.dataset.rows import (
     ARROW_SCHEMAS,
     INVENTORY_SPLIT,
-    SPLIT_OF_DOC,
-    SPLITS,
     document_row,
     entity_rows,
-    FOLD_OF_DOC,
+    splits_and_folds,
     write_rows,
 )
+from vietlao.labels import SPLITS
+from vietlao.paths import project
 
 
-DATASET_DIR = REPO_ROOT / "dataset"
 CONFIGS = ("ner", "stance", "documents", "entities")
 
 
 def build_dataset(records: list[SentenceRecord], documents: list[Document], inventory: dict, out_dir: Path) -> None:
     """Write every config of the gold dataset into ``out_dir`` (which must not exist)."""
     records = sorted(records, key=lambda r: r.sentence_id)
-    write_sentence_configs(iter(records), out_dir, SPLIT_OF_DOC.__getitem__, FOLD_OF_DOC.__getitem__)
+    split_of, fold_of = splits_and_folds(d.meta for d in documents)
+    write_sentence_configs(iter(records), out_dir, split_of.__getitem__, fold_of.__getitem__)
     by_doc = defaultdict(list)
     for r in records:
         by_doc[r.doc_id].append(r)
     for split in SPLITS:
-        rows = [document_row(d, by_doc[d.doc_id], FOLD_OF_DOC[d.doc_id])
-                for d in documents if SPLIT_OF_DOC[d.doc_id] == split]
+        rows = [document_row(d, by_doc[d.doc_id], fold_of[d.doc_id])
+                for d in documents if split_of[d.doc_id] == split]
         write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", ARROW_SCHEMAS["documents"])
     write_rows(entity_rows(records, inventory), out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow",
                ARROW_SCHEMAS["entities"])
+    name_by_content(out_dir)
+
+
+def name_by_content(directory: Path) -> None:
+    """Rename every ``data/<config>/<split>.arrow`` to ``<split>-<16 hex of its sha256>.arrow``.
+
+    The names go into the card's ``data_files``, so a loader that caches by file name (``datasets``
+    keys a local folder's cache on its data file paths, not on their content) sees every new build as
+    new data.
+    """
+    for path in sorted((directory / "data").glob("*/*.arrow")):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        path.rename(path.with_name(f"{path.stem}-{digest}.arrow"))
+
+
+def data_files(directory: Path) -> dict[str, dict[str, str]]:
+    """config -> split -> data file of a built dataset (as :func:`name_by_content` named them)."""
+    files: dict[str, dict[str, str]] = {}
+    for path in sorted((directory / "data").glob("*/*.arrow")):
+        files.setdefault(path.parent.name, {})[path.stem.rsplit("-", 1)[0]] = str(path.relative_to(directory))
+    return files
 
 
 def checksums(directory: Path) -> dict[str, str]:
@@ -65,30 +86,35 @@ def replace_directory(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def run_build(export: Path, out_dir: Path = DATASET_DIR) -> Path:
-    """Validate the export, build into a temporary folder, render the card, swap into place."""
+def run_build(export: Path | None = None, out_dir: Path | None = None, card_file: Path | None = None) -> Path:
+    """Validate the export, build into a temporary folder, render the card, swap into place
+    (defaults: the project's ``annotations/export.json``, ``dataset/`` and ``DATASET_CARD.md``)."""
     from vietlao.dataset.card import render_dataset_readme, update_card, write_card
+
+    card_file = card_file or project().card
     from vietlao.corpus.documents import load_corpus
     from vietlao.corpus.inventory import load_inventory
     from vietlao.export.validate import validate_gold
 
+    export = export or project().export
+    out_dir = out_dir or project().dataset
     records = validate_gold(export)  # raises ExportError: nothing written
     documents = load_corpus()
     inventory = load_inventory()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         build_dataset(records, documents, inventory, tmp)
-        card = update_card(records, checksums(tmp), export)
-        (tmp / "README.md").write_text(render_dataset_readme(card), encoding="utf-8")
+        card = update_card(records, checksums(tmp), export, card_file)
+        (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp)), encoding="utf-8")
         replace_directory(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    write_card(card)
+    write_card(card, card_file)
     return out_dir
 
 
 def _run(args: argparse.Namespace) -> int:
-    out = run_build(Path(args.export), Path(args.output))
+    out = run_build(Path(args.export) if args.export else None, Path(args.output) if args.output else None)
     for name, digest in checksums(out).items():
         print(f"{digest[:16]}  {name}")
     print(f"built {out}")
@@ -96,9 +122,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers) -> None:
-    from vietlao.export.validate import EXPORT_FILE
-
     p = subparsers.add_parser("build", help="build dataset/ (Arrow + card) from the export and documents")
-    p.add_argument("--export", default=str(EXPORT_FILE), help="Label Studio JSON export (default: %(default)s)")
-    p.add_argument("--output", default=str(DATASET_DIR), help="dataset folder (default: %(default)s)")
+    p.add_argument("--export", default=None, help="Label Studio JSON export (default: annotations/export.json)")
+    p.add_argument("--output", default=None, help="dataset folder (default: dataset)")
     p.set_defaults(func=_run)

@@ -17,12 +17,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from vietlao.corpus.documents import ANNOTATIONS_DIR, REPO_ROOT
 from vietlao.export.task import SentenceRecord
-from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
+from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
+from vietlao.paths import project
 
-CARD_FILE = REPO_ROOT / "DATASET_CARD.md"
-RESULTS_TABLE = REPO_ROOT / "benchmarks" / "results" / "RESULTS.md"
 _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
 
 
@@ -66,7 +64,8 @@ class CardMetadata(BaseModel):
         ConfigSpec(config_name="entities", splits=("inventory",)),
     )
 
-    def front_matter(self) -> str:
+    def front_matter(self, files: dict[str, dict[str, str]]) -> str:
+        """The YAML front matter; ``files`` maps config -> split -> data file (as the build named it)."""
         data = self.model_dump(mode="json", exclude={"configs"})
         data = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in data.items()}
         data["configs"] = [
@@ -74,7 +73,7 @@ class CardMetadata(BaseModel):
                 "config_name": c.config_name,
                 **({"default": True} if c.default else {}),
                 "data_files": [
-                    {"split": s, "path": f"data/{c.config_name}/{s}.arrow"} for s in c.splits
+                    {"split": s, "path": files[c.config_name][s]} for s in c.splits if s in files.get(c.config_name, {})
                 ],
             }
             for c in self.configs
@@ -90,18 +89,20 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 def statistics_block(records: list[SentenceRecord]) -> str:
     """Counts per split × language, and per language × label for entities and stance."""
-    from vietlao.dataset.rows import SPLIT_OF_DOC
+    from vietlao.dataset.rows import splits_and_folds
+
+    split_of, _ = splits_and_folds()
 
     langs = sorted({r.lang for r in records}, key=["vi", "ru", "nb", "id"].index)
     by_lang = {lang: [r for r in records if r.lang == lang] for lang in langs}
     ent = {lang: Counter(m.label for r in rs for m in r.mentions) for lang, rs in by_lang.items()}
     st = {lang: Counter(r.stance for r in rs) for lang, rs in by_lang.items()}
-    splits = Counter((SPLIT_OF_DOC[r.doc_id], r.lang) for r in records)
+    splits = Counter((split_of[r.doc_id], r.lang) for r in records)
     parts = [
         "Sentences per split and language (`ner` and `stance` have one row per sentence):\n",
         _table(["split", *langs, "all"], [
             [s, *(splits[(s, lang)] for lang in langs), sum(splits[(s, lang)] for lang in langs)]
-            for s in ("train", "validation", "test")
+            for s in SPLITS
         ]),
         "\nEntity mentions per language and type (`ner`, `documents`):\n",
         _table(["type", *langs, "all"], [
@@ -132,7 +133,7 @@ def agreement_block() -> str:
     """Agreement of the two passes, recomputed from the committed sheets."""
     from vietlao.evaluation.agreement import compare_passes
 
-    passes = ANNOTATIONS_DIR / "passes"
+    passes = project().passes
     res = compare_passes(passes / "pass1", passes / "pass2")
     rows = [[t, r["a"], r["b"], r["both"], f"{r['f1']:.3f}"]
             for t, r in [*res["per_type"].items(), ("micro", res["micro"])] if r["a"] or r["b"]]
@@ -170,21 +171,22 @@ def checksums_block(sums: dict[str, str]) -> str:
     return "\n".join(["```", *(f"{d}  {p}" for p, d in sums.items()), "```"]) + "\n"
 
 
-def results_block() -> str:
-    if not RESULTS_TABLE.exists():
+def results_block(table: Path | None = None) -> str:
+    """The marked table of ``table`` (default: the project's ``benchmarks/results/RESULTS.md``)."""
+    table = table or project().results_table
+    if not table.exists():
         return "No benchmark results yet: run `vietlao benchmark`.\n"
-    text = RESULTS_TABLE.read_text(encoding="utf-8")
+    text = table.read_text(encoding="utf-8")
     match = re.search(r"<!-- table -->\n(.*?)<!-- /table -->", text, re.S)
     body = match.group(1) if match else text
-    versions = _results_versions()
+    versions = _results_versions(table.with_name("results.json"))
     if versions:
         body += "\nMeasured with:\n\n" + _table(["package", "version"], [[k, v or "—"] for k, v in versions.items()]) + "\n"
     return body + "\nFull results, plots and the commands: `benchmarks/results/RESULTS.md`.\n"
 
 
-def _results_versions() -> dict:
+def _results_versions(path: Path) -> dict:
     """The package versions the benchmark recorded in ``results.json`` (``meta.versions``)."""
-    path = RESULTS_TABLE.with_name("results.json")
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8")).get("meta", {}).get("versions", {})
@@ -194,14 +196,14 @@ def fill_blocks(card: str, blocks: dict[str, str]) -> str:
     """Replace the generated blocks named in ``blocks``; other text stays as written."""
     missing = set(blocks) - {m.group(2) for m in _BLOCK.finditer(card)}
     if missing:
-        raise ValueError(f"{CARD_FILE.name} lacks generated block(s): {sorted(missing)}")
+        raise ValueError(f"{project().card.name} lacks generated block(s): {sorted(missing)}")
     return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), card)
 
 
-def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Path, path: Path = CARD_FILE) -> str:
-    """The card with its build blocks regenerated (not written)."""
+def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Path, path: Path | None = None) -> str:
+    """The card (default: the project's ``DATASET_CARD.md``) with its build blocks regenerated (not written)."""
     return fill_blocks(
-        path.read_text(encoding="utf-8"),
+        (path or project().card).read_text(encoding="utf-8"),
         {
             "statistics": statistics_block(records),
             "examples": examples_block(records),
@@ -213,22 +215,25 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
     )
 
 
-def write_card(card: str, path: Path = CARD_FILE) -> None:
+def write_card(card: str, path: Path | None = None) -> None:
+    path = path or project().card
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(card, encoding="utf-8")
     tmp.replace(path)
 
 
-def render_dataset_readme(card: str) -> str:
-    """``dataset/README.md``: front matter + the card."""
-    return CardMetadata().front_matter() + "\n" + card
+def render_dataset_readme(card: str, files: dict[str, dict[str, str]]) -> str:
+    """``dataset/README.md``: front matter (``files``: config -> split -> data file) + the card."""
+    return CardMetadata().front_matter(files) + "\n" + card
 
 
-def refresh_results(path: Path = CARD_FILE, dataset_dir: Path | None = None) -> None:
+def refresh_results(path: Path | None = None, dataset_dir: Path | None = None) -> None:
     """Re-quote the benchmark table in the card and in ``dataset/README.md`` (after a benchmark run)."""
-    dataset_dir = dataset_dir or REPO_ROOT / "dataset"
+    path, dataset_dir = path or project().card, dataset_dir or project().dataset
     card = fill_blocks(path.read_text(encoding="utf-8"), {"results": results_block()})
     write_card(card, path)
     readme = dataset_dir / "README.md"
     if readme.exists():
-        write_card(render_dataset_readme(card), readme)
+        from vietlao.dataset.build import data_files
+
+        write_card(render_dataset_readme(card, data_files(dataset_dir)), readme)

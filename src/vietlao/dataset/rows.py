@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, get_args
 
 import pyarrow as pa
 
-from vietlao.corpus.documents import Document, load_metadata
+from vietlao.corpus.documents import Document, DocumentMeta, Language, load_metadata
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import (
     COARSE_OF,
@@ -28,15 +28,17 @@ from vietlao.spans import Span, spans_to_tags
 
 
 
-#: Documents per split, from the metadata (`split`): reports of one event stay on one side
-#: (000 and 001 report the same meeting).
-SPLIT_OF_DOC: dict[str, str] = {m.doc_id: m.split for m in load_metadata()}
-#: Leave-one-document-out fold: the document's index in ``doc_id`` order.
-FOLD_OF_DOC: dict[str, int] = {doc_id: i for i, doc_id in enumerate(sorted(SPLIT_OF_DOC))}
-SPLITS = ("train", "validation", "test")
+def splits_and_folds(metas: Iterable[DocumentMeta] | None = None) -> tuple[dict[str, str], dict[str, int]]:
+    """Per document (default: the project's metadata): its split, from the metadata (reports of
+    one event stay on one side: 000 and 001 report the same meeting), and its leave-one-document-out
+    fold, the document's index in ``doc_id`` order."""
+    split_of = {m.doc_id: m.split for m in (load_metadata() if metas is None else metas)}
+    return split_of, {doc_id: i for i, doc_id in enumerate(sorted(split_of))}
+
+
 #: The inventory is not split by document.
 INVENTORY_SPLIT = "inventory"
-LANGS = ("nb", "id", "vi", "ru")
+LANGS: tuple[str, ...] = get_args(Language)
 
 NER_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS)}
 COARSE_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS_COARSE)}

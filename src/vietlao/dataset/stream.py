@@ -27,7 +27,7 @@ from vietlao.dataset.batches import NER_SCHEMA, _SentenceSink, sentence_batches,
 from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task, _TaskInvalid
 from vietlao.dataset.fastpath import convert_range
 from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
-from vietlao.dataset.rows import FOLD_OF_DOC, SPLIT_OF_DOC
+from vietlao.dataset.rows import splits_and_folds
 from vietlao.corpus.segment import _bmp_classes
 from vietlao.export.typed import decode_range, short_runs, within_limits
 
@@ -345,15 +345,15 @@ def convert_export(
     with the export beyond one small entry per task for the duplicate checks (about 19 MB per
     100,000 tasks). ``workers`` > 1 converts ranges of tasks in that many processes (forked).
     ``progress``: a tqdm bar on stderr (default: if stderr is a terminal; it appears after two
-    seconds). ``split_of`` and ``fold_of_doc`` default to the project's documents. ``out_dir`` must
+    seconds). ``split_of`` and ``fold_of_doc`` default to the context's documents (the project's if it
+    has none). ``out_dir`` must
     not exist; it is written as a sibling temporary folder and renamed when complete. Returns rows
     per (config, split).
     """
     export_path, out_dir = Path(export_path), Path(out_dir)
-    if split_of is None:
-        split_of = SPLIT_OF_DOC.__getitem__
-    if fold_of_doc is None:
-        fold_of_doc = FOLD_OF_DOC.__getitem__
+    if split_of is None or fold_of_doc is None:
+        splits, folds = splits_and_folds([d.meta for d in ctx.documents.values()] or None)
+        split_of, fold_of_doc = split_of or splits.__getitem__, fold_of_doc or folds.__getitem__
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists; convert_export writes a new folder")
     if progress is None:

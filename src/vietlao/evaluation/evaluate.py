@@ -57,20 +57,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from vietlao.corpus.documents import REPO_ROOT
-from vietlao.dataset.rows import SPLITS
 from vietlao.errors import UserError
 from vietlao.evaluation.predictions import check_predictions, read_predictions, write_predictions
 from vietlao.evaluation.scoring import ner_scores, stance_scores
-from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES
+from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, SPLITS
+from vietlao.paths import project
 from vietlao.spans import CHUNK_SCHEMES, Span, tag_chunks
 
 __all__ = [
-    "DATASET_DIR", "SCHEMES", "SPLITS", "TAGSETS", "TASKS", "UNITS", "evaluate", "evaluate_records", "load_gold",
+    "SCHEMES", "SPLITS", "TAGSETS", "TASKS", "UNITS", "evaluate", "evaluate_records", "load_gold",
     "ner_scores", "read_predictions", "stance_scores", "write_predictions",
 ]
 
-DATASET_DIR = REPO_ROOT / "dataset"
 TASKS = ("ner", "stance")
 TAGSETS = ("fine", "coarse")
 SCHEMES = tuple(CHUNK_SCHEMES)
@@ -135,14 +133,14 @@ def _check_langs(keep: set[str] | None, splits: list[str], langs_of: dict[str, l
 def load_gold(
     task: str,
     split: str | Sequence[str] = "test",
-    dataset_dir: Path | str = DATASET_DIR,
+    dataset_dir: Path | str | None = None,
     langs: Iterable[str] | None = None,
 ) -> list[dict]:
     """Gold rows of ``task`` as plain dicts (labels as strings), in split then dataset order."""
     if task not in TASKS:
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
     splits = parse_splits(split)
-    dataset_dir = Path(dataset_dir)
+    dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
     if not (dataset_dir / "data" / task).is_dir():
         raise UserError(f"no '{task}' data in {dataset_dir}: build the dataset first (vietlao build)")
     import datasets
@@ -248,7 +246,7 @@ def evaluate(
     tagset: str = "fine",
     scheme: str = "iob2",
     langs: Iterable[str] | None = None,
-    dataset_dir: Path | str = DATASET_DIR,
+    dataset_dir: Path | str | None = None,
     n_boot: int = 1000,
     seed: int = 0,
     unit: str = "sentence",

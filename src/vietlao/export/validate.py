@@ -6,12 +6,11 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from vietlao.corpus.documents import ANNOTATIONS_DIR, load_corpus
+from vietlao.corpus.documents import load_corpus
 from vietlao.export.task import Context, SentenceRecord
 from vietlao.export.reader import read_export
 from vietlao.corpus.inventory import load_inventory
-
-EXPORT_FILE = ANNOTATIONS_DIR / "export.json"
+from vietlao.paths import project
 
 
 def gold_context() -> Context:
@@ -21,8 +20,10 @@ def gold_context() -> Context:
     return Context(inventory=inventory, documents=documents)
 
 
-def validate_gold(path: Path = EXPORT_FILE, complete: bool = True) -> list[SentenceRecord]:
-    """Records of a valid export; with ``complete``, every sentence of the corpus must be there."""
+def validate_gold(path: Path | None = None, complete: bool = True) -> list[SentenceRecord]:
+    """Records of a valid export (default: the project's ``annotations/export.json``); with
+    ``complete``, every sentence of the corpus must be there."""
+    path = path or project().export
     ctx = gold_context()
     records = read_export(path, ctx)
     if complete:
@@ -36,10 +37,11 @@ def validate_gold(path: Path = EXPORT_FILE, complete: bool = True) -> list[Sente
 
 
 def _run(args: argparse.Namespace) -> int:
-    records = validate_gold(Path(args.export), complete=not args.partial)
+    export = Path(args.export) if args.export else project().export
+    records = validate_gold(export, complete=not args.partial)
     mentions = Counter(m.label for r in records for m in r.mentions)
     stances = Counter(r.stance for r in records)
-    print(f"{args.export}: valid — {len(records)} sentences, {sum(mentions.values())} mentions")
+    print(f"{export}: valid — {len(records)} sentences, {sum(mentions.values())} mentions")
     print("  mentions: " + ", ".join(f"{k} {mentions[k]}" for k in sorted(mentions)))
     print("  stance:   " + ", ".join(f"{k} {stances[k]}" for k in sorted(stances)))
     return 0
@@ -47,6 +49,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("validate", help="check a Label Studio JSON export (default: the committed one)")
-    p.add_argument("export", nargs="?", default=str(EXPORT_FILE), help="export file (default: %(default)s)")
+    p.add_argument("export", nargs="?", default=None, help="export file (default: annotations/export.json)")
     p.add_argument("--partial", action="store_true", help="do not require a task for every sentence")
     p.set_defaults(func=_run)

@@ -6,12 +6,10 @@ the server URL from ``--url`` or ``VIETLAO_LS_URL`` (default ``http://127.0.0.1:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,11 +19,12 @@ from vietlao.export.task import ExportError
 from vietlao.corpus.inventory import load_inventory
 from vietlao.label_config import read_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
-from vietlao.labelstudio.client import Client, token_from_env
-from vietlao.labelstudio.preannotate import MODEL_VERSION, prediction
+from vietlao.labelstudio.client import Client
+from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
-from vietlao.export.validate import EXPORT_FILE, validate_gold
+from vietlao.export.validate import validate_gold
+from vietlao.paths import project
 
 DEFAULT_TITLE = "vietlao"
 #: Keys whose values identify a Label Studio user.
@@ -56,9 +55,11 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 # -- push ------------------------------------------------------------------------------------
 
 
-def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str = MODEL_VERSION,
+def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
          documents: list[Document] | None = None) -> dict:
-    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions."""
+    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions
+    (``model_version`` default: the gazetteer's, from the inventory's checksum)."""
+    model_version = model_version or gazetteer_version()
     config = read_label_config()
     pid, created = client.ensure_project(title, config)
     if not created and client.label_config(pid).strip() != config.strip():
@@ -224,11 +225,11 @@ def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
     return fd, Path(path)
 
 
-def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE, *, validate: bool = True,
+def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,
          complete: bool = False) -> dict:
     """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well."""
     pid = _project_id(client, title)
-    output = Path(output)
+    output = Path(output) if output is not None else project().export
     output.parent.mkdir(parents=True, exist_ok=True)
     temps: list[Path] = []
     try:
@@ -270,73 +271,3 @@ def pull(client: Client, output: Path = EXPORT_FILE, title: str = DEFAULT_TITLE,
     print(f"{output}: {len(tasks)} annotated tasks, {checked}, pseudonymised"
           + (f"; {unannotated} tasks without annotations left out" if unannotated else ""))
     return report
-
-
-# -- command line -------------------------------------------------------------------------------
-
-
-def _client(args: argparse.Namespace) -> Client:
-    return Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff)
-
-
-def _timed(label: str, fn) -> int:
-    start = time.monotonic()
-    fn()
-    print(f"{label} took {time.monotonic() - start:.1f} s")
-    return 0
-
-
-def _run_serve(args: argparse.Namespace) -> int:
-    from vietlao.labelstudio.server import serve
-
-    return serve(args.port, Path(args.data_dir), token_from_env())
-
-
-def _run_push(args: argparse.Namespace) -> int:
-    return _timed("push", lambda: push(_client(args), args.project_title, model_version=args.model_version))
-
-
-def _run_annotate(args: argparse.Namespace) -> int:
-    return _timed("annotate", lambda: annotate(
-        _client(args), Path(args.sheets), args.project_title, pass_name=args.pass_name, replace=args.replace))
-
-
-def _run_pull(args: argparse.Namespace) -> int:
-    return _timed("pull", lambda: pull(
-        _client(args), Path(args.output), args.project_title, validate=not args.no_validate, complete=args.complete))
-
-
-def add_parser(subparsers) -> None:
-    from vietlao.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_PORT
-
-    ls = subparsers.add_parser("ls", help="Label Studio: serve it, push tasks, enter sheets, pull the export")
-    ls.set_defaults(func=lambda args: ls.print_help() or 0)
-    sub = ls.add_subparsers(title="Label Studio commands", metavar="LS_COMMAND")
-
-    p = sub.add_parser("serve", help="run Label Studio on 127.0.0.1 in the foreground (Ctrl-C stops it)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
-    p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="database and media (default: %(default)s)")
-    p.set_defaults(func=_run_serve)
-
-    api = argparse.ArgumentParser(add_help=False)
-    api.add_argument("--url", default=None, help="server URL (default: $VIETLAO_LS_URL or http://127.0.0.1:8080)")
-    api.add_argument("--project-title", default=DEFAULT_TITLE, help="project title (default: %(default)s)")
-    api.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default: %(default)s)")
-    api.add_argument("--retries", type=int, default=4, help="attempts for transient errors (default: %(default)s)")
-    api.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubled each time (default: %(default)s)")
-
-    p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
-    p.add_argument("--model-version", default=MODEL_VERSION, help="prediction model version (default: %(default)s)")
-    p.set_defaults(func=_run_push)
-
-    p = sub.add_parser("annotate", parents=[api], help="enter annotators' sheets as annotations")
-    p.add_argument("--sheets", required=True, help="directory of <doc_id>.yaml sheets")
-    p.add_argument("--pass-name", default=None, help="recorded in each task's meta (default: the directory name)")
-    p.add_argument("--replace", action="store_true", help="overwrite a task's one completed annotation")
-    p.set_defaults(func=_run_annotate)
-
-    p = sub.add_parser("pull", parents=[api], help="export, pseudonymise, validate, and write atomically")
-    p.add_argument("--output", default=str(EXPORT_FILE), help="export file (default: %(default)s)")
-    p.add_argument("--complete", action="store_true", help="require an annotated task for every sentence")
-    p.add_argument("--no-validate", action="store_true", help="write the export even if it is invalid")
-    p.set_defaults(func=_run_pull)

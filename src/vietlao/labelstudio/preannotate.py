@@ -13,23 +13,22 @@ from pathlib import Path
 from typing import Mapping
 
 from vietlao.export.task import Mention
-from vietlao.corpus.inventory import INVENTORY_FILE, CanonicalEntity
+from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
 from vietlao.labelstudio.tasks import ls_result
+from vietlao.paths import project
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
 
 
-def model_version(path: Path = INVENTORY_FILE) -> str:
-    """``gazetteer-`` and the first 8 hex digits of the inventory file's sha256."""
+def model_version(path: Path | None = None) -> str:
+    """``gazetteer-`` and the first 8 hex digits of the inventory file's sha256 (default: the
+    project's ``annotations/entities.yaml``)."""
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+        digest = hashlib.sha256((path or project().inventory).read_bytes()).hexdigest()[:8]
     except OSError:
         digest = "missing"
     return f"gazetteer-{digest}"
-
-
-MODEL_VERSION = model_version()
 
 Gazetteer = dict[tuple[str, ...], tuple[str, str]]
 
@@ -84,12 +83,13 @@ def coverage(text: str, mentions: list[Mention]) -> float:
     return round(covered / len(candidates), 4)
 
 
-def prediction(task_data: dict, inventory: Mapping[str, CanonicalEntity], version: str = MODEL_VERSION) -> dict:
-    """A Label Studio prediction for one sentence task: mentions only, no stance."""
+def prediction(task_data: dict, inventory: Mapping[str, CanonicalEntity], version: str | None = None) -> dict:
+    """A Label Studio prediction for one sentence task: mentions only, no stance (``version``
+    default: :func:`model_version`)."""
     text = task_data["text"]
     mentions = preannotate(text, task_data["lang"], inventory)
     return {
-        "model_version": version,
+        "model_version": version or model_version(),
         "score": coverage(text, mentions),
         "result": ls_result(task_data["sentence_id"], text, mentions, None),
     }

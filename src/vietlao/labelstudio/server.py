@@ -18,15 +18,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vietlao.corpus.documents import REPO_ROOT
 from vietlao.errors import UserError
 from vietlao.labelstudio.client import mask
+from vietlao.paths import project
 
 VENV_ENV = "VIETLAO_LS_VENV"
 USERNAME_ENV = "VIETLAO_LS_USERNAME"
 PASSWORD_ENV = "VIETLAO_LS_PASSWORD"
-DEFAULT_VENV = REPO_ROOT / ".venv-ls"
-DEFAULT_DATA_DIR = REPO_ROOT / ".ls-data"
 DEFAULT_PORT = 8080
 DEFAULT_USERNAME = "admin@vietlao.local"  # Label Studio users are e-mail addresses
 DEFAULT_PASSWORD = "vietlao-local-only"
@@ -68,7 +66,7 @@ class ServerHandle:
 
 def ls_binary(venv: Path | None = None) -> Path:
     """The ``label-studio`` executable of the tool environment."""
-    venv = Path(venv or os.environ.get(VENV_ENV) or DEFAULT_VENV)
+    venv = Path(venv or os.environ.get(VENV_ENV) or project().ls_venv)
     binary = venv / ("Scripts" if os.name == "nt" else "bin") / "label-studio"
     if not binary.exists():
         raise UserError(

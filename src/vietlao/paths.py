@@ -1,0 +1,103 @@
+"""Where the project's files are: the one place their paths are written down.
+
+The project root is the folder that holds ``annotations/``, ``dataset/`` and ``benchmarks/``. It is
+``$VIETLAO_ROOT`` when that is set (``vietlao --root DIR`` sets it), else the current directory, so
+the installed package never looks for the repository next to its own files: run ``vietlao`` from a
+checkout (or a copy of one) or name it. Nothing is read or resolved when this module is imported;
+:func:`project` resolves the root each time it is called.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The environment variable that names the project root.
+ROOT_ENV = "VIETLAO_ROOT"
+
+
+@dataclass(frozen=True)
+class Project:
+    """The paths of one checkout of the project, under ``root``."""
+
+    root: Path
+
+    @property
+    def annotations(self) -> Path:
+        return self.root / "annotations"
+
+    @property
+    def documents(self) -> Path:
+        """The texts, verbatim, and their metadata."""
+        return self.annotations / "documents"
+
+    @property
+    def metadata(self) -> Path:
+        return self.documents / "metadata.json"
+
+    @property
+    def inventory(self) -> Path:
+        """The canonical entity inventory."""
+        return self.annotations / "entities.yaml"
+
+    @property
+    def export(self) -> Path:
+        """The Label Studio JSON export: the source of truth for the dataset."""
+        return self.annotations / "export.json"
+
+    @property
+    def label_config(self) -> Path:
+        return self.annotations / "label_config.xml"
+
+    @property
+    def passes(self) -> Path:
+        """The annotators' sheets, one folder per pass."""
+        return self.annotations / "passes"
+
+    @property
+    def dataset(self) -> Path:
+        """The built Hugging Face dataset."""
+        return self.root / "dataset"
+
+    @property
+    def card(self) -> Path:
+        return self.root / "DATASET_CARD.md"
+
+    @property
+    def benchmarks(self) -> Path:
+        return self.root / "benchmarks"
+
+    @property
+    def results(self) -> Path:
+        """The committed benchmark results."""
+        return self.benchmarks / "results"
+
+    @property
+    def results_table(self) -> Path:
+        return self.results / "RESULTS.md"
+
+    @property
+    def peers_script(self) -> Path:
+        return self.benchmarks / "peers" / "run_peers.py"
+
+    @property
+    def ls_venv(self) -> Path:
+        """The Label Studio environment (kept apart from the package's)."""
+        return self.root / ".venv-ls"
+
+    @property
+    def ls_data(self) -> Path:
+        """Label Studio's database and media (git-ignored)."""
+        return self.root / ".ls-data"
+
+
+def project_root() -> Path:
+    """``$VIETLAO_ROOT`` if set, else the current directory, made absolute."""
+    named = os.environ.get(ROOT_ENV)
+    return Path(named).absolute() if named else Path.cwd()
+
+
+def project(root: Path | str | None = None) -> Project:
+    """The paths of the project at ``root`` (default: :func:`project_root`)."""
+    return Project(Path(root).absolute() if root is not None else project_root())
