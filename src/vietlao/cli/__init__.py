@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stats_parser(subparsers)
     commands.add_parsers(subparsers)
     labelstudio.add_parser(subparsers)
+    labelstudio.add_agreement_parser(subparsers)
     evaluation.add_parser(subparsers)
     return parser
 
