@@ -9,7 +9,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from vietlao.dataset.rows import LANGS
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.evaluation.evaluate import (
     SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary,
 )
@@ -83,8 +83,8 @@ def add_parser(subparsers) -> None:
                    help="JSON Lines, one object per sentence, joined by id (formats above)")
     p.add_argument("--split", default="test",
                    help=f"{', '.join(SPLITS)}, a comma list, or all (default: %(default)s)")
-    p.add_argument("--lang", help=f"only these languages, a comma list of {', '.join(LANGS)} "
-                   "(a language outside the chosen split: use --split)")
+    p.add_argument("--lang", help=f"only these languages: a comma list of codes among {', '.join(LANGUAGES)}, "
+                   "those the dataset holds (a language outside the chosen split: use --split)")
     p.add_argument("--tagset", default="fine", choices=TAGSETS,
                    help="fine: PER ORG GPE LOC EVENT DATE MONEY MISC; coarse: CoNLL PER ORG LOC MISC "
                    "(GPE→LOC, EVENT→MISC, DATE and MONEY dropped) (default: %(default)s)")
