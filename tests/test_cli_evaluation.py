@@ -25,7 +25,7 @@ def test_help_is_enough_to_write_a_predictions_file():
     text = " ".join(_help("evaluate").split())  # as one line: argparse wraps the option help
     for needle in (
         '"ner_tags": [', '"entities": [{"start": 29, "end": 35, "label": "PER"}]', '"label": "favor"',
-        "{ner,stance}", "train, validation, test, a comma list, or all", "nb, id, vi, ru, lo", "{fine,coarse}",
+        "{ner,stance,linking,ner+linking}", "--seen-in", "train, validation, test, a comma list, or all", "nb, id, vi, ru, lo", "{fine,coarse}",
         "{iob2,conlleval}", "0=O, 1=B-PER", "0=PER, 1=ORG", "0=favor, 1=against", "benchmarks/README.md",
     ):
         assert needle in text, needle
@@ -37,8 +37,10 @@ def test_the_help_examples_are_the_real_data():
     gold = {r["id"]: r for r in load_gold("ner", "test", ROOT / "dataset")}
     examples = [json.loads(line.strip().replace(", ...]", "]")) for line in DESCRIPTION.splitlines()
                 if line.strip().startswith('{"id"')]
-    assert len(examples) == 3
-    tags, entities, _ = examples
+    assert len(examples) == 4
+    tags, entities, _, link = examples
+    linked = load_gold("linking", "all", ROOT / "dataset")
+    assert any(r["id"] == link["id"] and r["entity_id"] == link["entity_id"] for r in linked)
     row = gold[tags["id"]]
     assert row["ner_tags"][: len(tags["ner_tags"])] == tags["ner_tags"]
     assert all(e in [{k: g[k] for k in ("start", "end", "label")} for g in row["entities"]] for e in entities["entities"])

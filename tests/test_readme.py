@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from vietlao.evaluation.evaluate import load_gold
+from vietlao.evaluation.evaluate import evaluate_records, load_gold
 from vietlao.evaluation.predictions import check_predictions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +87,11 @@ def _run(language: str, code: str, cwd: Path, env: dict) -> None:
 def _check_predictions(code: str) -> None:
     records = [json.loads(line) for line in code.splitlines() if line.strip()]
     assert records
+    if "entity_id" in records[0]:  # linking: each line alone scores against its gold mention
+        gold = {row["id"]: row for row in load_gold("linking", "all", ROOT / "dataset")}
+        for record in records:
+            evaluate_records("linking", [gold[record["id"]]], [record], n_boot=0, source="README")
+        return
     task = "stance" if "label" in records[0] else "ner"
     gold = {row["id"]: row for row in load_gold(task, "all", ROOT / "dataset")}
     for record in records:  # each line alone is a valid prediction of its sentence

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vietlao.benchmark import linking
+
 COLUMNS = (  # (metric key, header)
     ("precision", "P"),
     ("recall", "R"),
@@ -35,8 +37,10 @@ def _order(row: dict) -> tuple:
 
 
 def results_table(results: dict) -> str:
-    """One Markdown table: task × baseline × protocol rows, one column per metric (peers: own section)."""
-    rows = sorted((r for r in results["rows"] if r.get("source") != "peers"), key=_order)
+    """One Markdown table: task × baseline × protocol rows, one column per metric (peers: own section;
+    linking: :func:`vietlao.benchmark.linking.linking_table`)."""
+    rows = sorted((r for r in results["rows"] if r.get("source") != "peers" and r["task"] != linking.TASK),
+                  key=_order)
     header = ["task", "baseline", "protocol", "train → test", "n"] + [h for _, h in COLUMNS]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
@@ -254,6 +258,9 @@ vietlao evaluate --task stance --predictions /tmp/st.jsonl --split test --output
 def write_report(results: dict, out_dir: Path) -> str:
     """Write ``RESULTS.md`` and the figures into ``out_dir``; return the table."""
     table = results_table(results)
+    link = linking.linking_table(results, PROTOCOL_ORDER)
+    if link:
+        table += "\n\n" + linking.NOTES + "\n" + link
     out_dir = Path(out_dir)
     (out_dir / "RESULTS.md").write_text(render_markdown(results, table), encoding="utf-8")
     _plot_ner(results, out_dir / "ner_f1_per_lang.png")

@@ -41,6 +41,7 @@ from types import ModuleType
 from typing import Callable
 
 from vietlao.errors import UserError
+from vietlao.benchmark import linking
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
 from vietlao.paths import project
 from vietlao.versions import key_versions
@@ -163,12 +164,16 @@ def _metrics(task: str, gold: list[dict], path: Path, n_boot: int, seed: int) ->
 
 
 def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], out_dir: Path,
-                 seeds: tuple[int, ...], n_boot: int, boot_seed: int) -> dict:
+                 seeds: tuple[int, ...], n_boot: int, boot_seed: int,
+                 link: linking.LinkingBench | None = None) -> dict:
     """Predict under ``protocol`` for every seed, write the files, score them; one result row.
 
     Only the first seed's predictions are bootstrapped; the others give ``seed_mean``/``seed_sd``.
+    ``link``: the knowledge base and scoring context of linking baselines.
     """
     seeds = seeds if module.SEEDED else seeds[:1]
+    is_linking = module.TASK == linking.TASK
+    kwargs = link.predict_kwargs() if is_linking else {}
     gold = protocol.gold(rows)
     per_seed, paths = [], []
     for seed in seeds:
@@ -176,23 +181,26 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], out_d
         for train_filter, test_filter in protocol.folds:
             train = [r for r in rows if train_filter(r)]
             test = [r for r in rows if test_filter(r)]
-            records += module.predict(train, test, seed=seed)
+            records += module.predict(train, test, seed=seed, **kwargs)
         suffix = f"-seed{seed}" if module.SEEDED else ""
         path = write_predictions(out_dir / module.TASK / protocol.name / f"{module.NAME}{suffix}.jsonl", records)
         paths.append(path)
-        per_seed.append(_metrics(module.TASK, gold, path, n_boot if seed == seeds[0] else 0, boot_seed))
+        boot = n_boot if seed == seeds[0] else 0
+        per_seed.append(link.metrics(gold, path, protocol.name, boot, boot_seed, _rel(path)) if is_linking
+                        else _metrics(module.TASK, gold, path, boot, boot_seed))
     metrics, extra = per_seed[0]
     for key, block in metrics.items():
         values = [m[key]["value"] for m, _ in per_seed]
         block["seed_mean"] = statistics.fmean(values)
         block["seed_sd"] = statistics.stdev(values) if len(values) > 1 else 0.0
     first = _rel(paths[0])
+    command = protocol.evaluate_command(module.TASK, first)
     return {
         "task": module.TASK, "baseline": module.NAME, "protocol": protocol.name,
-        "setting": protocol.description, "n_sentences": len(gold), "seeds": list(seeds),
-        "metrics": metrics, **extra,
+        "setting": protocol.description, "n_sentences": len({g.get("sentence_id", g["id"]) for g in gold}),
+        "seeds": list(seeds), "metrics": metrics, **extra,
         "predictions": [_rel(p) for p in paths],
-        "command": protocol.evaluate_command(module.TASK, first),
+        "command": linking.command(protocol.name, command) if is_linking else command,
     }
 
 
@@ -358,14 +366,16 @@ def run_benchmark(
     from vietlao.benchmark.report import write_report
 
     out_dir = Path(out_dir) if out_dir is not None else project().results
-    gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance")}
+    modules = load_baselines(baselines)
+    gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance", *{m.TASK for m in modules})}
+    link = linking.LinkingBench.load(dataset_dir) if linking.TASK in gold else None
     shutil.rmtree(out_dir / "predictions", ignore_errors=True)  # no stale files from an earlier run
     rows: list[dict] = []
-    for module in load_baselines(baselines):
+    for module in modules:
         for protocol in protocols(gold[module.TASK]):
             started = time.perf_counter()
             rows.append(run_baseline(module, protocol, gold[module.TASK], out_dir / "predictions",
-                                     seeds, n_boot, boot_seed))
+                                     seeds, n_boot, boot_seed, link))
             log(f"  {module.TASK:<7}{module.NAME:<15}{protocol.name:<10}{time.perf_counter() - started:6.1f}s")
     peers: list[dict] = []
     if peers_file is not None:

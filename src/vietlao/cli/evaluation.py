@@ -32,6 +32,9 @@ one line for every sentence of the scored split, joined to the gold by the sente
     {{"id": "000-003", "entities": [{{"start": 29, "end": 35, "label": "PER"}}]}}
   stance:
     {{"id": "000-003", "label": "favor"}}
+  entity linking (--task linking; one line per mention of the "linking" config, id "<sentence>:<start>-<end>"):
+    {{"id": "000-000:201-208", "entity_id": "vietnam", "candidates": ["vietnam", "laos"]}}
+  NER + linking (--task ner+linking): the "entities" form, each entity with its "entity_id" (or null)
 
 Labels are names or the dataset's own ClassLabel integers (what load_dataset returns):
 {_mapping("ner_tags", "ner_tags")}
@@ -57,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else None
     result = evaluate(
         args.task, args.predictions, args.split, tagset=args.tagset, scheme=args.scheme, langs=langs,
-        dataset_dir=args.dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit,
+        dataset_dir=args.dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit, seen_in=args.seen_in,
     )
     if args.output:  # written in full or not at all
         out = Path(args.output)
@@ -78,7 +81,8 @@ def add_parser(subparsers) -> None:
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--task", required=True, choices=TASKS,
-                   help="ner (entities, from tags or spans) or stance (one label per sentence)")
+                   help="ner (entities, from tags or spans), stance (one label per sentence), linking "
+                   "(an entity ID per gold mention) or ner+linking (entities with IDs)")
     p.add_argument("--predictions", required=True, metavar="FILE",
                    help="JSON Lines, one object per sentence, joined by id (formats above)")
     p.add_argument("--split", default="test",
@@ -100,4 +104,7 @@ def add_parser(subparsers) -> None:
                    help="what the bootstrap resamples (default: %(default)s)")
     p.add_argument("--dataset", default=None, metavar="DIR",
                    help="dataset folder (default: dataset/ of the project root, see vietlao --root)")
+    p.add_argument("--seen-in", help="linking: what the system trained on, for seen/unseen entities: splits "
+                   "(train,validation), other-documents, or lang:vi (default: the splits not scored; "
+                   "other-documents when all are)")
     p.set_defaults(func=_run)

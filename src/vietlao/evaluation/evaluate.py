@@ -58,7 +58,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from vietlao.errors import UserError
-from vietlao.evaluation.predictions import check_predictions, read_predictions, write_predictions
+from vietlao.evaluation import linking
+from vietlao.evaluation.predictions import check_predictions, join_by_id, read_predictions, write_predictions
 from vietlao.evaluation.scoring import ner_scores, stance_scores
 from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, SPLITS
 from vietlao.paths import project
@@ -69,7 +70,7 @@ __all__ = [
     "ner_scores", "read_predictions", "stance_scores", "write_predictions",
 ]
 
-TASKS = ("ner", "stance")
+TASKS = ("ner", "stance", *linking.LINKING_TASKS)
 TAGSETS = ("fine", "coarse")
 SCHEMES = tuple(CHUNK_SCHEMES)
 UNITS = ("sentence", "document")
@@ -141,18 +142,19 @@ def load_gold(
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
     splits = parse_splits(split)
     dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
-    if not (dataset_dir / "data" / task).is_dir():
-        raise UserError(f"no '{task}' data in {dataset_dir}: build the dataset first (vietlao build)")
+    config = linking.GOLD_CONFIG.get(task, task)
+    if not (dataset_dir / "data" / config).is_dir():
+        raise UserError(f"no '{config}' data in {dataset_dir}: build the dataset first (vietlao build)")
     import datasets
 
     datasets.disable_progress_bars()
     try:
-        loaded = datasets.load_dataset(str(dataset_dir), task)
+        loaded = datasets.load_dataset(str(dataset_dir), config)
     except (OSError, ValueError, datasets.exceptions.DatasetsError) as exc:
-        raise UserError(f"cannot load {dataset_dir} ({task}): {exc}") from exc
+        raise UserError(f"cannot load {dataset_dir} ({config}): {exc}") from exc
     missing = [name for name in splits if name not in loaded]
     if missing:
-        raise UserError(f"{dataset_dir} ({task}) has no split {', '.join(missing)}")
+        raise UserError(f"{dataset_dir} ({config}) has no split {', '.join(missing)}")
     keep = set(langs) if langs else None
     _check_langs(keep, splits, {name: sorted(set(loaded[name]["lang"])) for name in loaded})
     rows = []
@@ -210,8 +212,12 @@ def evaluate_records(
     seed: int = 0,
     unit: str = "sentence",
     source: str = "predictions",
+    context: linking.LinkingContext | None = None,
 ) -> dict:
-    """Scores of prediction ``records`` against ``gold`` rows (as :func:`load_gold` returns them)."""
+    """Scores of prediction ``records`` against ``gold`` rows (as :func:`load_gold` returns them).
+
+    ``context``: the knowledge base and training rule of the linking tasks (default: the dataset's).
+    """
     if task not in TASKS:
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
     if tagset not in TAGSETS:
@@ -220,6 +226,10 @@ def evaluate_records(
         raise UserError(f"unknown scheme {scheme!r}: choose from {', '.join(SCHEMES)}")
     if unit not in UNITS:
         raise UserError(f"unknown bootstrap unit {unit!r}: choose from {', '.join(UNITS)}")
+    if task in linking.LINKING_TASKS:
+        preds = join_by_id(gold, records, source)
+        return {"task": task, **linking.score(task, gold, preds, context, unit=unit, n_boot=n_boot, seed=seed,
+                                              source=source)}
     preds = check_predictions(task, gold, records, source)
     common = {
         "langs": [g["lang"] for g in gold],
@@ -250,13 +260,19 @@ def evaluate(
     n_boot: int = 1000,
     seed: int = 0,
     unit: str = "sentence",
+    seen_in: str | None = None,
 ) -> dict:
-    """Score a predictions file against the gold of ``split`` (optionally only some languages)."""
+    """Score a predictions file against the gold of ``split`` (optionally only some languages).
+
+    ``seen_in`` (linking): what the system was trained on (:class:`vietlao.dataset.linking.SeenRule`).
+    """
     langs = sorted(langs) if langs else None
     gold = load_gold(task, split, dataset_dir, langs)
+    context = linking.load_context(dataset_dir, seen_in) if task in linking.LINKING_TASKS else None
     result = evaluate_records(
         task, gold, read_predictions(predictions),
         tagset=tagset, scheme=scheme, n_boot=n_boot, seed=seed, unit=unit, source=str(predictions),
+        context=context,
     )
     head = {"task": task, "split": "+".join(parse_splits(split)), "langs": langs}
     if task == "ner":
@@ -276,6 +292,8 @@ def _ci(block: dict, key: str = "f1") -> str:
 
 def format_summary(result: dict) -> str:
     """A few lines for the terminal."""
+    if result["task"] in linking.LINKING_TASKS:
+        return linking.format_summary(result)
     lines = [f"{result['task']} on {result.get('split', '?')}: {result['n_sentences']} sentences"]
     if "ner" in result:
         ner = result["ner"]

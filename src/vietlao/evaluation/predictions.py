@@ -21,7 +21,10 @@ import orjson
 from vietlao.errors import UserError
 from vietlao.labels import ENTITY_TYPES, NER_TAGS, STANCE_LABELS
 
-__all__ = ["CLASS_NAMES", "MAX_LISTED", "check_predictions", "read_predictions", "write_predictions"]
+__all__ = [
+    "CLASS_NAMES", "MAX_LISTED", "check_predictions", "fail", "id_problems", "join_by_id", "read_predictions",
+    "write_predictions",
+]
 
 MAX_LISTED = 20
 
@@ -215,18 +218,8 @@ def _check_stance(records: list[dict], source: str) -> None:
         raise UserError(f"{source}: no \"label\" key on any line (keys seen: {_keys_seen(records)}); {hint}")
 
 
-def check_predictions(task: str, gold: list[dict], records: list[dict], source: str = "predictions") -> list[dict]:
-    """The prediction of every gold row, in gold order, with labels as names.
-
-    Returns ``{"id", "ner_tags" | "entities" | "label"}`` dicts. Every problem of the file — ids
-    missing, repeated or not in the gold split, lines of another form, wrong values — is
-    reported in one :class:`UserError`.
-    """
-    if task == "stance":
-        _check_stance(records, source)
-        form = "label"
-    else:
-        form = _ner_form(records, source)
+def id_problems(gold: list[dict], records: list[dict]) -> list[str]:
+    """Ids repeated in ``records``, missing from them, or not in ``gold``."""
     counts: dict[str, int] = {}
     for r in records:
         counts[r["id"]] = counts.get(r["id"], 0) + 1
@@ -241,6 +234,29 @@ def check_predictions(task: str, gold: list[dict], records: list[dict], source: 
         problems.append(f"missing ids ({len(missing)}): {listing(missing)}")
     if extra:
         problems.append(f"ids not in the gold split ({len(extra)}): {listing(extra)} (another --split or --lang?)")
+    return problems
+
+
+def join_by_id(gold: list[dict], records: list[dict], source: str = "predictions") -> list[dict]:
+    """The record of every gold row, in gold order (tasks whose values are checked elsewhere)."""
+    fail(source, id_problems(gold, records))
+    by_id = {r["id"]: r for r in records}
+    return [by_id[g["id"]] for g in gold]
+
+
+def check_predictions(task: str, gold: list[dict], records: list[dict], source: str = "predictions") -> list[dict]:
+    """The prediction of every gold row, in gold order, with labels as names.
+
+    Returns ``{"id", "ner_tags" | "entities" | "label"}`` dicts. Every problem of the file — ids
+    missing, repeated or not in the gold split, lines of another form, wrong values — is
+    reported in one :class:`UserError`.
+    """
+    if task == "stance":
+        _check_stance(records, source)
+        form = "label"
+    else:
+        form = _ner_form(records, source)
+    problems = id_problems(gold, records)
     by_id: dict[str, dict] = {}
     for r in records:
         by_id.setdefault(r["id"], r)
