@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vietlao.benchmark import linking
+from vietlao.corpus.metadata import LANGUAGE_NAMES, LANGUAGES
 
 COLUMNS = (  # (metric key, header)
     ("precision", "P"),
@@ -74,7 +75,7 @@ def _plot_ner(results: dict, path: Path) -> None:
     ]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     for ax, (title, data) in zip(axes, panels):
-        langs = [x for x in ("nb", "id", "vi", "ru") if any(x in d for d in data.values())]
+        langs = [x for x in LANGUAGES if any(x in d for d in data.values())]
         width = 0.8 / max(len(baselines), 1)
         for i, b in enumerate(baselines):
             blocks = [data.get(b, {}).get(lang) for lang in langs]
@@ -270,7 +271,6 @@ def write_report(results: dict, out_dir: Path) -> str:
 
 # --------------------------------------------------------------------------- off-the-shelf peers
 
-LANG_NAMES = {"nb": "Norwegian", "id": "Indonesian", "vi": "Vietnamese", "ru": "Russian"}
 COARSE = ("PER", "ORG", "LOC", "MISC")
 
 
@@ -324,7 +324,7 @@ def _disjoint(a: dict, b: dict) -> bool:
 def _against_baselines(peer: dict, baselines: list[dict], lang_info: dict) -> str:
     """Where the peer wins and loses against the baselines on its sentences, from the F1s and CIs."""
     tool, lang = peer["tool"], peer["lang"]
-    name = LANG_NAMES.get(lang, lang)
+    name = LANGUAGE_NAMES.get(lang, lang)
     f = peer["f1"]
     groups: dict[str, list[str]] = {"lose_clear": [], "lose": [], "win_clear": [], "win": [], "tie": []}
     for b in baselines:
@@ -381,7 +381,7 @@ def _anatomy_reading(peer: dict, lang_info: dict) -> str:
     if not a or "kinds" not in a:
         return ""
     tool, lang = peer["tool"], peer["lang"]
-    name = LANG_NAMES.get(lang, lang)
+    name = LANGUAGE_NAMES.get(lang, lang)
     kinds, shape, surf = a["kinds"], a.get("span_shape", {}), a.get("surfaces", {})
     k = lambda key: kinds.get(key, 0)  # noqa: E731
     n_pred, n_gold = a["n_predicted"], a["n_gold"]
@@ -510,7 +510,7 @@ def peers_section(results: dict) -> str:
                        "`peers` extra), or `--no-peers` was given.\n")
     langs = comp["langs"]
     tools = "\n".join(
-        f"* `{p['tool']}` {p.get('tool_version', '')} on {LANG_NAMES.get(p['lang'], p['lang'])} "
+        f"* `{p['tool']}` {p.get('tool_version', '')} on {LANGUAGE_NAMES.get(p['lang'], p['lang'])} "
         f"(document{'s' if len(langs[p['lang']]['docs']) > 1 else ''} {', '.join(langs[p['lang']]['docs'])}): "
         f"{p.get('model', '?')}; types {', '.join(p.get('labels', []))}."
         for p in peers)
@@ -524,13 +524,13 @@ def peers_section(results: dict) -> str:
                 ("respelled", "as a word the tool respelled"), ("searched", "by a search further on"))
                 if counts.get(key)]
             align.append(f"Of the {total} syllables {p['tool']} returned for the {p['n_sentences']} "
-                         f"{LANG_NAMES.get(p['lang'], p['lang'])} sentences, {counts.get('exact', 0)} were found "
+                         f"{LANGUAGE_NAMES.get(p['lang'], p['lang'])} sentences, {counts.get('exact', 0)} were found "
                          "verbatim" + (", " + ", ".join(rest) if rest else "") + ".")
     by_lang = {}
     for r in rows:
         by_lang.setdefault(r["lang"], []).append(r)
     reading = ["**Small numbers first.** " + " ".join(
-        f"{LANG_NAMES.get(p['lang'], p['lang'])} is {_count_word(len(langs[p['lang']]['docs']))} document"
+        f"{LANGUAGE_NAMES.get(p['lang'], p['lang'])} is {_count_word(len(langs[p['lang']]['docs']))} document"
         f"{'s' if len(langs[p['lang']]['docs']) > 1 else ''}: {p['n_sentences']} sentences, {p['n_gold']} coarse "
         f"gold mentions; {p['tool']}'s F1 is {_ci3(p['f1'])}"
         + ("." if p["f1"].get("ci_low") is None else " — read it as an anecdote."

@@ -42,13 +42,13 @@ from typing import Callable
 
 from vietlao.errors import UserError
 from vietlao.benchmark import linking
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
 from vietlao.paths import project
 from vietlao.versions import key_versions
 
 SEEDS = (0, 1, 2)
 SOURCE_LANG = "vi"
-LANG_ORDER = ("nb", "id", "vi", "ru")
 NER_METRICS = ("precision", "recall", "f1", "f1_coarse", "f1_partial")
 STANCE_METRICS = ("accuracy", "macro_f1", "f_avg")
 
@@ -89,7 +89,7 @@ def protocols(rows: list[dict]) -> list[Protocol]:
             "all",
         ),
     ]
-    langs = sorted({r["lang"] for r in rows} - {SOURCE_LANG}, key=lambda x: (LANG_ORDER + (x,)).index(x))
+    langs = sorted({r["lang"] for r in rows} - {SOURCE_LANG}, key=LANGUAGES.index)
     for lang in langs:
         out.append(Protocol(
             f"xling-{lang}", f"{SOURCE_LANG} → {lang}",

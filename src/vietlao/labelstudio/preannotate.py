@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Mapping
 
-from vietlao.export.task import Mention
+from vietlao.spans import Span
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
 from vietlao.labelstudio.tasks import ls_result
@@ -34,8 +34,9 @@ Gazetteer = dict[tuple[str, ...], tuple[str, str]]
 
 
 def surface_forms(entity: CanonicalEntity, lang: str) -> set[str]:
-    """The entity's name (also without a trailing parenthesis) and its forms in ``lang``."""
-    forms = {entity.name, _PARENTHESIS.sub("", entity.name), *entity.forms.get(lang, [])}
+    """The entity's name (also without a trailing parenthesis), its name in ``lang`` (``names``: a
+    language not yet in the gold, such as Lao) and its forms in ``lang``."""
+    forms = {entity.name, _PARENTHESIS.sub("", entity.name), entity.names.get(lang), *entity.forms.get(lang, [])}
     return {unicodedata.normalize("NFC", f).strip() for f in forms if f and f.strip()}
 
 
@@ -50,7 +51,7 @@ def build_gazetteer(inventory: Mapping[str, CanonicalEntity], lang: str) -> Gaze
     return {key: next(iter(c)) for key, c in claims.items() if len(c) == 1}
 
 
-def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) -> list[Mention]:
+def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) -> list[Span]:
     """Leftmost-longest, non-overlapping, token-aligned gazetteer matches in ``text``."""
     gazetteer = build_gazetteer(inventory, lang)
     longest = max((len(k) for k in gazetteer), default=0)
@@ -62,7 +63,7 @@ def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) 
             hit = gazetteer.get(tuple(words[i : i + n]))
             if hit:
                 label, entity_id = hit
-                mentions.append(Mention(tokens[i].start, tokens[i + n - 1].end, label, entity_id))
+                mentions.append(Span(tokens[i].start, tokens[i + n - 1].end, label, entity_id))
                 i += n
                 break
         else:
@@ -70,7 +71,7 @@ def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) 
     return mentions
 
 
-def coverage(text: str, mentions: list[Mention]) -> float:
+def coverage(text: str, mentions: list[Span]) -> float:
     """Share of capitalised tokens (the first token excepted) that the mentions cover.
 
     A gazetteer has no confidence of its own; this score says how much of what looks like a
