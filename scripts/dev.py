@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -33,6 +34,7 @@ LS_LOCK = LOCKS / "venv-ls.txt"
 UV = "uv==0.13.8"
 PYTHON = "3.11"
 JOBS = ("main", "test", "lock")
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _bin(env: Path, name: str) -> Path:
@@ -63,10 +65,20 @@ def _ensure_env(env: Path, lock: Path, editable: bool) -> None:
     stamp.write_text(key)
 
 
+def ensure_chromium() -> None:
+    """Debian's Chromium for the browser test (driven by Playwright from pip; no browser download):
+    installed with apt-get when running as root and missing; otherwise the test says what is missing."""
+    if CHROMIUM.exists() or not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    _run("apt-get", "update", "-q")
+    _run("apt-get", "install", "-y", "-q", "chromium", env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
 def setup(with_label_studio: bool) -> None:
     _ensure_env(VENV, VENV_LOCK, editable=True)
     if with_label_studio:
         _ensure_env(LS_VENV, LS_LOCK, editable=False)
+        ensure_chromium()
 
 
 def lock() -> int:

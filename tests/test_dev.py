@@ -70,6 +70,7 @@ def test_set_up_installs_the_locks_with_hashes_then_the_package_without_deps(tmp
     monkeypatch.setattr(dev, "LS_VENV", tmp_path / ".venv-ls")
     monkeypatch.setattr(dev.venv, "EnvBuilder", lambda **kw: type("B", (), {"create": lambda self, env: Path(env, "bin").mkdir(parents=True)})())
     monkeypatch.setattr(dev, "_run", lambda *cmd, **kw: commands.append([str(c) for c in cmd]))
+    monkeypatch.setattr(dev, "ensure_chromium", lambda: None)  # apt-get, not pip
     dev.setup(with_label_studio=True)
     pip = [c[c.index("install") + 1:] for c in commands]
     assert pip == [
