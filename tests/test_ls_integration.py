@@ -261,3 +261,90 @@ def test_extending_the_data_end_to_end(server, tmp_path):
     assert f"({documents} folds" in results and f"({documents - 1} folds" not in results
     lodo = [line for line in results.splitlines() if "| lodo |" in line and line.startswith(("| ner |", "| stance |"))]
     assert lodo and all(f"| {sum(after['ner'].values())} |" in line for line in lodo)
+
+
+# -- Lao, end to end: a script written without spaces, in a temporary copy of the repository --------
+
+LAO_TEXT = Path(__file__).parent / "data" / "lao_leaders.txt"
+LAO_SHEET = Path(__file__).parent / "data" / "lao_leaders.yaml"
+
+
+def test_lao_end_to_end(server, tmp_path):
+    """The Lao test text (never part of the dataset) as a new document: stats, push (pre-annotated with
+    the inventory's Lao names), annotations entered through the API from its sheet, pull, validate and
+    build; load_dataset gives its syllable tokens and its names, and every other row as it was."""
+    import datasets
+    import yaml
+
+    repo, cache = _copy_repository(tmp_path / "repo"), tmp_path / "hf-cache"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIETLAO_", "PYTHONPATH"))}
+    env.update(PYTHONPATH=str(repo / "src"), VIETLAO_LS_TOKEN=server.token, VIETLAO_LS_URL=server.url,
+               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PYTHONUTF8="1")
+    title = "vietlao-lao"
+
+    def vietlao(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "vietlao", *args], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"vietlao {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        return done.stdout
+
+    def ner_rows() -> list[dict]:
+        loaded = datasets.load_dataset(str(repo / "dataset"), "ner", cache_dir=str(cache))
+        return sorted((row for split in loaded.values() for row in split), key=lambda r: r["id"])
+
+    before = ner_rows()
+    # 1. the document and its metadata; Hanoi gets an inventory entry if the inventory has none
+    metadata_file = repo / "annotations" / "documents" / "metadata.json"
+    rows = json.loads(metadata_file.read_text(encoding="utf-8"))
+    doc_id = f"{max(int(r['doc_id']) for r in rows) + 1:03d}"
+    digest = hashlib.sha256(LAO_TEXT.read_bytes()).hexdigest()
+    rows.append({"doc_id": doc_id, "source_file": f"{doc_id}_{digest[:16]}.txt", "sha256": digest, "lang": "lo",
+                 "title": None, "outlet": None, "source_url": None, "published": None, "is_translation": False,
+                 "translated_from": None, "split": "train", "notes": "Written for the tests."})
+    shutil.copy(LAO_TEXT, repo / "annotations" / "documents" / rows[-1]["source_file"])
+    metadata_file.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    inventory = repo / "annotations" / "entities.yaml"
+    if "hanoi" not in {e["id"] for e in yaml.safe_load(inventory.read_text(encoding="utf-8"))}:
+        with open(inventory, "a", encoding="utf-8") as handle:
+            handle.write("- {id: hanoi, name: Hanoi, names: {lo: ຮ່າໂນ້ຍ}, type: GPE,"
+                         " sources: {lo: 'https://la.qdnd.vn/cid-7638/7659/nid-528889.html'}}\n")
+
+    # 2. stats: the document's sentences, cut at the full stop before a Lao letter, not at spaces
+    first, second = LAO_TEXT.read_text(encoding="utf-8").splitlines()
+    cut = first.index(". ") + 1
+    expected = [first[:cut], first[cut + 1 :], second]
+    assert f"{doc_id}  lo" in vietlao("stats")
+    listed = [line.split("\t") for line in vietlao("stats", "--sentences", doc_id).splitlines()]
+    assert [(x[0], x[-1]) for x in listed] == [(f"{doc_id}-{i:03d}", s) for i, s in enumerate(expected)]
+
+    # 3. push: the committed sentences restored, the new ones pre-annotated with the Lao names
+    assert f"{len(expected)} imported with" in vietlao("ls", "push", "--project-title", title)
+    ls = Client(server.url, server.token, timeout=60, attempts=3, backoff=0.5)
+    new = sorted((t for t in ls.tasks(ls.find_project(title)) if t["data"]["doc_id"] == doc_id),
+                 key=lambda t: t["data"]["sentence_id"])
+    assert [t["data"]["lang"] for t in new] == ["lo"] * len(expected) and not any(t["annotations"] for t in new)
+    predicted = {r["value"]["text"] for r in new[0]["predictions"][0]["result"] if r["type"] == "labels"}
+    assert {"ວຽງຈັນ", "ລາວ"} <= predicted  # inside ນະຄອນຫຼວງວຽງຈັນ and ສປປ ລາວ: syllable tokens
+
+    # 4. annotations through the API, from the sheet; pull; validate; build
+    sheets = tmp_path / "lao"
+    sheets.mkdir()
+    sheet = LAO_SHEET.read_text(encoding="utf-8").replace('"005-', f'"{doc_id}-')
+    (sheets / f"{doc_id}.yaml").write_text(sheet, encoding="utf-8")
+    vietlao("ls", "annotate", "--project-title", title, "--sheets", str(sheets))
+    vietlao("ls", "pull", "--project-title", title, "--complete")
+    vietlao("validate")
+    vietlao("build")
+
+    # 5. load_dataset: syllable tokens, the names as entities, every other row unchanged
+    after = ner_rows()
+    lao = [r for r in after if r["doc_id"] == doc_id]
+    assert [r for r in after if r["doc_id"] != doc_id] == before
+    assert [r["text"] for r in lao] == expected and {r["lang"] for r in lao} == {"lo"}
+    assert lao[0]["tokens"][-7:] == ["ທີ່", "ນະ", "ຄອນ", "ຫຼວງ", "ວຽງ", "ຈັນ", "."]
+    decided = yaml.safe_load(LAO_SHEET.read_text(encoding="utf-8"))
+    for row, sentence in zip(lao, decided):
+        assert [(e["text"], e["entity_id"]) for e in row["entities"]] == [(m["text"], m["id"]) for m in sentence["entities"]]
+    entities = datasets.load_dataset(str(repo / "dataset"), "entities", cache_dir=str(cache))["inventory"]
+    vientiane = next(e for e in entities if e["entity_id"] == "vientiane")
+    assert vientiane["forms"]["lo"] == ["ວຽງຈັນ"] and vientiane["mentions_per_lang"]["lo"] == 1
+    print("\n" + "\n".join(" | ".join(r["tokens"]) for r in lao))
