@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import commands, labelstudio
+from vietlao.cli import benchmark, commands, labelstudio
 from vietlao.corpus.documents import CorpusError, corpus_statistics, load_corpus
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stats_parser(subparsers)
     commands.add_parsers(subparsers)
     labelstudio.add_parser(subparsers)
+    benchmark.add_parser(subparsers)
     return parser
 
 

@@ -10,7 +10,6 @@ MODULES = [
     "vietlao.dataset.build",
     "vietlao.corpus.inventory",
     "vietlao.evaluation.evaluate",
-    "vietlao.benchmark.run",
 ]
 
 

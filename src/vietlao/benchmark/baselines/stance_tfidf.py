@@ -6,17 +6,12 @@ C = 1 (fixed, not tuned), L-BFGS: deterministic, so there is no seed.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from .common import script_main
+from vietlao.benchmark.baselines.common import script_main
 
 NAME, TASK, SEEDED = "tfidf-char-lr", "stance", False
 C = 1.0
