@@ -164,8 +164,12 @@ def anatomy_table(comparison: dict) -> str:
         a, name = peer["anatomy"], peer["system"]
         surfaces = a.get("surfaces", {})
         for kind in KINDS:
-            rows.append([name, kind.replace("_", " "), str(a["kinds"].get(kind, 0)),
-                         _examples(surfaces.get(EXAMPLES_OF_KIND.get(kind, ""), []))])
+            if kind in EXAMPLES_OF_KIND:
+                examples = _examples(surfaces.get(EXAMPLES_OF_KIND[kind], []))
+            else:  # "<sentence id> '<text>':<label> (gold ...)", the first few in sentence order
+                shown = a.get("examples", {}).get(kind, [])
+                examples = "; ".join(x.replace("|", "\\|") for x in shown[:3]) + ("; …" if len(shown) > 3 else "") or "—"
+            rows.append([name, kind.replace("_", " "), str(a["kinds"].get(kind, 0)), examples])
         for category, counted_in, examples in SHAPES:
             items = surfaces.get(examples, []) if examples else []
             if counted_in == "span_shape":
