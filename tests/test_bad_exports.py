@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from vietlao import label_config as lc
 from vietlao.cli import main
 from vietlao.corpus.documents import load_corpus
 from vietlao.paths import project
@@ -90,8 +91,8 @@ def new_region(task: dict, start: int, end: int, label: str, region_id: str) -> 
 
 
 def id_region(region_id: object, entity_id: object) -> dict:
-    return {"id": region_id, "from_name": "entity_id", "to_name": "text", "type": "textarea",
-            "value": {"text": [entity_id]}}
+    return {"id": region_id, "from_name": lc.ENTITY_ID, "to_name": lc.TEXT, "type": "choices",
+            "value": {lc.ENTITY_ID_KEY: [entity_id]}}
 
 
 def dumps(tasks: object) -> bytes:
@@ -613,7 +614,7 @@ def _(tasks):
 def _(tasks):
     t = target(tasks)
     r = regions(t)[0]
-    id_item(t, r)["value"]["text"] = ["atlantis"]
+    id_item(t, r)["value"][lc.ENTITY_ID_KEY] = ["atlantis"]
     return named(t, **region_fmt(t, r))
 
 
@@ -623,7 +624,7 @@ def _(tasks):
     r = regions(t)[0]
     label = r["value"]["labels"][0]
     other, other_type = next((k, v) for k, v in sorted(gold_context().inventory.items()) if v != label)
-    id_item(t, r)["value"]["text"] = [other]
+    id_item(t, r)["value"][lc.ENTITY_ID_KEY] = [other]
     return named(t, other=other, other_type=other_type, **region_fmt(t, r))
 
 
@@ -639,21 +640,21 @@ def _(tasks):
 def _(tasks):
     t = target(tasks)
     r = regions(t)[0]
-    id_item(t, r)["value"]["text"] = ["   "]
+    id_item(t, r)["value"][lc.ENTITY_ID_KEY] = ["   "]
     return named(t, **region_fmt(t, r))
 
 
 @case("two_entity_ids", "entity_id must be one string, got ['vietnam', 'laos']")
 def _(tasks):
     t = target(tasks)
-    id_item(t, regions(t)[0])["value"]["text"] = ["vietnam", "laos"]
+    id_item(t, regions(t)[0])["value"][lc.ENTITY_ID_KEY] = ["vietnam", "laos"]
     return named(t)
 
 
 @case("entity_id_number", "entity_id must be one string, got [5]")
 def _(tasks):
     t = target(tasks)
-    id_item(t, regions(t)[0])["value"]["text"] = [5]
+    id_item(t, regions(t)[0])["value"][lc.ENTITY_ID_KEY] = [5]
     return named(t)
 
 
@@ -931,3 +932,12 @@ def test_cli_subprocess(case_id, base, workspace, record_property):
         assert int(maxrss_kib) < 1024 * 1024, f"max RSS {int(maxrss_kib) // 1024} MiB"
         assert snapshot(path.parent) == before
         assert [p.name for p in out.iterdir()] == ["marker"]
+
+
+def test_a_partial_export_is_refused_with_the_flag_named_and_accepted_with_it(base, tmp_path, capsys):
+    path = tmp_path / "partial.json"
+    path.write_bytes(dumps(base[:5]))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{len(base) - 5} of {len(base)} sentences have none" in err and "vietlao validate --partial" in err
+    assert main(["validate", str(path), "--partial"]) == 0

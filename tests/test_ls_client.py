@@ -455,3 +455,28 @@ def test_server_needs_its_tool_environment_and_a_sane_token(tmp_path):
         with pytest.raises(UserError):
             check_token(bad)
     check_token("a" * 40)
+
+
+def test_push_refreshes_context_in_place_and_shows_the_guidelines(fake, capsys):
+    c = client(fake.url)
+    push(c, "vl")
+    assert fake.projects[1]["show_instruction"] is True
+    assert fake.projects[1]["expert_instruction"].startswith("<h1>Annotation guidelines")
+    old = next(iter(fake.tasks.values()))
+    expected = dict(old["data"])
+    old["data"] = {k: v for k, v in expected.items() if k not in ("context_before", "context_after")}
+    report = push(c, "vl")
+    assert report["refreshed"] == 1 and report["new"] == 0 and len(fake.tasks) == SENTENCES
+    assert old["data"] == expected
+    assert "1 with refreshed context" in capsys.readouterr().out
+
+
+def test_push_pass_2_makes_a_blind_project_with_the_same_tasks(fake):
+    c = client(fake.url)
+    push(c, "vl")
+    report = push(c, "vl", pass_number=2)
+    assert report["title"] == "vl-pass2" and report["created"] and report["new"] == SENTENCES
+    second = [t for t in fake.tasks.values() if t["project"] == report["project_id"]]
+    first = [t for t in fake.tasks.values() if t["project"] != report["project_id"]]
+    assert sorted(t["data"]["sentence_id"] for t in second) == sorted(t["data"]["sentence_id"] for t in first)
+    assert all(t["predictions"] == [] for t in second) and all(t["predictions"] for t in first)

@@ -6,7 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from vietlao.dataset.rows import ARROW_SCHEMAS, FEATURE_SPECS, FEATURES
+import pytest
+from datasets import Features
+
+from vietlao.corpus.metadata import LANGUAGES
+from vietlao.dataset.rows import ARROW_SCHEMAS, FEATURE_SPECS, FEATURES, arrow_schema, entities_spec
 
 
 def test_arrow_schemas_are_what_datasets_makes_of_the_specs():
@@ -15,6 +19,15 @@ def test_arrow_schemas_are_what_datasets_makes_of_the_specs():
         assert features.to_dict() == FEATURE_SPECS[config], config
         assert ARROW_SCHEMAS[config].equals(features.arrow_schema, check_metadata=True), config
         assert ARROW_SCHEMAS[config].metadata == features.arrow_schema.metadata, config
+
+
+@pytest.mark.parametrize("languages", [("nb", "id", "vi", "ru"), LANGUAGES, ("lo",)])
+def test_the_entities_schema_is_what_datasets_makes_of_its_spec(languages):
+    spec = entities_spec(languages)
+    features = Features.from_dict(spec)
+    assert features.to_dict() == spec
+    assert arrow_schema(spec).equals(features.arrow_schema, check_metadata=True)
+    assert list(spec["forms"]) == list(spec["mentions_per_lang"]) == list(languages)
 
 
 def test_the_streaming_build_does_not_import_datasets():

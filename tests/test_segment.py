@@ -5,7 +5,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vietlao.corpus.documents import load_corpus
+from pathlib import Path
+
 from vietlao.corpus.segment import LINE_BREAKS, segment, token_offsets, tokenize, tokenize_texts
+from vietlao.corpus.syllables import NO_SPACE_RUN, syllable_spans
+from vietlao.spans import Span, spans_to_tags, tags_to_spans
 
 DOCUMENTS = load_corpus()
 
@@ -41,6 +45,101 @@ def test_invariants_on_every_document(doc):
 @settings(max_examples=300, deadline=None)
 def test_invariants_on_arbitrary_text(text):
     check_invariants(text)
+
+
+#: Lao, Thai, Khmer and Myanmar letters and marks, with spaces, stops and line breaks between them.
+_SEA_SCRIPTS = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0x0E00, max_codepoint=0x0EFF),
+        st.characters(min_codepoint=0x1780, max_codepoint=0x17FF),
+        st.characters(min_codepoint=0x1000, max_codepoint=0x109F),
+        st.sampled_from(list(" .!?-\n\u200b\u200c\u200d\u0301aZ5")),
+    ),
+    max_size=60,
+)
+
+
+@given(_SEA_SCRIPTS)
+@settings(max_examples=300, deadline=None)
+def test_invariants_on_lao_thai_khmer_myanmar_text(text):
+    check_invariants(text)
+
+
+@given(_SEA_SCRIPTS)
+@settings(max_examples=300, deadline=None)
+def test_syllables_never_split_a_grapheme_cluster(text):
+    for run in regex.finditer(NO_SPACE_RUN, text):
+        clusters = {0} | {m.end() for m in regex.finditer(r"\X", run.group())}
+        spans = syllable_spans(run.group())
+        assert spans[0][0] == 0 and spans[-1][1] == len(run.group())
+        assert all(a < b for a, b in spans) and all(x[1] == y[0] for x, y in zip(spans, spans[1:]))
+        assert {a for a, _ in spans} <= clusters
+
+
+#: Names and words per language, glued without spaces as these languages write them.
+_WORDS = {
+    "lo": ["ນະຄອນຫຼວງ", "ວຽງຈັນ", "ຮ່າໂນ້ຍ", "ລາວ", "ຫວຽດນາມ", "ປະທານປະເທດ", "ທີ່", "ໄດ້ຕ້ອນຮັບ", "ທອງລຸນ", "ສີສຸລິດ", "ໂຕເລິມ"],
+    "th": ["กรุง", "เวียงจันทน์", "ฮานอย", "ลาว", "เวียดนาม", "ประเทศ", "ไทย", "นายกรัฐมนตรี", "ที่", "เดินทาง"],
+    "km": ["ភ្នំពេញ", "កម្ពុជា", "វៀតណាម", "ឡាវ", "រាជធានី", "នាយករដ្ឋមន្ត្រី", "និង", "ប្រទេស"],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(_WORDS))
+@given(data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_every_word_boundary_is_a_token_boundary(lang, data):
+    """The rule behind the syllables: a name glued to its neighbours can still be marked."""
+    words = data.draw(st.lists(st.sampled_from(_WORDS[lang]), min_size=1, max_size=6))
+    text = "".join(words)
+    cuts = {0}
+    for w in words:
+        cuts.add(max(cuts) + len(w))
+    boundaries = {x for t in tokenize(text) for x in (t.start, t.end)}
+    assert cuts <= boundaries, [t.text for t in tokenize(text)]
+
+
+LAO_TEXT = (Path(__file__).parent / "data" / "lao_leaders.txt").read_text(encoding="utf-8")
+
+
+def test_lao_capital_is_markable_inside_the_capital_phrase():
+    tokens = [t.text for t in tokenize("ທີ່ນະຄອນຫຼວງວຽງຈັນ.")]
+    assert tokens == ["ທີ່", "ນະ", "ຄອນ", "ຫຼວງ", "ວຽງ", "ຈັນ", "."]
+    assert [t.text for t in tokenize("ສປປ ລາວ")] == ["ສ", "ປ", "ປ", "ລາວ"]  # no syllable pattern: clusters
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("กรุงเวียงจันทน์", ["ก", "รุ", "ง", "เวีย", "ง", "จั", "นทน์"]),  # Thai character clusters
+        ("ភ្នំពេញ។", ["ភ្នំ", "ពេ", "ញ", "។"]),  # Khmer character clusters
+        ("ရန်ကုန်", ["ရ", "န်", "ကု", "န်"]),  # Myanmar: grapheme clusters
+    ],
+)
+def test_thai_khmer_myanmar_tokens(text, expected):
+    assert [t.text for t in tokenize(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Lao and Thai: a stop ends a sentence before a (caseless) letter; a space alone never does.
+        ("ທີ່ນະຄອນຫຼວງວຽງຈັນ. ສອງຝ່າຍ", ["ທີ່ນະຄອນຫຼວງວຽງຈັນ.", "ສອງຝ່າຍ"]),
+        ("ທ່ານ ສອນໄຊ ສີພັນດອນ ແຫ່ງ ສປປ ລາວ", ["ທ່ານ ສອນໄຊ ສີພັນດອນ ແຫ່ງ ສປປ ລາວ"]),
+        ("ไปกรุงเวียงจันทน์ ลาวและเวียดนาม", ["ไปกรุงเวียงจันทน์ ลาวและเวียดนาม"]),
+        ("เวียงจันทน์! ฮานอย", ["เวียงจันทน์!", "ฮานอย"]),
+        # Khmer khan and Myanmar section mark end a sentence, with or without a space after them.
+        ("ភ្នំពេញ។ កម្ពុជា។វៀតណាម", ["ភ្នំពេញ។", "កម្ពុជា។", "វៀតណាម"]),
+        ("ရန်ကုန်။ မြန်မာ", ["ရန်ကုန်။", "မြန်မာ"]),
+        ("ຮ່າໂນ້ຍ\nວຽງຈັນ", ["ຮ່າໂນ້ຍ", "ວຽງຈັນ"]),
+    ],
+)
+def test_sentences_in_scripts_without_spaces(text, expected):
+    assert [s.text for s in segment(text)] == expected
+
+
+def test_lao_test_text():
+    check_invariants(LAO_TEXT)
+    assert len(segment(LAO_TEXT)) == 3
 
 
 @given(st.lists(st.sampled_from(["Việt Nam", "Лаос", ".", " ", "\n", "A.", "17/01/2023", "-", "–", "https://x.vn/a", "!", "«", "5"]), max_size=40))
@@ -129,6 +228,7 @@ def test_tokenize_texts_on_the_corpus_and_hard_cases():
 _MIXED = st.lists(
     st.one_of(
         st.sampled_from(list("ab hé:/.,-«»()…12٣\u0301\u00a0\u3000\x1c\t") + ["http://", "https://x.vn"]),
+        st.sampled_from(["ນະຄອນຫຼວງວຽງຈັນ", "ສປປ", "ເວียง", "ភ្នំពេញ", "ရန်", "\u0eb1", "\u0e48", "໒໐", "\u200d"]),
         st.characters(),
     ),
     max_size=20,
@@ -146,3 +246,22 @@ def test_every_python_letter_is_a_regex_letter():
     """What the whitespace-chunk shortcut relies on: ``str.isalpha`` implies ``\\p{L}``."""
     letters = "".join(c for c in map(chr, range(0x110000)) if c.isalpha())
     assert regex.fullmatch(r"\p{L}*", letters)
+
+
+#: A Thai and a Khmer sentence with their names ("The Prime Minister of Thailand travelled to the city
+#: of Vientiane, Laos"; "The Prime Minister of Cambodia went to the city of Vientiane, Laos.").
+_SENTENCES_WITH_NAMES = [
+    ("th", "นายกรัฐมนตรีแห่งประเทศไทยเดินทางไปกรุงเวียงจันทน์ ประเทศลาว", ["ไทย", "เวียงจันทน์", "ลาว"]),
+    ("km", "នាយករដ្ឋមន្ត្រីកម្ពុជាបានទៅទីក្រុងវៀងចន្ទ ប្រទេសឡាវ។", ["កម្ពុជា", "វៀងចន្ទ", "ឡាវ"]),
+]
+
+
+@pytest.mark.parametrize("lang, text, names", _SENTENCES_WITH_NAMES, ids=[x[0] for x in _SENTENCES_WITH_NAMES])
+def test_names_in_thai_and_khmer_survive_the_tags(lang, text, names):
+    """Segmentation level of the extension path: one sentence, its names as GPE spans, IOB2 tags and back."""
+    (sentence,) = segment(text)
+    offsets = [(t.start, t.end) for t in sentence.tokens]
+    spans = [Span(text.find(n), text.find(n) + len(n), "GPE") for n in names]
+    tags = spans_to_tags(offsets, spans)
+    assert tags_to_spans(offsets, tags) == spans
+    assert [text[s.start : s.end] for s in tags_to_spans(offsets, tags)] == names

@@ -51,6 +51,11 @@ class Project:
         return self.annotations / "label_config.xml"
 
     @property
+    def guidelines(self) -> Path:
+        """The annotation guidelines, shown as the Label Studio project's instructions."""
+        return self.annotations / "GUIDELINES.md"
+
+    @property
     def passes(self) -> Path:
         """The annotators' sheets, one folder per pass."""
         return self.annotations / "passes"

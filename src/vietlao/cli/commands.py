@@ -6,7 +6,6 @@ import importlib
 
 MODULES = [
     "vietlao.export.validate",
-    "vietlao.evaluation.agreement",
     "vietlao.dataset.build",
     "vietlao.corpus.inventory",
     "vietlao.evaluation.evaluate",

@@ -1,13 +1,19 @@
-"""``vietlao ls``: argparse wiring for the Label Studio commands (serve, push, annotate, pull)."""
+"""``vietlao ls``: argparse wiring for the Label Studio commands (serve, push, config, annotate, pull),
+and ``vietlao agreement`` between two annotation passes (Label Studio exports or sheets)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
+from vietlao.corpus.inventory import load_inventory
+from vietlao.export.validate import gold_context
+from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
+from vietlao.labelstudio.project import PASSES
 from vietlao.paths import project
 
 
@@ -29,7 +35,14 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_push(args: argparse.Namespace) -> int:
-    return _timed("push", lambda: push(_client(args), args.project_title, model_version=args.model_version))
+    return _timed("push", lambda: push(
+        _client(args), args.project_title, model_version=args.model_version, pass_number=args.pass_number))
+
+
+def _run_config(args: argparse.Namespace) -> int:
+    changed = write_label_config(render_label_config(load_inventory()))
+    print(f"{project().label_config}: {'regenerated from the inventory' if changed else 'up to date'}")
+    return 0
 
 
 def _run_annotate(args: argparse.Namespace) -> int:
@@ -63,7 +76,13 @@ def add_parser(subparsers) -> None:
 
     p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
     p.add_argument("--model-version", default=None, help="prediction model version (default: gazetteer- and 8 hex digits of the inventory's sha256)")
+    p.add_argument("--pass", dest="pass_number", type=int, choices=PASSES, default=1,
+                   help="annotation pass: 1 (the project, with predictions) or 2 (PROJECT_TITLE-pass2, blind: "
+                        "same tasks, no predictions) (default: %(default)s)")
     p.set_defaults(func=_run_push)
+
+    p = sub.add_parser("config", help="regenerate annotations/label_config.xml from the vocabularies and the inventory")
+    p.set_defaults(func=_run_config)
 
     p = sub.add_parser("annotate", parents=[api], help="enter annotators' sheets as annotations")
     p.add_argument("--sheets", required=True, help="directory of <doc_id>.yaml sheets")
@@ -76,3 +95,52 @@ def add_parser(subparsers) -> None:
     p.add_argument("--complete", action="store_true", help="require an annotated task for every sentence")
     p.add_argument("--no-validate", action="store_true", help="write the export even if it is invalid")
     p.set_defaults(func=_run_pull)
+
+
+# -- agreement ----------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table."""
+    def cell(v: object) -> str:
+        return f"{v:.3f}" if isinstance(v, float) else str(v).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows])
+
+
+def _run_agreement(args: argparse.Namespace) -> int:
+    # scikit-learn (Cohen's kappa) is in the bench extra; only this command needs it
+    from vietlao.evaluation.agreement import agreement
+
+    res = agreement(args.pass_a, args.pass_b, gold_context())
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{res['sentences']} sentences in both passes "
+          f"({res['only_in_a']} only in A, {res['only_in_b']} only in B)\n")
+    rows = [[t, r["a"], r["b"], r["both"], r["f1"]] for t, r in [*res["per_type"].items(), ("all", res["micro"])]
+            if r["a"] or r["b"]]
+    print(_table(["type", "A", "B", "both", "span F1"], rows) + "\n")
+    ids = res["entity_ids"]
+    print(_table(["stance agreement", "Cohen's kappa", "linkable spans in both", "same entity_id"],
+                 [[res["stance_agreement"], res["stance_kappa"], ids["shared_linkable_spans"], ids["same_id"]]]))
+    if args.disagreements and res["disagreements"]:
+        keys = ["sentence_id", "stance_a", "stance_b", "only_a", "only_b", "entity_ids"]
+        print("\n" + _table(["sentence", "stance A", "stance B", "spans only in A", "spans only in B",
+                              "entity_id A / B"], [[d[k] for k in keys] for d in res["disagreements"]]))
+    return 0
+
+
+def add_agreement_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "agreement", help="span F1 per type and Cohen's kappa between two annotation passes",
+        description="Agreement between two annotation passes. A pass is a Label Studio JSON export "
+                    "(vietlao ls pull --project-title vietlao-pass2 --output FILE --partial), one annotator "
+                    "of an export (FILE#annotator-2), or a folder of sheets.",
+    )
+    p.add_argument("pass_a", help="the first pass (the reference side of the scorer)")
+    p.add_argument("pass_b", help="the second pass")
+    p.add_argument("--disagreements", action="store_true", help="list every disagreement by sentence")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(func=_run_agreement)

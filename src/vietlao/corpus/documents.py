@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from vietlao.corpus.metadata import CorpusError, DocumentMeta, load_metadata
 from vietlao.corpus.segment import Sentence, segment
-from vietlao.labels import Split
 from vietlao.paths import project
-
-Language = Literal["nb", "id", "vi", "ru"]
-
-
-
-class CorpusError(Exception):
-    """A document or its metadata is missing, altered or malformed."""
-
-
-class DocumentMeta(BaseModel):
-    """Metadata of one document; ``None`` where the text does not state a value."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    doc_id: str = Field(pattern=r"^\d{3}$")
-    source_file: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    lang: Language
-    title: str | None
-    outlet: str | None = Field(description="the outlet the text names as its source")
-    source_url: str | None
-    published: str | None = Field(description="ISO date, only where the text states it")
-    is_translation: bool = Field(description="evidently translated (cites a source in another language)")
-    translated_from: Language | None
-    split: Split = Field(
-        description="dataset split; reports of one event must share a split"
-    )
-    notes: str = ""
 
 
 class Document(BaseModel):
@@ -68,20 +38,6 @@ def read_text(path: Path) -> str:
     """Read UTF-8 text exactly as stored: no newline translation, no normalisation."""
     with open(path, encoding="utf-8", newline="") as handle:
         return handle.read()
-
-
-def load_metadata(path: Path | None = None) -> list[DocumentMeta]:
-    """The documents' metadata (default: the project's ``annotations/documents/metadata.json``)."""
-    path = path or project().metadata
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CorpusError(f"{path}: cannot read metadata: {exc}") from exc
-    metas = [DocumentMeta.model_validate(row) for row in rows]
-    ids = [m.doc_id for m in metas]
-    if len(set(ids)) != len(ids):
-        raise CorpusError(f"{path}: duplicate doc_id in {ids}")
-    return metas
 
 
 def load_document(meta: DocumentMeta, directory: Path | None = None) -> Document:

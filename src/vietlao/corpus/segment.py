@@ -11,7 +11,22 @@ The rules are language-agnostic and deterministic:
 * tokens are URLs, dates and times (``17/01/2023``, ``13:55``), numbers (``5``, ``1.000,5``),
   runs of letters, marks and digits, or any other single non-space character. Hyphens and
   dashes are always their own tokens, so ``Vietnam-Laos`` and ``вьетнамско-лаосской`` give
-  one token per country name.
+  one token per country name;
+* a run of letters of a script written without spaces between words (Lao, Thai, Khmer, Myanmar)
+  is cut into syllables or finer units (:mod:`vietlao.corpus.syllables`), so that every place a
+  name can begin or end is a token boundary (``ວຽງຈັນ`` inside ``ນະຄອນຫຼວງວຽງຈັນ``);
+* in those scripts a space does not end a sentence: it also separates the parts of one name
+  (``ສປປ ລາວ``, ``ທອງລຸນ ສີສຸລິດ``) and the phrases of a sentence, so cutting there would split
+  names across sentences. A full stop, ``!``, ``?`` or ``…`` followed by whitespace ends a sentence
+  before a letter of those (caseless) scripts as before an upper-case letter; the Khmer ``។`` and
+  ``៕`` and the Myanmar ``။`` end a sentence wherever they stand. A Lao or Thai paragraph written
+  without any of these marks stays one sentence.
+
+One rule, three routes: :func:`tokenize` applies ``_TOKEN`` (and the syllable cuts) to a text;
+:func:`token_offsets` and :func:`tokenize_texts` are faster routes that take a whitespace chunk of
+plain letters as one token (what ``_TOKEN`` gives for it) and send every other chunk to the same
+code as :func:`tokenize`; which chunks are plain comes from :func:`character_classes`, computed
+from ``_TOKEN``'s own character classes.
 """
 
 from __future__ import annotations
@@ -21,6 +36,8 @@ from functools import cache
 
 import numpy as np
 import regex
+
+from vietlao.corpus.syllables import NO_SPACE_LETTER, NO_SPACE_RUN, has_no_space_letter, syllable_spans
 
 #: Characters that end a line (the set ``str.splitlines`` uses).
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -51,14 +68,21 @@ _TOKEN = regex.compile(
     | \d{4}-\d{2}-\d{2}(?!\d)                   # 2023-01-17
     | \d{1,2}:\d{2}(?::\d{2})?(?!\d)            # 13:55
     | \d+(?:[.,]\d+)*                           # 5, 1.000, 2,5
-    | (?:\p{L}|\p{M}|\p{N})+                    # words: letters with their marks, digits
+    | (?P<run>NSRUN)                            # Lao, Thai, Khmer, Myanmar: cut into syllables
+    | (?:(?!NSL)\p{L}|\p{M}|\p{N})+              # words: letters with their marks, digits
     | [^WS]                                     # anything else, one character at a time
-    """.replace("WS", _WS),
+    """.replace("WS", _WS).replace("NSRUN", NO_SPACE_RUN).replace("NSL", NO_SPACE_LETTER),
     regex.VERBOSE,
 )
 
+#: Characters that end a sentence wherever they stand (Khmer khan and bariyosan, Myanmar section).
+SENTENCE_MARKS = "។៕။"
+
 _SENTENCE_END = regex.compile(r"""[.!?…]+["'”’»)\]]*(?=[WS])""".replace("WS", _WS))
-_SENTENCE_START = regex.compile(r"""[WS]+(?=[\p{Lu}\p{Lt}\p{N}"'“‘«(\[])""".replace("WS", _WS))
+_SENTENCE_START = regex.compile(
+    r"""[WS]+(?=[\p{Lu}\p{Lt}\p{N}"'“‘«(\[]|NSL)""".replace("WS", _WS).replace("NSL", NO_SPACE_LETTER)
+)
+_SENTENCE_MARK = regex.compile(f"""[{SENTENCE_MARKS}]+["'”’»)\\]]*""")
 _WORD_BEFORE = regex.compile(r"""(?:\p{L}|\p{M}|\.)+$""")
 
 
@@ -113,7 +137,9 @@ def _split_line(line: str) -> list[tuple[int, int]]:
         if line[end.start()] == "." and _is_abbreviation(line, end.start()):
             continue
         cuts.append(boundary)
+    cuts += (m.end() for m in _SENTENCE_MARK.finditer(line))
     cuts.append(len(line))
+    cuts = sorted(set(cuts))
     spans = []
     for a, b in zip(cuts, cuts[1:]):
         while a < b and line[a].isspace():
@@ -125,11 +151,20 @@ def _split_line(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _spans(text: str, start: int = 0, end: int | None = None):
+    """The rule: half-open token offsets in ``text[start:end]`` (offsets into ``text``)."""
+    for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
+        if m.group("run") is None:
+            yield m.span()
+        else:
+            base = m.start()
+            for a, b in syllable_spans(m.group()):
+                yield base + a, base + b
+
+
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text``; offsets are shifted by ``offset``."""
-    return tuple(
-        Token(m.start() + offset, m.end() + offset, m.group()) for m in _TOKEN.finditer(text)
-    )
+    return tuple(Token(a + offset, b + offset, text[a:b]) for a, b in _spans(text))
 
 
 def token_offsets(text: str) -> list[int]:
@@ -138,24 +173,25 @@ def token_offsets(text: str) -> list[int]:
     whitespace-separated chunk of letters only (``str.isalpha``, which every release of ``regex``
     reads as ``\\p{L}``) is one word token; any other chunk goes through ``_TOKEN`` on its own, which
     gives its tokens in the whole text too (no pattern crosses whitespace or looks behind, and
-    whitespace is not a digit)."""
+    whitespace is not a digit). Letters of the scripts cut into syllables are not plain."""
     offsets: list[int] = []
-    position, find, finditer = 0, text.find, _TOKEN.finditer
+    position, find = 0, text.find
     for chunk in text.split():  # str.split cuts at str.isspace, as _WS does
         start = find(chunk, position)
         position = start + len(chunk)
-        if chunk.isalpha():
+        if chunk.isalpha() and not has_no_space_letter(chunk):
             offsets += (start, position)
         else:
-            for m in finditer(chunk):
-                offsets += (start + m.start(), start + m.end())
+            for a, b in _spans(text, start, position):
+                offsets += (a, b)
     return offsets
 
 
 # -- many texts at once ----------------------------------------------------------------------------
 #
 # Character classes of the Basic Multilingual Plane, for :func:`tokenize_texts`. A chunk (a run of
-# non-space characters) of letters (ALPHA) and PUNCT characters only is tokenised by _TOKEN as its
+# non-space characters) of plain letters (ALPHA: ``str.isalpha`` and not a letter of a script cut into
+# syllables) and PUNCT characters only is tokenised by _TOKEN as its
 # maximal letter runs and one token per PUNCT character (with no digit and no ``:``, no URL, date,
 # time or number pattern can start; PUNCT is neither a letter, a mark nor a number for ``regex``); a
 # chunk of DIGITs only is one number token. Any other chunk goes through _TOKEN.
@@ -163,13 +199,17 @@ _SPACE, _ALPHA, _PUNCT, _DIGIT, _OTHER = range(5)
 
 
 @cache
-def _bmp_classes() -> np.ndarray:
+def character_classes() -> np.ndarray:
+    """The class of every BMP character for :func:`tokenize_texts` (built once per process; a
+    streaming build calls it before forking its workers)."""
     bmp = "".join(map(chr, range(0x10000)))
     word = np.zeros(0x10000, bool)
     word[[m.start() for m in regex.finditer(r"[\p{L}\p{M}\p{N}]", bmp)]] = True
     classes = np.where(word, _OTHER, _PUNCT).astype(np.uint8)
     classes[[m.start() for m in regex.finditer(r"\d", bmp)]] = _DIGIT
-    classes[np.fromiter(map(str.isalpha, bmp), bool, 0x10000)] = _ALPHA  # isalpha implies \p{L}
+    plain = np.fromiter(map(str.isalpha, bmp), bool, 0x10000)  # isalpha implies \p{L}
+    plain[[m.start() for m in regex.finditer(NO_SPACE_LETTER, bmp)]] = False
+    classes[plain] = _ALPHA
     classes[np.fromiter(map(str.isspace, bmp), bool, 0x10000)] = _SPACE
     classes[ord(":")] = _OTHER  # may start the "://" of a URL
     return classes
@@ -184,9 +224,9 @@ def tokenize_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts))[:-1] + 1, out=bases[1:])
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
     if len(cps) and cps.max() >= 0x10000:
-        cls = np.where(cps < 0x10000, _bmp_classes()[cps & 0xFFFF], _OTHER)
+        cls = np.where(cps < 0x10000, character_classes()[cps & 0xFFFF], _OTHER)
     else:
-        cls = _bmp_classes()[cps]
+        cls = character_classes()[cps]
     # Letter runs and PUNCT characters, wherever they are ...
     edges = np.diff((cls == _ALPHA).view(np.int8), prepend=np.int8(0), append=np.int8(0))
     punct = np.flatnonzero(cls == _PUNCT)
@@ -208,9 +248,9 @@ def tokenize_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         keep = (at < 0) | (starts >= chunk_end[np.maximum(at, 0)])
         found_starts, found_ends = [], []
         for a, b in zip(chunk_start[~digits].tolist(), chunk_end[~digits].tolist()):
-            for m in _TOKEN.finditer(joined, a, b):
-                found_starts.append(m.start())
-                found_ends.append(m.end())
+            for start, end in _spans(joined, a, b):
+                found_starts.append(start)
+                found_ends.append(end)
         starts = np.concatenate((starts[keep], chunk_start[digits], np.array(found_starts, np.int64)))
         ends = np.concatenate((ends[keep], chunk_end[digits], np.array(found_ends, np.int64)))
     order = np.argsort(starts, kind="stable")

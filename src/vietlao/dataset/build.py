@@ -15,13 +15,15 @@ from pathlib import Path
 
 from vietlao.dataset.batches import write_sentence_configs
 from vietlao.corpus.documents import Document
+from vietlao.corpus.metadata import CorpusLayout
 from vietlao.export.task import SentenceRecord
 from vietlao.dataset.rows import (
     ARROW_SCHEMAS,
     INVENTORY_SPLIT,
+    arrow_schema,
     document_row,
+    entities_spec,
     entity_rows,
-    splits_and_folds,
     write_rows,
 )
 from vietlao.labels import SPLITS
@@ -34,7 +36,8 @@ CONFIGS = ("ner", "stance", "documents", "entities")
 def build_dataset(records: list[SentenceRecord], documents: list[Document], inventory: dict, out_dir: Path) -> None:
     """Write every config of the gold dataset into ``out_dir`` (which must not exist)."""
     records = sorted(records, key=lambda r: r.sentence_id)
-    split_of, fold_of = splits_and_folds(d.meta for d in documents)
+    layout = CorpusLayout(tuple(d.meta for d in documents))
+    split_of, fold_of = layout.split_of, layout.fold_of
     write_sentence_configs(iter(records), out_dir, split_of.__getitem__, fold_of.__getitem__)
     by_doc = defaultdict(list)
     for r in records:
@@ -43,8 +46,8 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
         rows = [document_row(d, by_doc[d.doc_id], fold_of[d.doc_id])
                 for d in documents if split_of[d.doc_id] == split]
         write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", ARROW_SCHEMAS["documents"])
-    write_rows(entity_rows(records, inventory), out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow",
-               ARROW_SCHEMAS["entities"])
+    write_rows(entity_rows(records, inventory, layout.languages),
+               out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow", arrow_schema(entities_spec(layout.languages)))
     name_by_content(out_dir)
 
 

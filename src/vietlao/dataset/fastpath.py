@@ -117,7 +117,10 @@ def _collect(tasks: list[Task], ctx: Context, split_of, fold_of_doc) -> dict[str
                 else:
                     labelled[region_id] = (start, end, value.labels[0])
             elif kind is EntityIdRegion:
-                ids[region.id] = value.text[0].strip()
+                picked = value.picked()
+                if picked is None:
+                    raise _Unusual
+                ids[region.id] = picked.strip()
             elif stance is None:
                 stance = stance_index[value.choices[0]]
             else:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Iterable, get_args
+from typing import Iterable, Sequence
 
 import pyarrow as pa
 
-from vietlao.corpus.documents import Document, DocumentMeta, Language, load_metadata
+from vietlao.corpus.documents import Document
+from vietlao.corpus.metadata import CorpusLayout, DocumentMeta
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import (
     COARSE_OF,
@@ -29,16 +30,14 @@ from vietlao.spans import Span, spans_to_tags
 
 
 def splits_and_folds(metas: Iterable[DocumentMeta] | None = None) -> tuple[dict[str, str], dict[str, int]]:
-    """Per document (default: the project's metadata): its split, from the metadata (reports of
-    one event stay on one side: 000 and 001 report the same meeting), and its leave-one-document-out
-    fold, the document's index in ``doc_id`` order."""
-    split_of = {m.doc_id: m.split for m in (load_metadata() if metas is None else metas)}
-    return split_of, {doc_id: i for i, doc_id in enumerate(sorted(split_of))}
+    """Per document (default: the project's metadata): its split and its leave-one-document-out fold,
+    as :class:`~vietlao.corpus.metadata.CorpusLayout` derives them."""
+    layout = CorpusLayout.read() if metas is None else CorpusLayout(tuple(metas))
+    return layout.split_of, layout.fold_of
 
 
 #: The inventory is not split by document.
 INVENTORY_SPLIT = "inventory"
-LANGS: tuple[str, ...] = get_args(Language)
 
 NER_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS)}
 COARSE_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS_COARSE)}
@@ -92,15 +91,21 @@ FEATURE_SPECS: dict[str, dict] = {
         "sentences": _list({"id": _STRING, "start": _INT32, "end": _INT32, "stance": _class_label(STANCE_LABELS)}),
         "fold": _INT32,
     },
-    "entities": {
+}
+
+
+def entities_spec(languages: Sequence[str]) -> dict:
+    """The ``entities`` config's features: surface forms and mention counts per language of the
+    corpus (``CorpusLayout.languages``), so a new language adds its fields and the others stay as
+    they are. ``lang`` is a string everywhere else, so a new language changes no other schema."""
+    return {
         "entity_id": _STRING,
         "type": _class_label(ENTITY_TYPES),
         "name": _STRING,
-        "forms": {lang: _list(_STRING) for lang in LANGS},
+        "forms": {lang: _list(_STRING) for lang in languages},
         "mentions": _INT32,
-        "mentions_per_lang": {lang: _INT32 for lang in LANGS},
-    },
-}
+        "mentions_per_lang": {lang: _INT32 for lang in languages},
+    }
 
 _ARROW_VALUE = {"string": pa.string(), "int32": pa.int32(), "bool": pa.bool_()}
 
@@ -116,14 +121,17 @@ def _arrow_type(spec: dict) -> pa.DataType:
     return pa.list_(_arrow_type(spec["feature"]), spec.get("length", -1))
 
 
-#: Per config: the Arrow schema, with the features in its metadata as ``Features.arrow_schema`` has them.
-ARROW_SCHEMAS: dict[str, pa.Schema] = {
-    config: pa.schema(
+def arrow_schema(spec: dict) -> pa.Schema:
+    """The Arrow schema of a config's features, with the features in its metadata as
+    ``Features.arrow_schema`` has them."""
+    return pa.schema(
         [(name, _arrow_type(feature)) for name, feature in spec.items()],
         metadata={"huggingface": json.dumps({"info": {"features": spec}})},
     )
-    for config, spec in FEATURE_SPECS.items()
-}
+
+
+#: Per sentence or document config (the ``entities`` config: :func:`entities_spec`).
+ARROW_SCHEMAS: dict[str, pa.Schema] = {config: arrow_schema(spec) for config, spec in FEATURE_SPECS.items()}
 
 
 def __getattr__(name: str):
@@ -184,8 +192,9 @@ def document_row(doc: Document, records: list[SentenceRecord], fold: int) -> dic
     }
 
 
-def entity_rows(records: Iterable[SentenceRecord], inventory: dict) -> list[dict]:
-    """The inventory with the surface forms and mention counts seen in the gold, per language."""
+def entity_rows(records: Iterable[SentenceRecord], inventory: dict, languages: Sequence[str]) -> list[dict]:
+    """The inventory with the surface forms and mention counts seen in the gold, per language of the
+    corpus (:func:`entities_spec`)."""
     from vietlao.corpus.inventory import with_forms
 
     records = list(records)
@@ -197,9 +206,9 @@ def entity_rows(records: Iterable[SentenceRecord], inventory: dict) -> list[dict
     return [
         {
             "entity_id": e.id, "type": TYPE_INDEX[e.type], "name": e.name,
-            "forms": {lang: e.forms.get(lang, []) for lang in LANGS},
+            "forms": {lang: e.forms.get(lang, []) for lang in languages},
             "mentions": sum(counts[e.id].values()),
-            "mentions_per_lang": {lang: counts[e.id][lang] for lang in LANGS},
+            "mentions_per_lang": {lang: counts[e.id][lang] for lang in languages},
         }
         for e in sorted(with_forms(inventory, records).values(), key=lambda e: e.id)
     ]

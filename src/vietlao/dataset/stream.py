@@ -28,7 +28,7 @@ from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_tas
 from vietlao.dataset.fastpath import convert_range
 from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
 from vietlao.dataset.rows import splits_and_folds
-from vietlao.corpus.segment import _bmp_classes
+from vietlao.corpus.segment import character_classes
 from vietlao.export.typed import decode_range, short_runs, within_limits
 
 
@@ -203,7 +203,7 @@ class _Job:
         if not stat.S_ISREG(os.fstat(self.fd).st_mode):
             os.close(self.fd)
             raise OSError(f"{path} is not a regular file")
-        _bmp_classes()  # built once, before any worker is forked
+        character_classes()  # built once, before any worker is forked
 
     def __call__(self, task_range: tuple[int, int, bool]):
         """``(True, task ids, sentence ids, batches)`` if every task in the range is valid (typed

@@ -1,104 +1,147 @@
-"""Inter-annotator agreement between two passes of sheets: span F1 per type, Cohen's kappa."""
+"""Inter-annotator agreement between two annotation passes: span F1 per type, Cohen's kappa.
+
+A pass is read from any of:
+
+- a Label Studio JSON export (``vietlao ls pull --output FILE``, e.g. of the blind second-pass
+  project ``vietlao-pass2``), validated like any export (``--partial`` rules: not every sentence
+  needs a task);
+- one annotator's annotations in an export of a project several annotators worked in:
+  ``FILE#annotator-2`` (the pseudonym ``pull`` gave them);
+- a folder of annotators' sheets (``annotations/passes/<pass>/``).
+
+Only sentences present in both passes are compared. Spans are scored by the one scorer
+(:func:`vietlao.evaluation.scoring.ner_scores`, strict: same start, end and type), pass A as the
+reference; F1 is symmetric in A and B. The stance's Cohen's kappa is scikit-learn's.
+"""
 
 from __future__ import annotations
 
-import argparse
-from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
-from vietlao.corpus.documents import load_corpus
-from vietlao.labels import ENTITY_TYPES
-from vietlao.labelstudio.sheets import SheetSentence, read_sheet
+from sklearn.metrics import cohen_kappa_score
+
+from vietlao.corpus.documents import Document
+from vietlao.errors import UserError
+from vietlao.evaluation.scoring import ner_scores
+from vietlao.export.reader import convert_tasks, iter_tasks
+from vietlao.export.task import Context, Mention
+from vietlao.export.validate import gold_context
+from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
+from vietlao.labelstudio.sheets import read_sheet
+from vietlao.spans import Span
+
+ANNOTATOR_SEPARATOR = "#"
 
 
-def _prf(tp: int, n_a: int, n_b: int) -> dict:
-    p = tp / n_b if n_b else 0.0
-    r = tp / n_a if n_a else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": p, "recall": r, "f1": f, "a": n_a, "b": n_b, "both": tp}
+@dataclass(frozen=True)
+class Decision:
+    """One pass's annotation of one sentence."""
+
+    doc_id: str
+    sentence_id: str
+    text: str
+    mentions: tuple[Mention, ...]
+    stance: str
+
+    @property
+    def spans(self) -> frozenset[Span]:
+        return frozenset(m.span for m in self.mentions)
 
 
-def cohen_kappa(a: list[str], b: list[str]) -> float:
-    """Cohen's kappa of two label sequences (1.0 when both are constant and equal)."""
-    n = len(a)
-    observed = sum(x == y for x, y in zip(a, b)) / n
-    ca, cb = Counter(a), Counter(b)
-    expected = sum(ca[k] * cb[k] for k in set(a) | set(b)) / (n * n)
-    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
-
-
-def compare(a: list[SheetSentence], b: list[SheetSentence]) -> dict:
-    """Strict span agreement (exact offsets and type, B scored against A) and stance kappa."""
-    by_id = {s.sentence_id: s for s in b}
-    spans_a, spans_b = set(), set()
-    stance_a, stance_b, disagreements = [], [], []
-    for sa in a:
-        sb = by_id[sa.sentence_id]
-        ma = {(sa.sentence_id, m.start, m.end, m.label) for m in sa.mentions}
-        mb = {(sb.sentence_id, m.start, m.end, m.label) for m in sb.mentions}
-        spans_a |= ma
-        spans_b |= mb
-        stance_a.append(sa.stance)
-        stance_b.append(sb.stance)
-        only_a = sorted(ma - mb, key=lambda x: x[1])
-        only_b = sorted(mb - ma, key=lambda x: x[1])
-        if only_a or only_b or sa.stance != sb.stance:
-            disagreements.append(
-                {
-                    "sentence_id": sa.sentence_id,
-                    "stance": (sa.stance, sb.stance),
-                    "only_a": [(sa.text[s:e], t) for _, s, e, t in only_a],
-                    "only_b": [(sb.text[s:e], t) for _, s, e, t in only_b],
-                }
-            )
-    per_type = {
-        t: _prf(
-            len({x for x in spans_a & spans_b if x[3] == t}),
-            sum(x[3] == t for x in spans_a),
-            sum(x[3] == t for x in spans_b),
+def _from_export(path: Path, ctx: Context, annotator: str | None) -> list[Decision]:
+    if not path.is_file():
+        raise UserError(f"{path}: no such export file or sheets folder")
+    tasks = iter_tasks(path)
+    source = str(path)
+    if annotator is not None:
+        source = f"{path}{ANNOTATOR_SEPARATOR}{annotator}"
+        tasks = (
+            dict(t, annotations=[a for a in t.get("annotations") or [] if a.get("completed_by") == annotator])
+            for t in tasks if isinstance(t, dict)
         )
-        for t in ENTITY_TYPES
+        tasks = [t for t in tasks if t["annotations"]]
+        if not tasks:
+            raise UserError(f"{path}: no annotation by {annotator!r} (pull names annotators annotator-1, annotator-2, …)")
+    records = convert_tasks(tasks, ctx, source=source)
+    return [Decision(r.doc_id, r.sentence_id, r.text, r.mentions, r.stance) for r in records]
+
+
+def _from_sheets(directory: Path, documents: dict[str, Document]) -> list[Decision]:
+    out = []
+    for path in sorted(directory.glob("[0-9][0-9][0-9].yaml")):
+        if path.stem not in documents:
+            raise UserError(f"{path}: no document {path.stem} in the corpus")
+        doc = documents[path.stem]
+        out += [Decision(doc.doc_id, s.sentence_id, s.text, s.mentions, s.stance) for s in read_sheet(path, doc)]
+    if not out:
+        raise UserError(f"{directory}: no sheets (<doc_id>.yaml)")
+    return out
+
+
+def read_pass(source: str, ctx: Context) -> dict[str, Decision]:
+    """The decisions of one pass by sentence id, from an export, ``EXPORT#annotator`` or sheets."""
+    path, _, annotator = source.partition(ANNOTATOR_SEPARATOR)
+    decisions = (
+        _from_sheets(Path(path), dict(ctx.documents)) if Path(path).is_dir() and not annotator
+        else _from_export(Path(path), ctx, annotator or None)
+    )
+    return {d.sentence_id: d for d in decisions}
+
+
+def _surface(d: Decision, spans) -> str:
+    return "; ".join(f"{d.text[s.start:s.end]} {s.label}" for s in sorted(spans))
+
+
+def compare(a: dict[str, Decision], b: dict[str, Decision]) -> dict:
+    """Span agreement per type (the scorer, A as reference), entity-ID agreement on shared
+    linkable spans, the stance's Cohen's kappa, and every disagreement by sentence."""
+    shared = sorted(a.keys() & b.keys())
+    if not shared:
+        raise UserError("the two passes have no sentence in common")
+    scores = ner_scores([a[s].spans for s in shared], [b[s].spans for s in shared], types=ENTITY_TYPES, n_boot=0)
+    stance_a, stance_b = [a[s].stance for s in shared], [b[s].stance for s in shared]
+    ids_same = ids_both = 0
+    disagreements = []
+    for s in shared:
+        da, db = a[s], b[s]
+        ids_a = {m.span: m.entity_id for m in da.mentions}
+        ids_b = {m.span: m.entity_id for m in db.mentions}
+        both = [span for span in ids_a.keys() & ids_b.keys() if span.label in LINKABLE_TYPES]
+        ids_both += len(both)
+        ids_same += sum(ids_a[x] == ids_b[x] for x in both)
+        other_id = sorted(x for x in both if ids_a[x] != ids_b[x])
+        only_a, only_b = da.spans - db.spans, db.spans - da.spans
+        if only_a or only_b or other_id or da.stance != db.stance:
+            disagreements.append({
+                "sentence_id": s, "stance_a": da.stance, "stance_b": db.stance,
+                "only_a": _surface(da, only_a), "only_b": _surface(db, only_b),
+                "entity_ids": "; ".join(f"{da.text[x.start:x.end]}: {ids_a[x]} / {ids_b[x]}" for x in other_id),
+            })
+    per_type = {
+        t: {"a": r["n_gold"], "b": r["n_pred"], "both": r["tp"], "f1": r["f1"]}
+        for t, r in scores["per_type"].items()
     }
+    micro = scores["micro"]
     return {
-        "sentences": len(a),
-        "micro": _prf(len(spans_a & spans_b), len(spans_a), len(spans_b)),
+        "documents": sorted({a[s].doc_id for s in shared}),
+        "sentences": len(shared),
+        "only_in_a": len(a.keys() - b.keys()),
+        "only_in_b": len(b.keys() - a.keys()),
         "per_type": per_type,
-        "stance_kappa": cohen_kappa(stance_a, stance_b),
-        "stance_agreement": sum(x == y for x, y in zip(stance_a, stance_b)) / len(a),
-        "stance_counts": {"a": Counter(stance_a), "b": Counter(stance_b)},
+        "micro": {"a": micro["n_gold"], "b": micro["n_pred"], "both": micro["tp"], "f1": micro["f1"]},
+        "entity_ids": {"shared_linkable_spans": ids_both, "same_id": ids_same},
+        "stance_kappa": float(cohen_kappa_score(stance_a, stance_b, labels=list(STANCE_LABELS))),
+        "stance_agreement": sum(x == y for x, y in zip(stance_a, stance_b)) / len(shared),
         "disagreements": disagreements,
     }
 
 
+def agreement(source_a: str, source_b: str, ctx: Context) -> dict:
+    """:func:`compare` of two passes read with :func:`read_pass`."""
+    return compare(read_pass(source_a, ctx), read_pass(source_b, ctx))
+
+
 def compare_passes(dir_a: Path, dir_b: Path) -> dict:
-    """Agreement over the documents present in both folders."""
-    docs = {d.doc_id: d for d in load_corpus()}
-    a, b, shared = [], [], []
-    for path in sorted(dir_b.glob("[0-9][0-9][0-9].yaml")):
-        if (dir_a / path.name).exists():
-            shared.append(path.stem)
-            a += read_sheet(dir_a / path.name, docs[path.stem])
-            b += read_sheet(path, docs[path.stem])
-    return {"documents": shared, **compare(a, b)}
-
-
-def _run(args: argparse.Namespace) -> int:
-    res = compare_passes(Path(args.pass_a), Path(args.pass_b))
-    print(f"documents {', '.join(res['documents'])}: {res['sentences']} sentences")
-    print(f"{'type':<7}{'A':>5}{'B':>5}{'both':>6}{'F1':>8}")
-    for t, r in [*res["per_type"].items(), ("micro", res["micro"])]:
-        if r["a"] or r["b"]:
-            print(f"{t:<7}{r['a']:>5}{r['b']:>5}{r['both']:>6}{r['f1']:>8.3f}")
-    print(f"stance: agreement {res['stance_agreement']:.3f}, Cohen's kappa {res['stance_kappa']:.3f}")
-    if args.disagreements:
-        for d in res["disagreements"]:
-            print(f"- {d['sentence_id']}: stance {d['stance'][0]}/{d['stance'][1]}; only A {d['only_a']}; only B {d['only_b']}")
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("agreement", help="agreement between two annotation passes (sheets)")
-    p.add_argument("pass_a", help="folder of the first pass's sheets")
-    p.add_argument("pass_b", help="folder of the second pass's sheets")
-    p.add_argument("--disagreements", action="store_true", help="list every disagreement")
-    p.set_defaults(func=_run)
+    """:func:`compare` of two folders of sheets (the project's ``annotations/passes/``)."""
+    return agreement(str(dir_a), str(dir_b), gold_context())

@@ -233,7 +233,9 @@ def _regions(result: list, text: str, token_starts: set, token_ends: set, proble
             else:
                 labelled[r["id"]] = region
         elif name == lc.ENTITY_ID:
-            values = value.get("text")
+            # the picker's choice; exports made before the picker hold a text area's ``text``
+            key = lc.ENTITY_ID_KEY if lc.ENTITY_ID_KEY in value else lc.ENTITY_ID_LEGACY_KEY
+            values = value.get(key)
             if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
                 problems.append(f"result[{n}]: entity_id must be one string, got {values!r}")
                 continue

@@ -41,9 +41,19 @@ class LabelValue(_Struct):
 
 
 class EntityIdValue(_Struct):
-    text: Annotated[list[str], _One]
+    """The entity picker's choice (``choices``); exports made with the earlier free-text box hold
+    the ID in ``text`` (else ``text`` is the region's surface string)."""
+
+    choices: Union[Annotated[list[str], _One], msgspec.UnsetType] = _UNSET
+    text: Union[Annotated[list[str], _One], str, None, msgspec.UnsetType] = _UNSET
     start: Scalar = None
     end: Scalar = None
+
+    def picked(self) -> str | None:
+        """The one ID this value holds, or None if it does not plainly hold one."""
+        if self.choices is not _UNSET:
+            return self.choices[0]
+        return self.text[0] if type(self.text) is list else None
 
 
 class StanceValue(_Struct):
@@ -101,6 +111,11 @@ class Data(_Struct):
     sentence_id: str
     lang: str
     offset: Annotated[int, msgspec.Meta(ge=0, le=YAJL_INT_MAX)]
+    # the annotator's context (label_config.CONTEXT_KEYS); not part of the record
+    title: Union[str, None] = None
+    outlet: Union[str, None] = None
+    context_before: Union[str, None] = None
+    context_after: Union[str, None] = None
 
 
 class Task(_Struct):

@@ -32,7 +32,12 @@ def validate_gold(path: Path | None = None, complete: bool = True) -> list[Sente
         expected = {d.sentence_id(i) for d in ctx.documents.values() for i in range(len(d.sentences))}
         missing = sorted(expected - {r.sentence_id for r in records})
         if missing:
-            raise ExportError(str(path), [Problem(None, sid, "sentence has no task in the export") for sid in missing])
+            hint = (f"; {len(missing)} of {len(expected)} sentences have none: a partial export "
+                    "(`vietlao ls pull` without --complete) is checked with `vietlao validate --partial`")
+            raise ExportError(str(path), [
+                Problem(None, sid, "sentence has no task in the export" + (hint if i == 0 else ""))
+                for i, sid in enumerate(missing)
+            ])
     return records
 
 
@@ -50,5 +55,6 @@ def _run(args: argparse.Namespace) -> int:
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("validate", help="check a Label Studio JSON export (default: the committed one)")
     p.add_argument("export", nargs="?", default=None, help="export file (default: annotations/export.json)")
-    p.add_argument("--partial", action="store_true", help="do not require a task for every sentence")
+    p.add_argument("--partial", action="store_true",
+                   help="do not require a task for every sentence (exports pulled without --complete)")
     p.set_defaults(func=_run)

@@ -170,6 +170,18 @@ class Client:
     def set_label_config(self, project_id: int, config: str) -> None:
         self.call("update the label config", lambda: self.sdk.projects.update(project_id, label_config=config))
 
+    def project_fields(self, project_id: int, names) -> dict:
+        """The named fields of the project (``None`` where the server sends none)."""
+        project = self.call("read the project", lambda: self.sdk.projects.get(project_id))
+        return {n: getattr(project, n, None) for n in names}
+
+    def update_project(self, project_id: int, **fields) -> None:
+        self.call("update the project settings", lambda: self.sdk.projects.update(project_id, **fields))
+
+    def update_task_data(self, task_id: int, data: dict) -> None:
+        """Replace a task's ``data`` (the same on a retry)."""
+        self.call(f"update the data of task {task_id}", lambda: self.sdk.tasks.update(str(task_id), data=data))
+
     # -- tasks ------------------------------------------------------------------------------
 
     def _tasks(self, project_id: int) -> list[dict]:

@@ -17,10 +17,11 @@ from vietlao.corpus.documents import Document, load_corpus
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
 from vietlao.corpus.inventory import load_inventory
-from vietlao.label_config import read_label_config
+from vietlao.label_config import write_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.labelstudio.client import Client
 from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
+from vietlao.labelstudio.project import pass_title, plan_data_updates, project_settings, stale_settings
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
 from vietlao.export.validate import validate_gold
@@ -56,22 +57,34 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 
 
 def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
-         documents: list[Document] | None = None) -> dict:
-    """Create or reuse the project and import the sentences it lacks, with gazetteer predictions
-    (``model_version`` default: the gazetteer's, from the inventory's checksum)."""
+         documents: list[Document] | None = None, pass_number: int = 1) -> dict:
+    """Create or reuse the project of an annotation pass and bring it up to date.
+
+    The project gets the labelling config (generated from the current inventory; also written to
+    ``annotations/label_config.xml`` if that is stale) and the guidelines as its instructions.
+    Sentences without a task are imported (pass 1 with gazetteer predictions, ``model_version``
+    default: the gazetteer's, from the inventory's checksum; pass 2 without); existing tasks get
+    new context in place; drifted ones are reported.
+    """
     model_version = model_version or gazetteer_version()
-    config = read_label_config()
-    pid, created = client.ensure_project(title, config)
-    if not created and client.label_config(pid).strip() != config.strip():
-        client.set_label_config(pid, config)
-        print(f"project {title!r}: label config updated from annotations/label_config.xml")
+    title = pass_title(title, pass_number)
+    inventory = load_inventory()
+    settings = project_settings(inventory)
+    if write_label_config(settings["label_config"]):
+        print(f"{project().label_config}: regenerated from the inventory")
+    pid, created = client.ensure_project(title, settings["label_config"])
+    stale = stale_settings(client.project_fields(pid, settings), settings)
+    if stale:
+        client.update_project(pid, **stale)
+        if not created:
+            print(f"project {title!r}: updated {', '.join(sorted(stale))}")
     wanted = sentence_tasks(documents if documents is not None else load_corpus())
     before = _by_sentence(client.tasks(pid))
-    drifted = [d["sentence_id"] for d in wanted
-               if d["sentence_id"] in before and before[d["sentence_id"]][0].get("data") != d]
-    inventory = load_inventory()
+    refresh, drifted = plan_data_updates(before, wanted)
+    for task_id, data in refresh.items():
+        client.update_task_data(task_id, data)
     payloads = {
-        d["sentence_id"]: {"data": d, "predictions": [prediction(d, inventory, model_version)]}
+        d["sentence_id"]: {"data": d, "predictions": [prediction(d, inventory, model_version)] if pass_number == 1 else []}
         for d in wanted if d["sentence_id"] not in before
     }
     if payloads:
@@ -82,13 +95,15 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
     if missing:
         raise UserError(f"project {title!r}: {len(missing)} sentences still have no task: {missing[:10]}")
     report = {
-        "project_id": pid, "created": created, "tasks": sum(len(ts) for ts in after.values()),
-        "new": len(payloads), "existing": len(wanted) - len(payloads), "duplicated": duplicated,
-        "drifted": drifted, "model_version": model_version,
+        "project_id": pid, "title": title, "created": created, "tasks": sum(len(ts) for ts in after.values()),
+        "new": len(payloads), "existing": len(wanted) - len(payloads), "refreshed": len(refresh),
+        "duplicated": duplicated, "drifted": drifted, "model_version": model_version if pass_number == 1 else None,
     }
+    with_what = f"with {model_version} predictions" if pass_number == 1 else "without predictions (blind pass)"
     print(
         f"project {title!r} (id {pid}{', new' if created else ''}): {report['tasks']} tasks — "
-        f"{report['new']} imported with {model_version} predictions, {report['existing']} already there"
+        f"{report['new']} imported {with_what}, {report['existing']} already there"
+        + (f", {len(refresh)} with refreshed context" if refresh else "")
     )
     if duplicated:
         print(f"  warning: {len(duplicated)} sentences have more than one task: {duplicated[:10]}")
@@ -267,7 +282,11 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
         for path in temps:
             path.unlink(missing_ok=True)
     report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output)}
-    checked = "validated" if validate else "NOT validated"
+    checked = ("validated" if validate else "NOT validated") + ("" if complete else " as a partial export")
     print(f"{output}: {len(tasks)} annotated tasks, {checked}, pseudonymised"
           + (f"; {unannotated} tasks without annotations left out" if unannotated else ""))
+    sentences = sum(len(d.sentences) for d in load_corpus())
+    if not complete and len(tasks) < sentences:
+        print(f"  partial: {len(tasks)} of the corpus's {sentences} sentences; "
+              "`vietlao validate --partial` checks it (`--complete` requires every sentence)")
     return report
