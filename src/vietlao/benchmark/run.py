@@ -34,6 +34,7 @@ from types import ModuleType
 from typing import Callable
 
 from vietlao.benchmark import compare
+from vietlao.corpus.metadata import CorpusLayout
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
 from vietlao.paths import project
@@ -60,10 +61,17 @@ class Protocol:
         splits = {"all": ("train", "validation", "test")}.get(self.split, tuple(self.split.split(",")))
         return [r for r in rows if r["split"] in splits and (self.langs is None or r["lang"] in self.langs)]
 
-    def documents(self, rows: list[dict]) -> list[dict]:
-        """The documents each fold trains and tests on (from the rows' metadata)."""
-        return [{"train": sorted({r["doc_id"] for r in rows if train(r)}),
-                 "test": sorted({r["doc_id"] for r in rows if test(r)})} for train, test in self.folds]
+    def documents(self, rows: list[dict], event_of: dict[str, str | None]) -> list[dict]:
+        """The documents each fold trains and tests on, and the training documents that report an event
+        of a test document (``same_event``: a leak of names and figures into training)."""
+        out = []
+        for train, test in self.folds:
+            trained = sorted({r["doc_id"] for r in rows if train(r)})
+            tested = sorted({r["doc_id"] for r in rows if test(r)})
+            tested_events = {event_of.get(d) for d in tested} - {None}
+            out.append({"train": trained, "test": tested,
+                        "same_event": [d for d in trained if event_of.get(d) in tested_events]})
+        return out
 
     def evaluate_command(self, task: str, path: str, tagset: str = "fine") -> str:
         cmd = f"vietlao evaluate --task {task} --predictions {path} --split {self.split}"
@@ -101,6 +109,22 @@ def protocols(rows: list[dict]) -> list[Protocol]:
             "all", (lang,),
         ))
     return out
+
+
+def events(rows: list[dict]) -> dict[str, str | None]:
+    """The event each document of ``rows`` reports, from the project's metadata (none without it)."""
+    if not project().metadata.is_file():
+        return {}
+    layout = CorpusLayout.read()
+    return {doc: event for event, docs in layout.event_groups.items() for doc in docs
+            if doc in {r["doc_id"] for r in rows}}
+
+
+def documents(rows: list[dict]) -> dict[str, dict]:
+    """Language, split and event of every document of ``rows``."""
+    event_of = events(rows)
+    return {d: {"lang": lang, "split": split, "event": event_of.get(d)}
+            for d, lang, split in sorted({(r["doc_id"], r["lang"], r["split"]) for r in rows})}
 
 
 def all_baselines() -> list[ModuleType]:
@@ -271,10 +295,9 @@ def run_benchmark(
             "seeds": list(seeds),
             "bootstrap": {"resamples": n_boot, "seed": boot_seed, "unit": "sentence",
                           "ci_method": "percentile bootstrap over sentences (95%)"},
-            "protocols": {p.name: {"setting": p.description, "folds": p.documents(gold["ner"])}
+            "protocols": {p.name: {"setting": p.description, "folds": p.documents(gold["ner"], events(gold["ner"]))}
                           for p in protocols(gold["ner"])},
-            "documents": {d: {"lang": lang, "split": split} for d, lang, split in
-                          sorted({(r["doc_id"], r["lang"], r["split"]) for r in gold["ner"]})},
+            "documents": documents(gold["ner"]),
             "baselines": {m.NAME: {"task": m.TASK, "seeded": m.SEEDED,
                                    "summary": (m.__doc__ or "").strip().splitlines()[0]} for m in ran},
             "skipped": skipped,
