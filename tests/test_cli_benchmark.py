@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from test_evaluate import make_dataset
 from vietlao.benchmark import run as bench_run
 from vietlao.cli import main
+from vietlao.paths import ROOT_ENV
 
 
 CARD = "# card\n<!-- generated:results -->\nfull table\n<!-- /generated:results -->\n"
@@ -21,8 +23,9 @@ def _digests(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def project(tmp_path) -> Path:
+def project(tmp_path, monkeypatch) -> Path:
     """A project root whose committed results are a previous full run (as far as files go)."""
+    monkeypatch.setenv(ROOT_ENV, os.environ.get(ROOT_ENV, ""))  # `--root` sets it: restored after the test
     root = tmp_path / "project"
     results = root / "benchmarks" / "results"
     (results / "predictions" / "ner" / "lodo").mkdir(parents=True)
