@@ -62,8 +62,9 @@ def test_every_baseline_runs_under_every_protocol(bench):
     rows = result["results"]["rows"]
     assert {(r["baseline"], r["protocol"]) for r in rows} == {
         (b, p)
-        for b in ("majority", "tfidf-char-lr", "caps-rule", "gazetteer", "crf", "token-lr")
-        + (("e5-lr", "e5-crf") if embed.available() else ())
+        for b in ("majority", "tfidf-char-lr", "caps-rule", "gazetteer", "crf", "token-lr",
+                  "exact-lookup", "normalised-lookup")
+        + (("e5-lr", "e5-crf", "e5-nn", "e5-nn+train") if embed.available() else ())
         for p in ("fixed", "lodo", "xling-nb", "xling-id", "xling-ru")
     }
     for name in ("results.json", "RESULTS.md", "ner_f1_per_lang.png", "stance_confusion.png"):
@@ -95,6 +96,11 @@ def test_rows_are_what_vietlao_evaluate_prints_for_their_files(bench, dataset_di
         if row["task"] == "ner":
             got, want = scores["ner"]["micro"], row["metrics"]["f1"]
             assert (got["f1"], got["ci_low"], got["ci_high"]) == (want["value"], want["ci_low"], want["ci_high"])
+        elif row["task"] == "linking":
+            got, want = scores["linking"], row["metrics"]
+            keys = ("value", "ci_low", "ci_high")
+            assert [got["accuracy"][k] for k in keys] == [want["accuracy"][k] for k in keys]
+            assert got["seen"]["unseen"]["accuracy"]["value"] == want["accuracy_unseen"]["value"]
         else:
             assert scores["stance"]["macro_f1"]["value"] == row["metrics"]["macro_f1"]["value"]
             assert scores["stance"]["macro_f1"]["ci_low"] == row["metrics"]["macro_f1"]["ci_low"]

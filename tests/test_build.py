@@ -24,7 +24,7 @@ from vietlao.paths import project
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "dataset"
-CONFIGS = ("ner", "stance", "documents", "entities")
+CONFIGS = ("ner", "stance", "documents", "entities", "linking")
 
 
 @pytest.fixture(scope="module")

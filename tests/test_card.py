@@ -21,7 +21,7 @@ def test_front_matter_parses_with_string_languages_and_configs():
     assert all(isinstance(x, str) for x in meta["language"])
     defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
     assert defaults == ["ner"]
-    assert {c["config_name"] for c in meta["configs"]} == {"ner", "stance", "documents", "entities"}
+    assert {c["config_name"] for c in meta["configs"]} == {"ner", "stance", "documents", "entities", "linking"}
     paths = {c["config_name"]: [f["path"] for f in c["data_files"]] for c in meta["configs"]}
     assert paths["ner"] == [FILES["ner"]["train"]] and paths["entities"] == [FILES["entities"]["inventory"]]
     assert paths["stance"] == paths["documents"] == []

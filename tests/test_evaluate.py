@@ -93,6 +93,9 @@ def make_dataset(directory: Path) -> Path:
             rows = [encode(r, config) for r in gold_rows() if r["split"] == split]
             write_rows(rows, directory / "data" / config / f"{split}.arrow", ARROW_SCHEMAS[config])
             lines += [f"  - split: {split}", f"    path: data/{config}/{split}.arrow"]
+    from test_linking import linking_configs
+
+    lines += linking_configs(gold_rows(), directory)
     (directory / "README.md").write_text("\n".join(lines + ["---", ""]), encoding="utf-8")
     return directory
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vietlao.benchmark import linking
 from vietlao.benchmark.plots import plot_ner, plot_stance
 
 COLUMNS = (  # (metric key, header)
@@ -70,7 +71,7 @@ def _cell(block: dict | None, seeds: int, digits: int = 2) -> str:
 def _baseline_rows(results: dict) -> list[dict]:
     order = list(results["meta"]["protocols"])
     rank = {p: i for i, p in enumerate(order)}
-    rows = [r for r in results["rows"] if r.get("source") != "peers"]
+    rows = [r for r in results["rows"] if r.get("source") != "peers" and r["task"] != linking.TASK]
     return sorted(rows, key=lambda r: (r["task"] != "ner", rank.get(r["protocol"], len(order))))
 
 
@@ -259,8 +260,11 @@ Every number comes from one scorer, `vietlao evaluate`, reading a predictions fi
 
 
 def write_report(results: dict, out_dir: Path) -> str:
-    """Write ``RESULTS.md`` and the figures into ``out_dir``; return the results table."""
+    """Write ``RESULTS.md`` and the figures into ``out_dir``; return the results tables (the card quotes them)."""
     table = results_table(results)
+    link = linking.linking_table(results, tuple(results["meta"]["protocols"]))
+    if link:
+        table += "\n\n" + linking.NOTES + "\n" + link
     out_dir = Path(out_dir)
     (out_dir / "RESULTS.md").write_text(render_markdown(results, table), encoding="utf-8")
     plot_ner(results, out_dir / "ner_f1_per_lang.png")

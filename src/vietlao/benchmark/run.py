@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
-from vietlao.benchmark import compare
+from vietlao.benchmark import compare, linking
 from vietlao.corpus.metadata import CorpusLayout
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
@@ -198,32 +198,40 @@ def _metrics(task: str, gold: list[dict], records: list[dict], n_boot: int, seed
 
 
 def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layout: Layout,
-                 seeds: tuple[int, ...], n_boot: int, boot_seed: int) -> dict:
-    """Predict under ``protocol`` for every seed, write the files, score them; one result row."""
+                 seeds: tuple[int, ...], n_boot: int, boot_seed: int,
+                 link: linking.LinkingBench | None = None) -> dict:
+    """Predict under ``protocol`` for every seed, write the files, score them; one result row.
+
+    ``link``: the knowledge base and scoring context of linking baselines.
+    """
     seeds = seeds if module.SEEDED else seeds[:1]
+    is_linking = module.TASK == linking.TASK
+    kwargs = link.predict_kwargs() if is_linking else {}
     gold = protocol.gold(rows)
     per_seed, paths = [], []
     for seed in seeds:
         records: list[dict] = []
         for train_filter, test_filter in protocol.folds:
             records += module.predict([r for r in rows if train_filter(r)], [r for r in rows if test_filter(r)],
-                                      seed=seed)
+                                      seed=seed, **kwargs)
         suffix = f"-seed{seed}" if module.SEEDED else ""
         path = layout.stage / "predictions" / module.TASK / protocol.name / f"{module.NAME}{suffix}.jsonl"
         write_predictions(path, records)
         paths.append(layout.shown(path))
-        per_seed.append(_metrics(module.TASK, gold, read_predictions(path), n_boot if seed == seeds[0] else 0,
-                                 boot_seed, paths[-1]))
+        boot = n_boot if seed == seeds[0] else 0
+        per_seed.append(link.metrics(gold, path, protocol.name, boot, boot_seed, paths[-1]) if is_linking
+                        else _metrics(module.TASK, gold, read_predictions(path), boot, boot_seed, paths[-1]))
     metrics, extra = per_seed[0]
     for key, block in metrics.items():
         values = [m[key]["value"] for m, _ in per_seed]
         block["seed_mean"] = statistics.fmean(values)
         block["seed_sd"] = statistics.stdev(values) if len(values) > 1 else 0.0
+    command = protocol.evaluate_command(module.TASK, paths[0])
     return {
         "task": module.TASK, "baseline": module.NAME, "protocol": protocol.name,
-        "setting": protocol.description, "n_sentences": len(gold), "seeds": list(seeds),
-        "metrics": metrics, **extra, "predictions": paths,
-        "command": protocol.evaluate_command(module.TASK, paths[0]),
+        "setting": protocol.description, "n_sentences": len({g.get("sentence_id", g["id"]) for g in gold}),
+        "seeds": list(seeds), "metrics": metrics, **extra, "predictions": paths,
+        "command": linking.command(protocol.name, command) if is_linking else command,
     }
 
 
@@ -267,7 +275,8 @@ def run_benchmark(
     out_dir = Path(out_dir) if out_dir is not None else project().results
     modules = select_baselines(baselines)
     check_output(out_dir)
-    gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance")}
+    gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance", *{m.TASK for m in modules})}
+    link = linking.LinkingBench.load(dataset_dir) if linking.TASK in gold else None
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-new-"))
     try:
@@ -281,7 +290,7 @@ def run_benchmark(
                 continue
             for protocol in protocols(gold[module.TASK]):
                 started = time.perf_counter()
-                rows.append(run_baseline(module, protocol, gold[module.TASK], layout, seeds, n_boot, boot_seed))
+                rows.append(run_baseline(module, protocol, gold[module.TASK], layout, seeds, n_boot, boot_seed, link))
                 log(f"  {module.TASK:<7}{module.NAME:<15}{protocol.name:<10}{time.perf_counter() - started:6.1f}s")
         peer_rows: list[dict] = []
         if peers:

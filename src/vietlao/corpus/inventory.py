@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vietlao.corpus.documents import CorpusError
 from vietlao.labels import EntityType
 from vietlao.paths import project
 
 
+ENTITY_ID_PATTERN = r"^[a-z0-9_]+$"
+
+
 class CanonicalEntity(BaseModel):
-    """One real-world entity, with the surface forms seen per language."""
+    """One real-world entity, with the surface forms seen per language.
+
+    Optional knowledge-base fields: ``wikidata`` (a verified QID), ``enwiki`` (English Wikipedia
+    title), ``names`` (the name in languages not in the corpus, e.g. ``lo``), ``sources`` (where
+    each value was verified: ``wikidata``, ``enwiki`` or a language code -> URL) and ``aliases``
+    (former IDs of this entity; a scorer maps an alias to ``id``).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    id: str = Field(pattern=ENTITY_ID_PATTERN)
     type: EntityType
     name: str
     forms: dict[str, list[str]] = Field(default_factory=dict)
+    wikidata: str | None = Field(default=None, pattern=r"^Q[0-9]+$")
+    enwiki: str | None = None
+    names: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _alias_pattern(cls, aliases: list[str]) -> list[str]:
+        bad = [a for a in aliases if not re.fullmatch(ENTITY_ID_PATTERN, a)]
+        if bad:
+            raise ValueError(f"aliases {bad} do not match {ENTITY_ID_PATTERN}")
+        return aliases
 
 
 def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
-    """Entities by ID (default: the project's ``annotations/entities.yaml``); duplicate IDs are an error."""
+    """Entities by ID (default: the project's ``annotations/entities.yaml``); a duplicate ID, or an
+    alias that is an ID or another entity's alias, is an error."""
     path = path or project().inventory
     try:
         rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
@@ -36,7 +60,19 @@ def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
         if entity.id in inventory:
             raise CorpusError(f"{path}: duplicate entity id {entity.id!r}")
         inventory[entity.id] = entity
+    owner: dict[str, str] = {}
+    for entity in inventory.values():
+        for alias in entity.aliases:
+            if alias in inventory or alias in owner:
+                other = alias if alias in inventory else owner[alias]
+                raise CorpusError(f"{path}: alias {alias!r} of {entity.id!r} is already used by {other!r}")
+            owner[alias] = entity.id
     return inventory
+
+
+def alias_map(inventory: dict[str, CanonicalEntity]) -> dict[str, str]:
+    """Former ID -> current ID, over the whole inventory."""
+    return {alias: e.id for e in inventory.values() for alias in e.aliases}
 
 
 def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path | None = None) -> None:

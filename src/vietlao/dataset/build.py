@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from vietlao.dataset.batches import write_sentence_configs
+from vietlao.dataset.linking import write_linking
 from vietlao.corpus.documents import Document
 from vietlao.corpus.metadata import CorpusLayout
 from vietlao.export.task import SentenceRecord
@@ -30,7 +31,7 @@ from vietlao.labels import SPLITS
 from vietlao.paths import project
 
 
-CONFIGS = ("ner", "stance", "documents", "entities")
+CONFIGS = ("ner", "stance", "documents", "entities", "linking")
 
 
 def build_dataset(records: list[SentenceRecord], documents: list[Document], inventory: dict, out_dir: Path) -> None:
@@ -48,6 +49,7 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
         write_rows(rows, out_dir / "data" / "documents" / f"{split}.arrow", ARROW_SCHEMAS["documents"])
     write_rows(entity_rows(records, inventory, layout.languages),
                out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow", arrow_schema(entities_spec(layout.languages)))
+    write_linking(records, out_dir, split_of.__getitem__, fold_of.__getitem__)
     name_by_content(out_dir)
 
 

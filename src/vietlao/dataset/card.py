@@ -16,6 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from vietlao.dataset.linking import card_block as linking_block
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
 from vietlao.paths import project
@@ -24,7 +25,7 @@ _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)"
 
 
 class ConfigSpec(BaseModel):
-    config_name: Literal["ner", "stance", "documents", "entities"]
+    config_name: Literal["ner", "stance", "documents", "entities", "linking"]
     splits: tuple[str, ...]
     default: bool = False
 
@@ -61,6 +62,7 @@ class CardMetadata(BaseModel):
         ConfigSpec(config_name="stance", splits=("train", "validation", "test")),
         ConfigSpec(config_name="documents", splits=("train", "validation", "test")),
         ConfigSpec(config_name="entities", splits=("inventory",)),
+        ConfigSpec(config_name="linking", splits=("train", "validation", "test")),
     )
 
     def front_matter(self, files: dict[str, dict[str, str]]) -> str:
@@ -195,6 +197,7 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
         (path or project().card).read_text(encoding="utf-8"),
         {
             "statistics": statistics_block(records),
+            "linking": linking_block(records),
             "examples": examples_block(records),
             "agreement": agreement_block(),
             "checksums": checksums_block(sums),

@@ -91,6 +91,12 @@ FEATURE_SPECS: dict[str, dict] = {
         "sentences": _list({"id": _STRING, "start": _INT32, "end": _INT32, "stance": _class_label(STANCE_LABELS)}),
         "fold": _INT32,
     },
+    "linking": {  # rows: vietlao.dataset.linking
+        "id": _STRING, "sentence_id": _STRING, "doc_id": _STRING, "lang": _STRING, "mention": _STRING,
+        "start": _INT32, "end": _INT32, "doc_start": _INT32, "doc_end": _INT32,
+        "type": _class_label(ENTITY_TYPES), "context": _STRING, "entity_id": _STRING,
+        "fold": _INT32,
+    },
 }
 
 
@@ -105,6 +111,7 @@ def entities_spec(languages: Sequence[str]) -> dict:
         "forms": {lang: _list(_STRING) for lang in languages},
         "mentions": _INT32,
         "mentions_per_lang": {lang: _INT32 for lang in languages},
+        "aliases": _list(_STRING),
     }
 
 _ARROW_VALUE = {"string": pa.string(), "int32": pa.int32(), "bool": pa.bool_()}
@@ -209,6 +216,7 @@ def entity_rows(records: Iterable[SentenceRecord], inventory: dict, languages: S
             "forms": {lang: e.forms.get(lang, []) for lang in languages},
             "mentions": sum(counts[e.id].values()),
             "mentions_per_lang": {lang: counts[e.id][lang] for lang in languages},
+            "aliases": list(e.aliases),
         }
         for e in sorted(with_forms(inventory, records).values(), key=lambda e: e.id)
     ]

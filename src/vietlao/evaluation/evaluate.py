@@ -57,6 +57,7 @@ from typing import Any, Iterable, Sequence
 
 from vietlao.errors import UserError
 from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, SPLITS, STANCE_LABELS
+from vietlao.evaluation import linking
 from vietlao.evaluation.scoring import ner_scores, stance_scores
 from vietlao.paths import project
 from vietlao.spans import tag_chunks
@@ -66,7 +67,7 @@ __all__ = [
     "stance_scores", "write_predictions",
 ]
 
-TASKS = ("ner", "stance")
+TASKS = ("ner", "stance", *linking.LINKING_TASKS)
 _MAX_LISTED = 20
 
 
@@ -117,15 +118,16 @@ def load_gold(
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
     splits = parse_splits(split)
     dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
-    if not (dataset_dir / "data" / task).is_dir():
-        raise UserError(f"no '{task}' data in {dataset_dir}: build the dataset first (vietlao build)")
+    config = linking.GOLD_CONFIG.get(task, task)
+    if not (dataset_dir / "data" / config).is_dir():
+        raise UserError(f"no '{config}' data in {dataset_dir}: build the dataset first (vietlao build)")
     import datasets
 
     datasets.disable_progress_bars()
     try:
-        loaded = datasets.load_dataset(str(dataset_dir), task)
+        loaded = datasets.load_dataset(str(dataset_dir), config)
     except Exception as exc:  # noqa: BLE001 - any loader failure is the user's dataset problem
-        raise UserError(f"cannot load {dataset_dir} ({task}): {exc}") from exc
+        raise UserError(f"cannot load {dataset_dir} ({config}): {exc}") from exc
     keep = set(langs) if langs else None
     rows = []
     for name in splits:
@@ -289,13 +291,20 @@ def evaluate_records(
     seed: int = 0,
     unit: str = "sentence",
     source: str = "predictions",
+    context: linking.LinkingContext | None = None,
 ) -> dict:
-    """Scores of prediction ``records`` against ``gold`` rows (as :func:`load_gold` returns them)."""
+    """Scores of prediction ``records`` against ``gold`` rows (as :func:`load_gold` returns them).
+
+    ``context``: the knowledge base and training rule of the linking tasks (default: the dataset's).
+    """
     if tagset not in ("fine", "coarse"):
         raise UserError(f"unknown tag set {tagset!r}: fine or coarse")
     if unit not in ("sentence", "document"):
         raise UserError(f"unknown bootstrap unit {unit!r}: sentence or document")
     preds = join_by_id(gold, records, source)
+    if task in linking.LINKING_TASKS:
+        return {"task": task, **linking.score(task, gold, preds, context, unit=unit, n_boot=n_boot, seed=seed,
+                                              source=source)}
     common = {
         "langs": [g["lang"] for g in gold],
         "groups": [g["doc_id"] for g in gold] if unit == "document" else None,
@@ -329,13 +338,18 @@ def evaluate(
     n_boot: int = 1000,
     seed: int = 0,
     unit: str = "sentence",
+    seen_in: str | None = None,
 ) -> dict:
-    """Score a predictions file against the gold of ``split`` (optionally only some languages)."""
+    """Score a predictions file against the gold of ``split`` (optionally only some languages).
+
+    ``seen_in`` (linking): what the system was trained on (:class:`vietlao.dataset.linking.SeenRule`).
+    """
     langs = sorted(langs) if langs else None
     gold = load_gold(task, split, dataset_dir, langs)
+    context = linking.load_context(dataset_dir, seen_in) if task in linking.LINKING_TASKS else None
     result = evaluate_records(
         task, gold, read_predictions(predictions),
-        tagset=tagset, n_boot=n_boot, seed=seed, unit=unit, source=str(predictions),
+        tagset=tagset, n_boot=n_boot, seed=seed, unit=unit, source=str(predictions), context=context,
     )
     head = {"task": task, "split": "+".join(parse_splits(split)), "langs": langs}
     if task == "ner":
@@ -355,6 +369,8 @@ def _ci(block: dict, key: str = "f1") -> str:
 
 def format_summary(result: dict) -> str:
     """A few lines for the terminal."""
+    if result["task"] in linking.LINKING_TASKS:
+        return linking.format_summary(result)
     lines = [f"{result['task']} on {result.get('split', '?')}: {result['n_sentences']} sentences"]
     if "ner" in result:
         ner = result["ner"]
@@ -386,7 +402,7 @@ def _run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else None
     result = evaluate(
         args.task, args.predictions, args.split, tagset=args.tagset, langs=langs,
-        dataset_dir=args.dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit,
+        dataset_dir=args.dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit, seen_in=args.seen_in,
     )
     print(format_summary(result))
     if args.output:
@@ -412,4 +428,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--unit", default="sentence", choices=("sentence", "document"),
                    help="what the bootstrap resamples (default: %(default)s)")
     p.add_argument("--dataset", default=None, help="dataset folder (default: dataset)")
+    p.add_argument("--seen-in", help="linking: what the system trained on, for seen/unseen entities: splits "
+                   "(train,validation), other-documents, or lang:vi (default: the splits not scored; "
+                   "other-documents when all are)")
     p.set_defaults(func=_run)

@@ -261,6 +261,12 @@ def _value_block(point: float, boot: np.ndarray | None, level: float) -> dict:
     return {"value": float(point), "ci_low": lo, "ci_high": hi}
 
 
+def ci_block(point: float, boot: np.ndarray | None, level: float = 0.95) -> dict:
+    """``{"value", "ci_low", "ci_high"}``: a statistic and the percentile interval of its resampled
+    values (``boot``: one value per resample; ``None`` or empty: no interval)."""
+    return _value_block(point, boot, level)
+
+
 def _stance_stats(onehot_gold: np.ndarray, onehot_pred: np.ndarray, w: np.ndarray, f_avg_idx):
     """Accuracy, macro-F1 over gold-present classes, F_avg; one value per row of ``w``."""
     tp = w @ (onehot_gold * onehot_pred)

@@ -1,8 +1,9 @@
 """Baselines: each module trains on gold rows and returns predictions in the scorer's JSONL format.
 
-Every module defines ``NAME``, ``TASK`` (``ner`` or ``stance``), ``SEEDED`` (whether the result
-depends on ``seed``: such baselines run with several seeds) and
-``predict(train_rows, test_rows, seed=0) -> list[dict]``; a module that needs an optional extra
+Every module defines ``NAME``, ``TASK`` (``ner``, ``stance`` or ``linking``), ``SEEDED`` (whether
+the result depends on ``seed``: such baselines run with several seeds) and
+``predict(train_rows, test_rows, seed=0) -> list[dict]`` (linking baselines also take ``kb``, the
+knowledge base of :func:`vietlao.benchmark.linking.baseline_kb`); a module that needs an optional extra
 names it in ``EXTRA`` and says whether it is installed with ``available()``. Each runs as a module
 that writes a predictions file::
 
@@ -10,5 +11,7 @@ that writes a predictions file::
     vietlao evaluate --task ner --predictions crf.jsonl
 """
 
-MODULES = ("stance_majority", "stance_tfidf", "stance_e5", "ner_caps", "ner_gazetteer", "ner_crf", "ner_logreg",
-           "ner_e5_crf")
+MODULES = (
+    "stance_majority", "stance_tfidf", "stance_e5", "ner_caps", "ner_gazetteer", "ner_crf", "ner_logreg",
+    "ner_e5_crf", "link_exact", "link_normalised", "link_encoder", "link_encoder_train",
+)

@@ -1,0 +1,36 @@
+"""Linking baseline: ``e5-nn`` with the training mentions added as keys.
+
+As ``link_encoder`` (multilingual-e5-small nearest neighbour among the entities of the mention's
+type), but each entity's keys are its canonical name and the strings of its training mentions, so
+a form seen in training (``Lào``, ``Kambodsja``) is matched by itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from vietlao.benchmark.baselines.link_encoder import link, name_keys
+from vietlao.benchmark.baselines.linking_common import knowledge_base, script_main
+
+NAME, TASK, SEEDED = "e5-nn+train", "linking", False
+EXTRA = "embed"
+
+
+def available() -> bool:
+    from vietlao.benchmark import embed
+
+    return embed.available()
+
+
+
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+    kb = knowledge_base() if kb is None else kb
+    keys = name_keys(kb)
+    for r in train:
+        if r["mention"] not in keys[r["entity_id"]]:
+            keys[r["entity_id"]].append(r["mention"])
+    return link(test, kb, keys)
+
+
+if __name__ == "__main__":
+    sys.exit(script_main(predict))

@@ -1,0 +1,79 @@
+"""What the entity-linking baselines share: the knowledge base they may use, name normalisation,
+ranking, and the command line that writes a predictions file.
+
+The knowledge base a baseline sees is the ``entities`` config **without** ``forms``: those are the
+surface forms of every gold mention, test mentions included, so they would hand a baseline the test
+answers. A baseline links with the canonical ``name`` of each entity and, where it learns, with the
+training mentions only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+import iuliia
+
+from vietlao.benchmark.linking import baseline_kb
+from vietlao.evaluation.evaluate import load_gold, write_predictions
+
+#: Candidates written per mention (for accuracy@k).
+TOP_K = 10
+#: Letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ł": "l", "Ł": "L"})
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def knowledge_base(dataset_dir=None) -> list[dict]:
+    """The ``entities`` rows, reduced to ID, type and canonical name (as the benchmark passes them)."""
+    return baseline_kb(dataset_dir)
+
+
+def normalise(text: str) -> str:
+    """Case-folded, Cyrillic transliterated to Latin (iuliia, Wikipedia scheme), diacritics removed,
+    every run of non-word characters one space: ``То Лам`` → ``to lam``, ``Tô Lâm`` → ``to lam``."""
+    text = iuliia.WIKIPEDIA.translate(unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
+
+
+def ranked(scores: dict[str, float], counts: Counter | None = None, k: int = TOP_K) -> list[str]:
+    """Entity IDs by score, then by training count, then by ID; the first ``k``."""
+    counts = counts or Counter()
+    return sorted(scores, key=lambda e: (-scores[e], -counts[e], e))[:k]
+
+
+def similarity(a: str, b: str) -> float:
+    """Character similarity of two normalised names (difflib's ratio)."""
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def same_type(kb: Iterable[dict], type_: str) -> list[dict]:
+    """The entries of the mention's type (the task gives the gold type), else all of them."""
+    kb = list(kb)
+    return [e for e in kb if e["type"] == type_] or kb
+
+
+def prediction(mention_id: str, candidates: list[str]) -> dict:
+    """A predictions line: the first candidate, or NIL when there is none."""
+    return {"id": mention_id, "entity_id": candidates[0] if candidates else None, "candidates": candidates}
+
+
+def script_main(predict: Callable[..., list[dict]], argv: list[str] | None = None) -> int:
+    """``--train SPLITS --test SPLITS --out FILE``: link, write the predictions file."""
+    p = argparse.ArgumentParser(description="run an entity-linking baseline and write its predictions (JSONL)")
+    p.add_argument("--train", default="train,validation", help="split(s) to learn from (default: %(default)s)")
+    p.add_argument("--test", default="test", help="split(s) to link (default: %(default)s)")
+    p.add_argument("--out", required=True, help="predictions file to write")
+    p.add_argument("--dataset", default=None, help="dataset folder (default: the project's)")
+    args = p.parse_args(argv)
+    train = load_gold("linking", args.train, args.dataset)
+    test = load_gold("linking", args.test, args.dataset)
+    path = write_predictions(args.out, predict(train, test, kb=knowledge_base(args.dataset)))
+    print(f"{len(test)} predictions written to {path}")
+    return 0

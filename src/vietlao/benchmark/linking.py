@@ -1,0 +1,127 @@
+"""Entity linking in the benchmark: what the baselines may see, seen entities per protocol, the table.
+
+The linking baselines (``TASK = "linking"``) get the ``linking`` rows of each fold and the knowledge
+base reduced to :data:`KB_FIELDS` (``entities`` without ``forms``: the surface forms of every gold
+mention, test mentions included). A protocol's training rows define which entities are *seen*
+(:data:`SEEN_IN`: ``fixed`` trains on train+validation, ``lodo`` on the other documents, ``xling-L``
+on vi), and the row's command passes it to ``vietlao evaluate --seen-in``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from vietlao.evaluation.evaluate import evaluate_records, read_predictions
+from vietlao.evaluation.linking import LinkingContext, SeenRule, knowledge_base, load_context, load_entities
+
+TASK = "linking"
+#: Rows of a knowledge base as the baselines see it.
+KB_FIELDS = ("entity_id", "type", "name")
+#: The accuracy@k columns of the table (also in the scorer's default ``KS``).
+TABLE_KS = ("5",)
+
+
+def seen_in(protocol: str, source_lang: str = "vi") -> str:
+    """The ``--seen-in`` rule of a protocol (what its folds train on)."""
+    if protocol == "fixed":
+        return "train,validation"
+    if protocol == "lodo":
+        return "other-documents"
+    if protocol.startswith("xling-"):
+        return f"lang:{source_lang}"
+    raise ValueError(f"no seen rule for protocol {protocol!r}")
+
+
+def baseline_kb(dataset_dir: Path | str | None = None) -> list[dict]:
+    """The ``entities`` rows reduced to ID, type and canonical name (default: the project's dataset)."""
+    return [{k: e[k] for k in KB_FIELDS} for e in load_entities(dataset_dir)]
+
+
+@dataclass(frozen=True)
+class LinkingBench:
+    """The dataset-side inputs of the linking rows of one benchmark run."""
+
+    kb: tuple[dict, ...]
+    context: LinkingContext
+
+    @classmethod
+    def load(cls, dataset_dir: Path | str | None) -> "LinkingBench":
+        return cls(tuple(baseline_kb(dataset_dir)), load_context(dataset_dir))
+
+    def predict_kwargs(self) -> dict:
+        return {"kb": [dict(e) for e in self.kb]}
+
+    def metrics(self, gold: list[dict], path: Path, protocol: str, n_boot: int, seed: int,
+                source: str) -> tuple[dict, dict]:
+        """Headline metrics and extras of one predictions file, as ``vietlao evaluate`` scores it."""
+        context = LinkingContext(self.context.kb, self.context.rows, SeenRule.parse(seen_in(protocol)))
+        lk = evaluate_records(TASK, gold, read_predictions(path), n_boot=n_boot, seed=seed, source=source,
+                              context=context)["linking"]
+
+        def value(block: dict) -> dict:
+            return {k: block[k] for k in ("value", "ci_low", "ci_high")}
+
+        metrics = {"accuracy": value(lk["accuracy"]), "macro_accuracy": value(lk["macro_accuracy"])}
+        metrics.update({f"accuracy_at_{k}": value(b) for k, b in lk["accuracy_at"].items()})
+        for part in ("seen", "unseen"):
+            metrics[f"accuracy_{part}"] = value(lk["seen"][part]["accuracy"])
+        extra = {
+            "n_mentions": lk["n_mentions"], "seen_rule": lk["seen_rule"], "nil": lk["nil"],
+            "n_seen": lk["seen"]["seen"]["accuracy"]["n"], "n_unseen": lk["seen"]["unseen"]["accuracy"]["n"],
+            "per_lang": {k: {**value(b["accuracy"]), "n": b["accuracy"]["n"]} for k, b in lk["per_lang"].items()},
+            "per_type": {k: {**value(b["accuracy"]), "n": b["accuracy"]["n"]} for k, b in lk["per_type"].items()},
+        }
+        return metrics, extra
+
+
+def command(protocol: str, base: str) -> str:
+    """The row's ``vietlao evaluate`` command: the protocol's command plus its seen rule."""
+    return f"{base} --seen-in {seen_in(protocol)}"
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _cell(block: dict | None, n: int | None = None) -> str:
+    if block is None:
+        return "—"
+    text = f"{block['value']:.3f}"
+    if block.get("ci_low") is not None:
+        text += f" [{block['ci_low']:.2f}, {block['ci_high']:.2f}]"
+    return text + (f" (n={n})" if n is not None else "")
+
+
+def linking_table(results: dict, protocol_order: tuple[str, ...]) -> str:
+    """One Markdown table of the linking rows: accuracy@1 overall, per language, seen/unseen, @k, macro."""
+    rows = [r for r in results["rows"] if r["task"] == TASK]
+    if not rows:
+        return ""
+    rank = {p: i for i, p in enumerate(protocol_order)}
+    rows.sort(key=lambda r: (rank.get(r["protocol"], len(rank)), r["protocol"]))
+    langs = [x for x in ("nb", "id", "vi", "ru") if any(x in r["per_lang"] for r in rows)]
+    header = (["baseline", "protocol", "train → test", "mentions", "acc@1"] + [f"acc@1 {x}" for x in langs]
+              + ["acc@1 seen", "acc@1 unseen"] + [f"acc@{k}" for k in TABLE_KS] + ["macro acc", "NIL predicted"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for r in rows:
+        m = r["metrics"]
+        cells = [r["baseline"], r["protocol"], r["setting"], str(r["n_mentions"]), _cell(m["accuracy"])]
+        cells += [_cell(r["per_lang"][x], r["per_lang"][x]["n"]) if x in r["per_lang"] else "—" for x in langs]
+        cells += [_cell(m["accuracy_seen"], r["n_seen"]), _cell(m["accuracy_unseen"], r["n_unseen"])]
+        cells += [_cell(m.get(f"accuracy_at_{k}")) for k in TABLE_KS]
+        cells += [_cell(m["macro_accuracy"]), str(r["nil"]["predicted"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+NOTES = """\
+**Entity linking** (`linking` config: each gold PER/ORG/GPE/LOC/EVENT mention, with its type and
+sentence, to an `entities` ID; scored by `vietlao evaluate --task linking`). *acc@1*: the predicted ID
+is the gold one (NIL is wrong: every gold mention has an ID); per language with the number of mentions;
+*seen*/*unseen*: mentions whose entity is / is not linked by a training mention of the protocol
+(fixed: train+validation; lodo: the other documents; xling: vi); *acc@k*: gold among the first k
+candidates; *macro acc*: mean accuracy@1 over gold entities. 95% percentile bootstrap CIs over
+sentences. The baselines see the inventory's IDs, types and canonical names — not its `forms`,
+which are the gold surface forms of all documents, test included — and the gold type of the mention
+(they choose among entities of that type).
+"""
