@@ -1,5 +1,6 @@
 import yaml
 
+from vietlao.corpus.metadata import CorpusLayout
 from vietlao.dataset.card import CardMetadata, fill_blocks, render_dataset_readme
 from vietlao.paths import project
 from vietlao.dataset.build import data_files
@@ -9,15 +10,16 @@ FILES = {"ner": {"train": "data/ner/train-0123456789abcdef.arrow"}, "entities": 
 
 def test_dataset_readme_is_rendered_from_the_card():
     readme = (project().dataset / "README.md").read_text(encoding="utf-8")
-    assert readme == render_dataset_readme(project().card.read_text(encoding="utf-8"), data_files(project().dataset)), (
+    card, languages = project().card.read_text(encoding="utf-8"), CorpusLayout.read().languages
+    assert readme == render_dataset_readme(card, data_files(project().dataset), languages), (
         "dataset/README.md drifted from DATASET_CARD.md: run `vietlao build`"
     )
 
 
 def test_front_matter_parses_with_string_languages_and_configs():
-    text = CardMetadata().front_matter(FILES)
+    text = CardMetadata(language=("nb", "id", "vi", "ru", "lo")).front_matter(FILES)
     meta = yaml.safe_load(text.strip().strip("-"))
-    assert meta["language"] == ["nb", "id", "vi", "ru"]
+    assert meta["language"] == ["nb", "id", "vi", "ru", "lo"]
     assert all(isinstance(x, str) for x in meta["language"])
     defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
     assert defaults == ["ner"]
@@ -40,7 +42,7 @@ def test_committed_data_files_are_named_by_their_content():
 
 
 def test_yaml_quotes_norwegian_no():
-    text = CardMetadata(tags=("no", "yes")).front_matter(FILES)
+    text = CardMetadata(language=("nb",), tags=("no", "yes")).front_matter(FILES)
     assert yaml.safe_load(text.strip().strip("-"))["tags"] == ["no", "yes"]
 
 

@@ -17,8 +17,10 @@ def _inv(*rows):
 
 
 INVENTORY = _inv(
-    {"id": "laos", "type": "GPE", "name": "Laos"},
-    {"id": "vietnam", "type": "GPE", "name": "Vietnam", "forms": {"vi": ["Việt Nam"], "ru": ["Вьетнам", "Вьетнама"]}},
+    {"id": "laos", "type": "GPE", "name": "Laos", "names": {"lo": "ລາວ"}},
+    {"id": "vietnam", "type": "GPE", "name": "Vietnam", "forms": {"vi": ["Việt Nam"], "ru": ["Вьетнам", "Вьетнама"]},
+     "names": {"lo": "ຫວຽດນາມ"}},
+    {"id": "vientiane", "type": "GPE", "name": "Vientiane", "names": {"lo": "ວຽງຈັນ"}},
     {"id": "park", "type": "LOC", "name": "Laos–Vietnam Friendship Park (Vientiane)"},
     {"id": "new_zealand", "type": "GPE", "name": "New Zealand"},
     {"id": "twin_a", "type": "ORG", "name": "Twin"},
@@ -54,6 +56,13 @@ def test_forms_apply_to_their_language_only():
     assert _spans("Quan hệ Việt Nam – Lào", "vi") == [("Việt Nam", "GPE", "vietnam")]
     assert _spans("Quan hệ Việt Nam – Lào", "nb") == []
     assert _spans("отношения Вьетнама и Лаоса", "ru") == [("Вьетнама", "GPE", "vietnam")]
+
+
+def test_lao_names_are_matched_on_syllables():
+    """A Lao name glued to the words around it is found: tokens are syllables."""
+    text = "ທີ່ນະຄອນຫຼວງວຽງຈັນ ສອງຝ່າຍ ລາວ-ຫວຽດນາມ"
+    assert _spans(text, "lo") == [("ວຽງຈັນ", "GPE", "vientiane"), ("ລາວ", "GPE", "laos"), ("ຫວຽດນາມ", "GPE", "vietnam")]
+    assert _spans(text, "vi") == []  # names apply to their language only
 
 
 def test_ambiguous_forms_are_left_out():

@@ -265,3 +265,4 @@ def test_names_in_thai_and_khmer_survive_the_tags(lang, text, names):
     tags = spans_to_tags(offsets, spans)
     assert tags_to_spans(offsets, tags) == spans
     assert [text[s.start : s.end] for s in tags_to_spans(offsets, tags)] == names
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions
 from vietlao.evaluation.linking import LinkingContext, SeenRule, knowledge_base, load_context, load_entities
 
@@ -99,7 +100,7 @@ def linking_table(results: dict, protocol_order: tuple[str, ...]) -> str:
         return ""
     rank = {p: i for i, p in enumerate(protocol_order)}
     rows.sort(key=lambda r: (rank.get(r["protocol"], len(rank)), r["protocol"]))
-    langs = [x for x in ("nb", "id", "vi", "ru") if any(x in r["per_lang"] for r in rows)]
+    langs = [x for x in LANGUAGES if any(x in r["per_lang"] for r in rows)]
     header = (["baseline", "protocol", "train → test", "mentions", "acc@1"] + [f"acc@1 {x}" for x in langs]
               + ["acc@1 seen", "acc@1 unseen"] + [f"acc@{k}" for k in TABLE_KS] + ["macro acc", "NIL predicted"])
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vietlao.corpus.metadata import LANGUAGES
+
 
 def _err(block: dict | None, key: str) -> float:
     """Error-bar length from the value to one end of its CI (0 without one)."""
@@ -19,7 +21,6 @@ def plot_ner(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     ner = [r for r in results["rows"] if r["task"] == "ner" and r.get("source") != "peers"]
-    langs_all = list(dict.fromkeys(d["lang"] for d in results["meta"]["documents"].values()))
     source = next((p["setting"].split(" → ")[0] for n, p in results["meta"]["protocols"].items()
                    if n.startswith("xling-")), "")
     baselines = list(dict.fromkeys(r["baseline"] for r in ner))
@@ -32,7 +33,7 @@ def plot_ner(results: dict, path: Path) -> None:
     ]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     for ax, (title, data) in zip(axes, panels):
-        langs = [x for x in langs_all if any(x in d for d in data.values())]
+        langs = [x for x in LANGUAGES if any(x in d for d in data.values())]
         width = 0.8 / max(len(baselines), 1)
         for i, b in enumerate(baselines):
             blocks = [data.get(b, {}).get(lang) for lang in langs]

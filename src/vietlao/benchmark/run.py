@@ -34,7 +34,7 @@ from types import ModuleType
 from typing import Callable
 
 from vietlao.benchmark import compare, linking
-from vietlao.corpus.metadata import CorpusLayout
+from vietlao.corpus.metadata import LANGUAGES, CorpusLayout
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
 from vietlao.paths import project
@@ -80,14 +80,6 @@ class Protocol:
         return cmd + (" --tagset coarse" if tagset == "coarse" else "")
 
 
-def languages(rows: list[dict]) -> list[str]:
-    """The languages of ``rows`` in document order."""
-    first: dict[str, str] = {}
-    for r in rows:
-        first.setdefault(r["lang"], r["doc_id"])
-    return sorted(first, key=lambda lang: first[lang])
-
-
 def protocols(rows: list[dict]) -> list[Protocol]:
     folds = sorted({r["fold"] for r in rows})
     out = [
@@ -102,7 +94,7 @@ def protocols(rows: list[dict]) -> list[Protocol]:
             "all",
         ),
     ]
-    for lang in (x for x in languages(rows) if x != SOURCE_LANG):
+    for lang in sorted({r["lang"] for r in rows} - {SOURCE_LANG}, key=LANGUAGES.index):
         out.append(Protocol(
             f"xling-{lang}", f"{SOURCE_LANG} → {lang}",
             ((lambda r: r["lang"] == SOURCE_LANG, lambda r, lang=lang: r["lang"] == lang),),

@@ -37,7 +37,14 @@ from functools import cache
 import numpy as np
 import regex
 
-from vietlao.corpus.syllables import NO_SPACE_LETTER, NO_SPACE_RUN, has_no_space_letter, syllable_spans
+from vietlao.corpus.syllables import (
+    NO_SPACE_LETTER,
+    NO_SPACE_RUN,
+    OTHER_LETTER,
+    has_no_space_letter,
+    has_no_space_script,
+    syllable_spans,
+)
 
 #: Characters that end a line (the set ``str.splitlines`` uses).
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -69,9 +76,9 @@ _TOKEN = regex.compile(
     | \d{1,2}:\d{2}(?::\d{2})?(?!\d)            # 13:55
     | \d+(?:[.,]\d+)*                           # 5, 1.000, 2,5
     | (?P<run>NSRUN)                            # Lao, Thai, Khmer, Myanmar: cut into syllables
-    | (?:(?!NSL)\p{L}|\p{M}|\p{N})+              # words: letters with their marks, digits
+    | (?:OTHERL|\p{M}|\p{N})+                   # words: letters with their marks, digits
     | [^WS]                                     # anything else, one character at a time
-    """.replace("WS", _WS).replace("NSRUN", NO_SPACE_RUN).replace("NSL", NO_SPACE_LETTER),
+    """.replace("WS", _WS).replace("NSRUN", NO_SPACE_RUN).replace("OTHERL", OTHER_LETTER),
     regex.VERBOSE,
 )
 
@@ -151,15 +158,16 @@ def _split_line(line: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _spans(text: str, start: int = 0, end: int | None = None):
+def _spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """The rule: half-open token offsets in ``text[start:end]`` (offsets into ``text``)."""
+    spans = []
     for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
-        if m.group("run") is None:
-            yield m.span()
-        else:
+        if m.lastgroup is None:
+            spans.append(m.span())
+        else:  # a run of a script written without spaces
             base = m.start()
-            for a, b in syllable_spans(m.group()):
-                yield base + a, base + b
+            spans += ((base + a, base + b) for a, b in syllable_spans(m.group()))
+    return spans
 
 
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
@@ -175,15 +183,19 @@ def token_offsets(text: str) -> list[int]:
     gives its tokens in the whole text too (no pattern crosses whitespace or looks behind, and
     whitespace is not a digit). Letters of the scripts cut into syllables are not plain."""
     offsets: list[int] = []
-    position, find = 0, text.find
+    position, find, finditer = 0, text.find, _TOKEN.finditer
+    plain = not has_no_space_script(text)  # no letter of a script cut into syllables anywhere
     for chunk in text.split():  # str.split cuts at str.isspace, as _WS does
         start = find(chunk, position)
         position = start + len(chunk)
-        if chunk.isalpha() and not has_no_space_letter(chunk):
+        if chunk.isalpha() and (plain or not has_no_space_letter(chunk)):
             offsets += (start, position)
-        else:
-            for a, b in _spans(text, start, position):
-                offsets += (a, b)
+        else:  # as _spans does, inline: most chunks are short and have no syllable runs
+            for m in finditer(text, start, position):
+                if m.lastgroup is None:
+                    offsets += m.span()
+                else:
+                    offsets += (x for span in _spans(text, m.start(), m.end()) for x in span)
     return offsets
 
 

@@ -32,12 +32,16 @@ NO_SPACE_SCRIPTS: tuple[str, ...] = ("Lao", "Thai", "Khmer", "Myanmar")
 _IN_SCRIPTS = "[" + "".join(f"\\p{{{s}}}" for s in NO_SPACE_SCRIPTS) + "]"
 #: One letter of those scripts, as a regex fragment.
 NO_SPACE_LETTER = f"(?={_IN_SCRIPTS})\\p{{L}}"
+#: One letter of any other script (``\\p{L}`` less those scripts), as a regex character class.
+OTHER_LETTER = "[^\\P{L}" + _IN_SCRIPTS[1:]
 #: A run: a letter of those scripts, then letters of those scripts, marks and joiners.
 NO_SPACE_RUN = f"{NO_SPACE_LETTER}(?:{NO_SPACE_LETTER}|\\p{{M}}|[\\u200c\\u200d])*"
 
 _CLUSTER = regex.compile(r"\X")
 _SCRIPT = regex.compile("|".join(f"(?P<{s}>\\p{{{s}}})" for s in NO_SPACE_SCRIPTS))
 has_no_space_letter = regex.compile(NO_SPACE_LETTER).search
+#: Any character of those scripts (a text without one has none of their letters).
+has_no_space_script = regex.compile(_IN_SCRIPTS).search
 
 
 @cache

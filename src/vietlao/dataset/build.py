@@ -110,7 +110,8 @@ def run_build(export: Path | None = None, out_dir: Path | None = None, card_file
     try:
         build_dataset(records, documents, inventory, tmp)
         card = update_card(records, checksums(tmp), export, card_file)
-        (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp)), encoding="utf-8")
+        languages = CorpusLayout(tuple(d.meta for d in documents)).languages
+        (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp), languages), encoding="utf-8")
         replace_directory(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Sequence
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, Language
 from vietlao.dataset.linking import card_block as linking_block
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
@@ -36,7 +37,7 @@ class CardMetadata(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     pretty_name: str = "vietlao: Vietnam–Laos relations, multilingual NER and stance"
-    language: tuple[Literal["nb", "id", "vi", "ru"], ...] = ("nb", "id", "vi", "ru")
+    language: tuple[Language, ...]  #: the corpus languages (``CorpusLayout.languages``)
     license: Literal["other"] = "other"
     license_name: str = "news-texts-no-licence-granted"
     license_details: str = (
@@ -94,7 +95,7 @@ def statistics_block(records: list[SentenceRecord]) -> str:
 
     split_of, _ = splits_and_folds()
 
-    langs = sorted({r.lang for r in records}, key=["vi", "ru", "nb", "id"].index)
+    langs = [lang for lang in LANGUAGES if lang in {r.lang for r in records}]
     by_lang = {lang: [r for r in records if r.lang == lang] for lang in langs}
     ent = {lang: Counter(m.label for r in rs for m in r.mentions) for lang, rs in by_lang.items()}
     st = {lang: Counter(r.stance for r in rs) for lang, rs in by_lang.items()}
@@ -120,7 +121,7 @@ def statistics_block(records: list[SentenceRecord]) -> str:
 def examples_block(records: list[SentenceRecord]) -> str:
     """One example row per language: the first sentence with at least three mentions."""
     out = []
-    for lang in ("vi", "ru", "nb", "id"):
+    for lang in LANGUAGES:
         r = next((r for r in records if r.lang == lang and len(r.mentions) >= 3), None)
         if r is None:
             continue
@@ -214,9 +215,10 @@ def write_card(card: str, path: Path | None = None) -> None:
     tmp.replace(path)
 
 
-def render_dataset_readme(card: str, files: dict[str, dict[str, str]]) -> str:
-    """``dataset/README.md``: front matter (``files``: config -> split -> data file) + the card."""
-    return CardMetadata().front_matter(files) + "\n" + card
+def render_dataset_readme(card: str, files: dict[str, dict[str, str]], languages: Sequence[str]) -> str:
+    """``dataset/README.md``: front matter (``files``: config -> split -> data file; the corpus
+    ``languages``) + the card."""
+    return CardMetadata(language=tuple(languages)).front_matter(files) + "\n" + card
 
 
 def refresh_results(path: Path | None = None, dataset_dir: Path | None = None) -> None:
@@ -228,4 +230,4 @@ def refresh_results(path: Path | None = None, dataset_dir: Path | None = None) -
     if readme.exists():
         from vietlao.dataset.build import data_files
 
-        write_card(render_dataset_readme(card, data_files(dataset_dir)), readme)
+        write_card(render_dataset_readme(card, data_files(dataset_dir), CorpusLayout.read().languages), readme)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.export.task import Mention, SentenceRecord
 from vietlao.labels import LINKABLE_TYPES, SPLITS
 from vietlao.dataset.rows import ARROW_SCHEMAS, TYPE_INDEX, splits_and_folds, write_rows
@@ -148,7 +149,7 @@ def statistics_block(rows: list[dict]) -> str:
 
     ``rows``: every linking row, each with its ``split``; ``type`` as a name.
     """
-    langs = sorted({r["lang"] for r in rows}, key=["vi", "ru", "nb", "id"].index)
+    langs = [lang for lang in LANGUAGES if lang in {r["lang"] for r in rows}]
     by = Counter((r["split"], r["lang"]) for r in rows)
     types = sorted({r["type"] for r in rows}, key=list(TYPE_INDEX).index)
     by_type = Counter((r["type"], r["lang"]) for r in rows)

@@ -55,6 +55,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.errors import UserError
 from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, SPLITS, STANCE_LABELS
 from vietlao.evaluation import linking
@@ -419,7 +420,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--predictions", required=True, help="JSON Lines, one object per sentence, joined by id")
     p.add_argument("--split", default="test",
                    help="train, validation, test, a comma list, or all (default: %(default)s)")
-    p.add_argument("--lang", help="only these languages (comma list: nb,id,vi,ru)")
+    p.add_argument("--lang", help=f"only these languages (a comma list of {', '.join(LANGUAGES)})")
     p.add_argument("--tagset", default="fine", choices=("fine", "coarse"), help="NER types (default: %(default)s)")
     p.add_argument("--output", help="write the scores as JSON here")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",

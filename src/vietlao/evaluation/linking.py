@@ -37,6 +37,7 @@ from typing import Any, Hashable, Sequence
 
 import numpy as np
 
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import OTHER_DOCUMENTS, SeenRule, seen_flags
 from vietlao.errors import UserError
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block, ci_method, ner_scores
@@ -228,7 +229,7 @@ def linking_scores(
         "n_with_alternatives": sum(len(r) > 1 for r in ranked),
         **block(everything),
         "macro_accuracy": _macro(hits, [g if g is not None else NIL for g in gold_ids], w, level),
-        "per_lang": split(langs, ("nb", "id", "vi", "ru")),
+        "per_lang": split(langs, LANGUAGES),
         "per_type": split(types, ENTITY_TYPES),
         "nil": {"gold": int(gold_nil.sum()), "predicted": int(pred_nil.sum()),
                 "both": int((gold_nil & pred_nil).sum()),

@@ -34,8 +34,9 @@ Gazetteer = dict[tuple[str, ...], tuple[str, str]]
 
 
 def surface_forms(entity: CanonicalEntity, lang: str) -> set[str]:
-    """The entity's name (also without a trailing parenthesis) and its forms in ``lang``."""
-    forms = {entity.name, _PARENTHESIS.sub("", entity.name), *entity.forms.get(lang, [])}
+    """The entity's name (also without a trailing parenthesis), its name in ``lang`` (``names``: a
+    language not yet in the gold, such as Lao) and its forms in ``lang``."""
+    forms = {entity.name, _PARENTHESIS.sub("", entity.name), entity.names.get(lang), *entity.forms.get(lang, [])}
     return {unicodedata.normalize("NFC", f).strip() for f in forms if f and f.strip()}
 
 
