@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,9 @@ def project(tmp_path, monkeypatch) -> Path:
     (results / "results.json").write_text('{"rows": []}\n')
     (results / "RESULTS.md").write_text("# full results\n")
     (root / "DATASET_CARD.md").write_text(CARD)
+    (root / "annotations" / "documents").mkdir(parents=True)  # the card reads the corpus metadata
+    shutil.copy(Path(os.environ[ROOT_ENV]) / "annotations" / "documents" / "metadata.json",
+                root / "annotations" / "documents" / "metadata.json")
     make_dataset(root / "dataset")
     return root
 
