@@ -48,7 +48,7 @@ def test_sheets_pass1_pass2_use_the_scorer_and_sklearn():
     for doc_id in res["documents"]:
         a += read_sheet(PASSES / "pass1" / f"{doc_id}.yaml", docs[doc_id])
         b += read_sheet(PASSES / "pass2" / f"{doc_id}.yaml", docs[doc_id])
-    scores = ner_scores([{m.span for m in s.mentions} for s in a], [{m.span for m in s.mentions} for s in b],
+    scores = ner_scores([{m.unlinked for m in s.mentions} for s in a], [{m.unlinked for m in s.mentions} for s in b],
                         types=ENTITY_TYPES, n_boot=0)
     assert res["sentences"] == len(a) == len(b)
     for t in ENTITY_TYPES:

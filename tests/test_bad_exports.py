@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -23,10 +24,13 @@ from vietlao import label_config as lc
 from vietlao.cli import main
 from vietlao.corpus.documents import load_corpus
 from vietlao.paths import project
-from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError
+from vietlao.export.rules import MAX_DEPTH, MAX_TEXT_CHARS
+from vietlao.export.task import Context, ExportError
 from vietlao.export.reader import MAX_RUN_BYTES, read_export
 from vietlao.labels import LINKABLE_TYPES
 from vietlao.corpus.segment import tokenize
+from vietlao.dataset.build import checksums
+from vietlao.dataset.stream import convert_export
 from vietlao.labelstudio.sheets import sheets_to_tasks
 from vietlao.export.validate import gold_context, validate_gold
 
@@ -143,7 +147,7 @@ def _(tasks):
     return {"raw": b'"tasks"'}
 
 
-@case("empty_file", "an export must be a JSON list of tasks")
+@case("empty_file", "the file is empty")
 def _(tasks):
     return {"raw": b""}
 
@@ -666,6 +670,145 @@ def _(tasks):
     return named(t, **region_fmt(t, r))
 
 
+# Reliability round 2: each class of defect found by hostile exports, on both the plain and the
+# streaming path (see test_bad_export_is_rejected_and_nothing_is_written).
+
+def _other_lang(lang: str) -> str:
+    return next(x for x in ("nb", "id", "vi", "ru") if x != lang)
+
+
+@case("lang_not_the_documents", "data.lang '{lang}' is not the language of document {doc} ('{doc_lang}')")
+def _(tasks):
+    t = target(tasks)
+    doc_lang, t["data"]["lang"] = t["data"]["lang"], _other_lang(t["data"]["lang"])
+    return named(t, lang=t["data"]["lang"], doc_lang=doc_lang)
+
+
+@case("lang_unknown", "data.lang 'xx' is not a language of the corpus")
+def _(tasks):
+    t = target(tasks)
+    t["data"]["lang"] = "xx"
+    return named(t)
+
+
+@case("lang_empty", "data.lang '' is not a language of the corpus")
+def _(tasks):
+    t = target(tasks)
+    t["data"]["lang"] = ""
+    return named(t)
+
+
+@case("lang_with_nul", "data.lang 'n\\x00b' is not a language of the corpus")
+def _(tasks):
+    t = target(tasks)
+    t["data"]["lang"] = "n\x00b"
+    return named(t)
+
+
+@case("two_entity_id_items", "result[{k}]: region {rid!r} has more than one entity_id")
+def _(tasks):
+    t = target(tasks)
+    r = regions(t)[0]
+    result(t).append(id_region(r["id"], "laos"))
+    return named(t, k=len(result(t)) - 1, rid=r["id"])
+
+
+@case("ground_truth_a_string", "annotation ground_truth must be true or false, got str 'false'")
+def _(tasks):
+    t = target(tasks)
+    t["annotations"][0]["ground_truth"] = "false"
+    return named(t)
+
+
+@case("was_cancelled_a_string", "annotation was_cancelled must be true or false, got str 'false'")
+def _(tasks):
+    t = target(tasks)
+    t["annotations"][0]["was_cancelled"] = "false"
+    return named(t)
+
+
+@case("labels_region_of_another_type", "result[{k}]: a 'label' region must have type 'labels', got 'rectanglelabels'")
+def _(tasks):
+    t = target(tasks)
+    r = regions(t)[0]
+    r["type"] = "rectanglelabels"
+    return named(t, k=result(t).index(r))
+
+
+@case("duplicate_key_end", "key 'end' appears twice in one object")
+def _(tasks):
+    t = target(tasks)
+    value = regions(t)[0]["value"]
+    value["end"] = "@@END@@"
+    return {**named(t), "raw": dumps(tasks).replace(b'"@@END@@"', b"%d, \"end\": %d" % (value["start"] + 1, 10**6))}
+
+
+@case("duplicate_key_result", "key 'result' appears twice in one object")
+def _(tasks):
+    t = target(tasks)
+    t["annotations"][0]["lead_time"] = "@@RESULT@@"
+    return {**named(t), "raw": dumps(tasks).replace(b'"@@RESULT@@"', b'1, "result": []')}
+
+
+@case("integer_beyond_64_bits", f"an integer beyond 64 bits (integers are limited to \u00b1{2**63 - 1})")
+def _(tasks):
+    t = target(tasks)
+    t["annotations"][0]["lead_time"] = 2**70
+    return named(t)
+
+
+@case("integer_2_pow_64_offset", "an integer beyond 64 bits")
+def _(tasks):
+    t = target(tasks)
+    t["data"]["offset"] = 2**64
+    return named(t, sid=None) if list(t["data"]).index("offset") < list(t["data"]).index("sentence_id") else named(t)
+
+
+@case("deep_nesting_1100", f"JSON nested deeper than {MAX_DEPTH} levels")
+def _(tasks):
+    t = target(tasks)
+    t["meta"] = "@@DEEP1100@@"
+    return {**named(t), "raw": dumps(tasks).replace(b'"@@DEEP1100@@"', b"[" * 1100 + b"]" * 1100)}
+
+
+@case("model_version_an_email", "prediction model_version 'pre annotator@example.org' is not a name")
+def _(tasks):
+    t = target(tasks)
+    t["predictions"] = [{"model_version": "pre annotator@example.org", "result": []}]
+    return named(t)
+
+
+@case("model_version_markup", "prediction model_version '<b>gazetteer</b>' is not a name")
+def _(tasks):
+    t = target(tasks)
+    t["annotations"][0]["prediction"] = {"model_version": "<b>gazetteer</b>", "result": []}
+    return named(t)
+
+
+@case("model_version_not_a_string", "prediction model_version 5 is not a name")
+def _(tasks):
+    t = target(tasks)
+    t["predictions"] = [{"model_version": 5}]
+    return named(t)
+
+
+@case("utf16_file", "the file is not UTF-8 (it looks like UTF-16)")
+def _(tasks):
+    return {"raw": dumps(tasks).decode("utf-8").encode("utf-16")}
+
+
+@case("utf16_file_without_bom", "the file is not UTF-8 (it looks like UTF-16)")
+def _(tasks):
+    return {"raw": dumps(tasks).decode("utf-8").encode("utf-16-le")}
+
+
+@case("task_id_true", "task None (sentence {sid}): task id must be an integer, got boolean true")
+def _(tasks):
+    t = target(tasks)
+    t["id"] = True
+    return {"sid": t["data"]["sentence_id"]}
+
+
 # oversized strings. Up to MAX_RUN_BYTES the parser reads the string and stops after its task;
 # beyond, it stops at once (yajl would take O(n²) time), naming the task as far as it has been read.
 
@@ -782,10 +925,10 @@ def snapshot(directory: Path) -> dict[str, tuple]:
 
 @pytest.fixture
 def workspace(tmp_path) -> tuple[Path, Path]:
-    """An export path and an output folder holding the previous build's marker."""
+    """An export path and an output folder holding a previous build."""
     out = tmp_path / "ds"
-    out.mkdir()
-    (out / "marker").write_text("previous build", encoding="utf-8")
+    (out / "data").mkdir(parents=True)
+    (out / "README.md").write_text("<!-- generated:statistics -->\nprevious build\n", encoding="utf-8")
     return tmp_path / "bad.json", out
 
 
@@ -811,7 +954,24 @@ def test_bad_export_is_rejected_and_nothing_is_written(make, fragments, base, wo
         assert err.startswith("vietlao: error: ")
         assert_reported(err, want, prefix)
         assert snapshot(path.parent) == before, "something was written"
-        assert [p.name for p in out.iterdir()] == ["marker"]
+
+    # The streaming path: the same problems in the same words (without the check that every sentence
+    # has a task, which only the project's own build makes), and nothing written, not even parents.
+    try:
+        plain = read_export(path, gold_context())
+    except ExportError as exc:
+        plain = str(exc)
+    stream_out = path.parent / "new" / "parent" / "ds"
+    for workers in (1, 2):
+        try:
+            streamed = convert_export(path, stream_out, gold_context(), workers=workers, chunk_bytes=16 << 10)
+        except ExportError as exc:
+            assert str(exc) == plain
+        else:
+            assert not isinstance(plain, str), plain
+            assert sum(n for (config, _), n in streamed.items() if config == "ner") == len(plain)
+            shutil.rmtree(path.parent / "new")
+        assert snapshot(path.parent) == before, "the streaming path wrote something"
 
 
 def test_the_base_export_is_valid(base, tmp_path, capsys):
@@ -931,7 +1091,22 @@ def test_cli_subprocess(case_id, base, workspace, record_property):
         print(f"{case_id} {argv[0]}: {float(seconds):.2f} s in main, {wall:.2f} s wall, max RSS {int(maxrss_kib) // 1024} MiB")
         assert int(maxrss_kib) < 1024 * 1024, f"max RSS {int(maxrss_kib) // 1024} MiB"
         assert snapshot(path.parent) == before
-        assert [p.name for p in out.iterdir()] == ["marker"]
+
+
+@pytest.mark.parametrize(("before", "after"), [(b" " * 100, b""), (b"\n\t \r\n", b"\n"), (b"", b" " * 2_000_000)],
+                         ids=["leading_spaces", "leading_mixed", "trailing_2mb"])
+def test_whitespace_around_the_list_is_accepted_by_both_paths(before, after, base, tmp_path, capsys):
+    plain = tmp_path / "plain.json"
+    plain.write_bytes(dumps(base))
+    padded = tmp_path / "padded.json"
+    padded.write_bytes(before + dumps(base) + after)
+    assert len(validate_gold(padded)) == 116
+    assert main(["validate", str(padded)]) == 0
+    expected = convert_export(plain, tmp_path / "a", gold_context())
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        assert convert_export(padded, out, gold_context(), workers=workers, chunk_bytes=16 << 10) == expected
+        assert checksums(out) == checksums(tmp_path / "a")
 
 
 def test_a_partial_export_is_refused_with_the_flag_named_and_accepted_with_it(base, tmp_path, capsys):

@@ -195,3 +195,45 @@ def test_a_rebuild_is_what_loads_next_in_the_same_cache(tmp_path, export_file):
     assert {r["id"]: names[r["label"]] for r in second["validation"]} == changed
     assert {r["id"]: names[r["label"]] for r in first["validation"]} != changed
     assert {r["id"]: r["label"] for r in load_gold("stance", "validation", out)} == changed
+
+
+# -- where a build may write (--output) ----------------------------------------------------------------
+
+
+def _build_cli(export: Path, output: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vietlao", "build", "--export", str(export), "--output", output],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("kind", ["unrelated_folder", "file", "current_directory"])
+def test_build_refuses_an_output_that_is_not_a_previous_build(tmp_path, export_file, kind):
+    """Nothing of what is there is touched, nothing else is written, one error line."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    (tmp_path / "file.txt").write_text("keep me too", encoding="utf-8")
+    output = {"unrelated_folder": str(tmp_path / "mine"), "file": str(tmp_path / "file.txt"), "current_directory": "."}[kind]
+    before = sorted((p.relative_to(tmp_path), p.read_bytes() if p.is_file() else None) for p in tmp_path.rglob("*"))
+    card = project().card.read_bytes()
+    done = _build_cli(export_file, output, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("vietlao: error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert ("is not a previous build" if kind != "file" else "is not a folder") in done.stderr
+    assert sorted((p.relative_to(tmp_path), p.read_bytes() if p.is_file() else None) for p in tmp_path.rglob("*")) == before
+    assert project().card.read_bytes() == card
+
+
+def test_build_creates_parents_publishes_0755_and_leaves_no_old_copy(tmp_path, export_file):
+    card = tmp_path / "card.md"
+    card.write_text(project().card.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "missing" / "parent" / "ds"
+    run_build(export_file, out, card)
+    first = checksums(out)
+    assert first and (out / "README.md").is_file()
+    assert out.stat().st_mode & 0o777 == 0o755
+    run_build(export_file, out, card)  # a previous build is replaced
+    assert checksums(out) == first
+    assert sorted(p.name for p in out.parent.iterdir()) == ["ds"], "a temporary or .old folder was left"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run_build(export_file, empty, card)  # so is an empty folder
+    assert checksums(empty) == first

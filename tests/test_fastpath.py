@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vietlao.dataset.batches import sentence_batches
-from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task
-from vietlao.dataset.fastpath import convert_range
+from vietlao.export.rules import MAX_DEPTH, MAX_TEXT_CHARS
+from vietlao.export.task import Context, convert_task
+from vietlao.dataset.fastpath import Declined, convert_range
 from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
-from vietlao.export.typed import decode_range
+from vietlao.export.typed import decode_range, task_id
 from vietlao.dataset.rows import splits_and_folds
 from vietlao.export.validate import gold_context
 from vietlao.paths import project
@@ -35,8 +36,12 @@ def typed_route(raw: bytes, ctx: Context):
     """The typed route on a whole export as one range: ``(typed tasks, {split: (ner, stance)})``,
     or None if it declines."""
     tasks = decode_range(raw)
-    batches = None if tasks is None else convert_range(tasks, ctx, SPLIT_OF, FOLD_OF)
-    return None if batches is None else (tasks, batches)
+    if tasks is None:
+        return None
+    try:
+        return tasks, convert_range(tasks, ctx, SPLIT_OF, FOLD_OF)
+    except Declined:
+        return None
 
 
 def task_by_task(path: Path, ctx: Context) -> dict:
@@ -44,8 +49,8 @@ def task_by_task(path: Path, ctx: Context) -> dict:
     problem raises), into batches per split."""
     by_split: dict[str, list] = {}
     for task in iter_tasks(path):
-        record, spans = _convert_task(task, ctx)
-        by_split.setdefault(SPLIT_OF(record.doc_id), []).append((record, spans, FOLD_OF(record.doc_id)))
+        record = convert_task(task, ctx)
+        by_split.setdefault(SPLIT_OF(record.doc_id), []).append((record, FOLD_OF(record.doc_id)))
     return {split: sentence_batches(items) for split, items in by_split.items()}
 
 
@@ -54,7 +59,7 @@ def assert_accepted_alike(path: Path, ctx: Context, typed) -> None:
     main process admits the ids in bulk, as ``convert_export`` does) the whole export valid."""
     tasks, batches = typed
     assert_same_batches(batches, task_by_task(path, ctx))
-    if ExportChecks().admit_all([t.id for t in tasks], [t.data.sentence_id for t in tasks]):
+    if ExportChecks().admit_all([task_id(t) for t in tasks], [t.data.sentence_id for t in tasks]):
         assert len(list(convert_tasks(iter_tasks(path), ctx, source=str(path)))) == len(tasks)
 
 

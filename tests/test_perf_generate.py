@@ -17,9 +17,10 @@ from vietlao.dataset.build import checksums
 from vietlao.dataset.rows import splits_and_folds
 from vietlao.paths import project
 from vietlao.dataset.stream import convert_export
-from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, ExportError, token_spans
+from vietlao.export.rules import MAX_DEPTH, MAX_TEXT_CHARS
+from vietlao.export.task import Context, ExportError
 from vietlao.export.reader import convert_tasks, iter_tasks
-from vietlao.corpus.segment import tokenize
+from vietlao.corpus.segment import token_offsets, tokenize, tokenize_texts
 
 PERF = Path(__file__).resolve().parents[1] / "benchmarks" / "perf"
 sys.path.insert(0, str(PERF))
@@ -60,14 +61,13 @@ def test_generated_export_passes_validation(tmp_path):
     assert linked <= set(generate.inventory())
 
 
-def test_token_spans_are_tokenize_offsets():
-    from vietlao.corpus.documents import load_corpus
-
-    texts = [s.text for d in load_corpus() for s in d.sentences]
-    texts += [t["data"]["text"] for t in generate.generate(300, seed=2)]
-    texts += ["", "  a  ", "https://x.vn/a.b, 17/01/2023 13:55 1.000,5 Vietnam-Laos …"]
-    for text in texts:
-        assert token_spans(text) == [(t.start, t.end) for t in tokenize(text)]
+def test_generated_texts_tokenize_alike_one_by_one_and_together():
+    """The rows take their tokens from ``tokenize_texts``, the checks from ``token_offsets``."""
+    texts = [t["data"]["text"] for t in generate.generate(300, seed=2)]
+    offsets, counts = tokenize_texts(texts)
+    assert counts.tolist() == [len(token_offsets(t)) // 2 for t in texts]
+    assert offsets.ravel().tolist() == [o for t in texts for o in token_offsets(t)]
+    assert [o for t in texts for o in token_offsets(t)] == [o for t in texts for tok in tokenize(t) for o in (tok.start, tok.end)]
 
 
 # -- convert_export against the plain path ----------------------------------------------------------

@@ -19,7 +19,7 @@ def test_admit_refuses_duplicates_and_bad_ids():
     assert [p.message for p in checks.problems] == [
         "duplicate task id",
         "duplicate task for this sentence (also task 1)",
-        "task id must be an integer, got list",
+        "task id must be an integer, got list [3]",
     ]
 
 

@@ -2,7 +2,8 @@
 
 from vietlao import label_config as lc
 from vietlao.corpus.documents import load_corpus
-from vietlao.export.task import Context, Mention, convert_task
+from vietlao.export.task import Context, convert_task
+from vietlao.spans import Span
 from vietlao.labelstudio.tasks import CONTEXT_SENTENCES, NO_OUTLET, NO_TITLE, SENTENCE_KEYS, ls_result, sentence_tasks
 
 
@@ -29,7 +30,7 @@ def test_result_items_hold_the_picked_entity_on_the_regions_id_and_validate():
     data = sentence_tasks([doc])[0]
     text = data["text"]
     start = text.index("Vietnam")
-    mention = Mention(start, start + len("Vietnam"), "GPE", "vietnam")
+    mention = Span(start, start + len("Vietnam"), "GPE", "vietnam")
     result = ls_result(data["sentence_id"], text, [mention], "favor")
     label, picked, stance = result
     assert picked["id"] == label["id"] and picked["from_name"] == lc.ENTITY_ID and picked["type"] == "choices"

@@ -24,7 +24,7 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-from vietlao.export.task import Mention
+from vietlao.spans import Span
 from vietlao.labels import STANCE_LABELS
 from vietlao.labelstudio.tasks import ls_result
 
@@ -89,11 +89,11 @@ def inventory() -> dict[str, str]:
     return {eid: typ for eid, typ, _ in _FORMS if eid}
 
 
-def _sentence(rng: random.Random, lang: str) -> tuple[str, list[Mention]]:
+def _sentence(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
     """A sentence of filler words with SPANS_PER_TASK entity mentions, and the mentions."""
     words = _FILLER_WORDS[lang]
     parts: list[str] = []
-    mentions: list[Mention] = []
+    mentions: list[Span] = []
     pos = 0
 
     def add(piece: str) -> int:
@@ -111,7 +111,7 @@ def _sentence(rng: random.Random, lang: str) -> tuple[str, list[Mention]]:
         eid, typ, forms = rng.choice(_FORMS)
         form = forms[lang]
         start = add(form)
-        mentions.append(Mention(start, start + len(form), typ, eid))
+        mentions.append(Span(start, start + len(form), typ, eid))
     for _ in range(rng.randint(1, 3)):
         add(rng.choice(words))
     text = " ".join(parts) + "."

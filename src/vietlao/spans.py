@@ -1,7 +1,9 @@
-"""Character spans and their conversion to and from IOB2 tag sequences.
+"""Character spans, and the one conversion between spans and IOB2 tags.
 
-A span is half-open ``[start, end)`` in code points. Conversion to tags needs token offsets;
-a span must start on a token start and end on a token end.
+A span is half-open ``[start, end)`` in code points. Conversion to tags needs token offsets: a span
+must start on a token start and end on a token end, and spans must not overlap.
+:func:`token_ranges` and :func:`iob2_codes` do it for any number of spans at once (the dataset's
+columns are built with them); :func:`spans_to_tags` is the same for one sentence, with tag strings.
 """
 
 from __future__ import annotations
@@ -9,43 +11,90 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
-    """A labelled half-open character span."""
+    """A labelled half-open character span; a mention of a canonical entity carries its ``entity_id``."""
 
     start: int
     end: int
     label: str
+    entity_id: str | None = None
 
     def __post_init__(self) -> None:
         if not (0 <= self.start < self.end):
             raise ValueError(f"bad span [{self.start}, {self.end}) for {self.label!r}")
 
+    @property
+    def unlinked(self) -> Span:
+        """The same extent and type without the entity ID (to compare spans only)."""
+        return Span(self.start, self.end, self.label)
+
 
 class AlignmentError(ValueError):
-    """A span whose boundaries do not fall on token boundaries."""
+    """A span whose boundaries do not fall on token boundaries, or that overlaps another."""
 
 
-def spans_to_tags(
-    token_offsets: Sequence[tuple[int, int]], spans: Iterable[Span]
-) -> list[str]:
-    """IOB2 tags for tokens, from non-overlapping token-aligned spans."""
-    starts = {s: i for i, (s, _) in enumerate(token_offsets)}
-    ends = {e: i for i, (_, e) in enumerate(token_offsets)}
-    tags = ["O"] * len(token_offsets)
-    for span in sorted(spans):
-        first, last = starts.get(span.start), ends.get(span.end)
-        if first is None or last is None or last < first:
-            raise AlignmentError(
-                f"span [{span.start}, {span.end}) {span.label} is not on token boundaries"
-            )
-        if any(tag != "O" for tag in tags[first : last + 1]):
-            raise AlignmentError(f"span [{span.start}, {span.end}) {span.label} overlaps another")
-        tags[first] = f"B-{span.label}"
-        for i in range(first + 1, last + 1):
-            tags[i] = f"I-{span.label}"
+def on_token_boundaries(token_starts: np.ndarray, token_ends: np.ndarray, starts, ends) -> np.ndarray:
+    """Whether each span ``[starts[i], ends[i])`` starts on a token start and ends on a token end
+    (``token_starts`` and ``token_ends`` sorted, as a tokenizer gives them)."""
+    starts, ends = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+    n = len(token_starts)
+    if n == 0:
+        return np.zeros(starts.shape, bool)
+    first = np.minimum(np.searchsorted(token_starts, starts), n - 1)
+    last = np.minimum(np.searchsorted(token_ends, ends), n - 1)
+    return (token_starts[first] == starts) & (token_ends[last] == ends)
+
+
+def overlapping(starts, ends) -> np.ndarray:
+    """For spans sorted by ``(start, end)``: whether span ``i + 1`` starts before span ``i`` ends."""
+    starts, ends = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+    return starts[1:] < ends[:-1]
+
+
+def token_ranges(token_starts: np.ndarray, token_ends: np.ndarray, starts, ends, labels=None) -> tuple[np.ndarray, np.ndarray]:
+    """First and last token of each span (spans sorted by ``(start, end)``); raises
+    :class:`AlignmentError` naming the first span off token boundaries or overlapping the one before."""
+    starts, ends = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+
+    def named(i: int) -> str:
+        return f"span [{starts[i]}, {ends[i]})" + (f" {labels[i]}" if labels is not None else "")
+
+    aligned = on_token_boundaries(token_starts, token_ends, starts, ends)
+    if not aligned.all():
+        raise AlignmentError(f"{named(int(np.argmin(aligned)))} is not on token boundaries")
+    overlaps = overlapping(starts, ends)
+    if overlaps.any():
+        raise AlignmentError(f"{named(int(np.argmax(overlaps)) + 1)} overlaps another")
+    return np.searchsorted(token_starts, starts), np.searchsorted(token_ends, ends)
+
+
+def iob2_codes(n_tokens: int, first: np.ndarray, last: np.ndarray, begin, inside) -> np.ndarray:
+    """IOB2 tag codes of ``n_tokens`` tokens (0 is ``O``) for the token ranges ``[first[i], last[i]]``
+    of non-overlapping spans, span ``i`` tagged ``begin[i]`` then ``inside[i]``."""
+    tags = np.zeros(n_tokens, np.int64)
+    first, last = np.asarray(first, np.int64), np.asarray(last, np.int64)
+    tags[first] = begin
+    lengths = last - first
+    total = int(lengths.sum())
+    if total:
+        steps = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        tags[np.repeat(first + 1, lengths) + steps] = np.repeat(np.asarray(inside, np.int64), lengths)
     return tags
+
+
+def spans_to_tags(token_offsets: Sequence[tuple[int, int]], spans: Iterable[Span]) -> list[str]:
+    """IOB2 tags for tokens, from non-overlapping token-aligned spans."""
+    spans = sorted(spans, key=lambda s: (s.start, s.end))
+    labels = [s.label for s in spans]
+    offsets = np.asarray(token_offsets, np.int64).reshape(-1, 2)
+    first, last = token_ranges(offsets[:, 0], offsets[:, 1], [s.start for s in spans], [s.end for s in spans], labels)
+    names = ["O", *(f"{p}-{label}" for label in labels for p in "BI")]
+    codes = np.arange(1, 2 * len(spans), 2)
+    return [names[c] for c in iob2_codes(len(offsets), first, last, codes, codes + 1)]
 
 
 def tag_chunks(tags: Sequence[str]) -> list[tuple[str, int, int]]:

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import benchmark, commands, corpus, labelstudio
+from vietlao.cli import benchmark, commands, corpus, dataset, export, labelstudio
 from vietlao.corpus.metadata import CorpusError
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     corpus.add_parser(subparsers)
+    export.add_parser(subparsers)
+    dataset.add_parser(subparsers)
     commands.add_parsers(subparsers)
     labelstudio.add_parser(subparsers)
     labelstudio.add_agreement_parser(subparsers)

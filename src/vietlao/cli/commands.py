@@ -5,9 +5,6 @@ from __future__ import annotations
 import importlib
 
 MODULES = [
-    "vietlao.export.validate",
-    "vietlao.dataset.build",
-    "vietlao.corpus.inventory",
     "vietlao.evaluation.evaluate",
 ]
 

@@ -101,22 +101,3 @@ def with_forms(inventory: dict[str, CanonicalEntity], records) -> dict[str, Cano
         eid: e.model_copy(update={"forms": {lang: sorted(f) for lang, f in sorted(seen.get(eid, {}).items())}})
         for eid, e in inventory.items()
     }
-
-
-def _run(args) -> int:
-    from vietlao.export.validate import validate_gold
-
-    records = validate_gold(Path(args.export) if args.export else None)
-    inventory = with_forms(load_inventory(), records)
-    unused = sorted(eid for eid, e in inventory.items() if not e.forms)
-    dump_inventory(inventory)
-    print(f"{project().inventory}: {len(inventory)} entities, forms refreshed from {args.export or project().export}")
-    if unused:
-        print(f"  not mentioned in the gold: {', '.join(unused)}")
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("inventory", help="refresh the surface forms in annotations/entities.yaml from the export")
-    p.add_argument("--export", default=None, help="Label Studio JSON export (default: annotations/export.json)")
-    p.set_defaults(func=_run)

@@ -1,38 +1,32 @@
 """``ner`` and ``stance`` rows built column by column into Arrow record batches.
 
-The columns are the rows of :func:`vietlao.rows.ner_row` and :func:`vietlao.rows.stance_row`; every
-file is cut into batches of exactly ``BATCH_ROWS`` rows, so bytes do not depend on grouping.
+The columns are the rows of :func:`vietlao.dataset.rows.ner_row` and
+:func:`vietlao.dataset.rows.stance_row`: tokens (:func:`vietlao.corpus.segment.tokenize_texts`) and
+IOB2 tags (:func:`vietlao.spans.token_ranges`, :func:`vietlao.spans.iob2_codes`) for many sentences at
+once. Every file is cut into batches of exactly ``BATCH_ROWS`` rows, so bytes do not depend on grouping.
 """
 
 from __future__ import annotations
 
-import itertools
-from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
+import numpy as np
 import pyarrow as pa
 
-from vietlao.export.task import SentenceRecord, token_spans
-from vietlao.labels import COARSE_OF, ENTITY_TYPES, STANCE_TARGET
+from vietlao.corpus.segment import tokenize_texts
 from vietlao.dataset.rows import (
+    ARROW_SCHEMAS,
     COARSE_TAG_INDEX,
     NER_TAG_INDEX,
     STANCE_INDEX,
     TYPE_INDEX,
-    ARROW_SCHEMAS,
     ArrowStreamWriter,
-    ner_row,
 )
-
-
-# -- columnar batches ------------------------------------------------------------------------------
-#
-# ``ner_row`` + ``RecordBatch.from_pylist`` cost about 0.5 ms per sentence; building the columns
-# directly is several times faster and gives byte-identical Arrow files (the rows are the same, and
-# batches are always cut at ``BATCH_ROWS`` rows per split). Records that the fast path cannot handle
-# (never the case for validated records) go through ``ner_row``, which raises its own errors.
+from vietlao.export.task import SentenceRecord
+from vietlao.labels import COARSE_OF, ENTITY_TYPES, STANCE_TARGET
+from vietlao.spans import iob2_codes, token_ranges
 
 #: Rows per record batch, per (config, split) file.
 BATCH_ROWS = 1024
@@ -40,85 +34,117 @@ BATCH_ROWS = 1024
 NER_SCHEMA = ARROW_SCHEMAS["ner"]
 STANCE_SCHEMA = ARROW_SCHEMAS["stance"]
 ENTITY_FIELDS = list(NER_SCHEMA.field("entities").type.value_type)
-FINE_BI = {t: (NER_TAG_INDEX[f"B-{t}"], NER_TAG_INDEX[f"I-{t}"]) for t in ENTITY_TYPES}
-COARSE_BI = {t: (COARSE_TAG_INDEX[f"B-{c}"], COARSE_TAG_INDEX[f"I-{c}"]) for t, c in COARSE_OF.items() if c}
-
-#: (record, token offsets as from ``token_spans(record.text)``, fold)
-Item = tuple[SentenceRecord, list, int]
-
-
-def _offsets_list(offsets: list[int], values: pa.Array) -> pa.ListArray:
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+#: Per entity type index: fine and coarse B- and I- tag indices (coarse 0, ``O``, if none).
+_FINE_B = np.array([NER_TAG_INDEX[f"B-{t}"] for t in ENTITY_TYPES], np.int64)
+_FINE_I = np.array([NER_TAG_INDEX[f"I-{t}"] for t in ENTITY_TYPES], np.int64)
+_COARSE_B = np.array([COARSE_TAG_INDEX[f"B-{COARSE_OF[t]}"] if COARSE_OF[t] else 0 for t in ENTITY_TYPES], np.int64)
+_COARSE_I = np.array([COARSE_TAG_INDEX[f"I-{COARSE_OF[t]}"] if COARSE_OF[t] else 0 for t in ENTITY_TYPES], np.int64)
 
 
-def _ner_batch_fast(items: list[Item]) -> pa.RecordBatch | None:
-    ids, docs, langs, texts, folds = [], [], [], [], []
-    tok_off, toks, pos, fine, coarse = [0], [], [], [], []
-    ent_off, e_start, e_end, e_label, e_text, e_id = [0], [], [], [], [], []
-    for r, spans, fold in items:
-        text = r.text
-        n = len(spans)
-        f = [0] * n
-        c = [0] * n
-        for m in r.mentions:
-            a = bisect_left(spans, (m.start,))  # the token starting at m.start
-            b = bisect_left(spans, (m.end,)) - 1  # the last token starting before m.end, ending at it
-            if (
-                a >= n or b < a or spans[a][0] != m.start or spans[b][1] != m.end
-                or not 0 <= m.start < m.end or any(f[a : b + 1])
-            ):
-                return None
-            begin, inside = FINE_BI[m.label]
-            f[a] = begin
-            f[a + 1 : b + 1] = [inside] * (b - a)
-            if m.label in COARSE_BI:
-                begin, inside = COARSE_BI[m.label]
-                c[a] = begin
-                c[a + 1 : b + 1] = [inside] * (b - a)
-            e_start.append(m.start)
-            e_end.append(m.end)
-            e_label.append(TYPE_INDEX[m.label])
-            e_text.append(text[m.start : m.end])
-            e_id.append(m.entity_id)
-        ent_off.append(len(e_start))
-        ids.append(r.sentence_id)
-        docs.append(r.doc_id)
-        langs.append(r.lang)
-        texts.append(text)
-        folds.append(fold)
-        toks.extend([text[s:e] for s, e in spans])
-        pos.extend(itertools.chain.from_iterable(spans))
-        tok_off.append(len(toks))
-        fine.extend(f)
-        coarse.extend(c)
+class SentenceColumns:
+    """The columns of some sentences' ``ner`` and ``stance`` rows, filled sentence by sentence:
+    per sentence its fields, and per mention (in ``(start, end)`` order within a sentence) its
+    sentence-relative offsets, type index and entity ID; ``mention_counts`` says how many mentions
+    each sentence has."""
+
+    def __init__(self) -> None:
+        self.ids, self.docs, self.langs, self.texts, self.folds, self.stances = [], [], [], [], [], []
+        self.m_start, self.m_end, self.m_type, self.m_id, self.mention_counts = [], [], [], [], []
+
+    def add_record(self, record: SentenceRecord, fold: int) -> None:
+        for m in record.mentions:
+            self.m_start.append(m.start)
+            self.m_end.append(m.end)
+            self.m_type.append(TYPE_INDEX[m.label])
+            self.m_id.append(m.entity_id)
+        self.mention_counts.append(len(record.mentions))
+        self.ids.append(record.sentence_id)
+        self.docs.append(record.doc_id)
+        self.langs.append(record.lang)
+        self.texts.append(record.text)
+        self.folds.append(fold)
+        self.stances.append(STANCE_INDEX[record.stance])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def batches(self) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+        """The ``ner`` and ``stance`` batches; :class:`vietlao.spans.AlignmentError` if a mention
+        is off token boundaries or overlaps another."""
+        return _batches(self)
+
+
+def _offsets(counts: list[int]) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, np.int32)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _substrings(texts: pa.StringArray, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
+    """``texts`` joined, cut at sorted, non-overlapping code-point ``[starts, ends)``, in order."""
+    n = len(starts)
+    if n == 0:
+        return pa.array([], pa.string())
+    _, value_offsets, data = texts.buffers()
+    size = int(np.frombuffer(value_offsets, np.int32)[len(texts)])
+    utf8 = np.frombuffer(data, np.uint8, size)
+    byte_of = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), size).astype(np.int32)  # code point -> byte
+    cuts = np.empty(2 * n, np.int32)  # piece 2k is substring k, piece 2k + 1 what lies between
+    cuts[0::2], cuts[1::2] = byte_of[starts], byte_of[ends]
+    pieces = pa.StringArray.from_buffers(2 * n - 1, pa.py_buffer(cuts), data)
+    return pieces.take(pa.array(np.arange(0, 2 * n, 2)))
+
+
+def _batches(c: SentenceColumns) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    n_texts = len(c.texts)
     string = pa.string()
+    ids, docs, langs, texts = (pa.array(v, string) for v in (c.ids, c.docs, c.langs, c.texts))
+    # One coordinate line for all the texts, joined: text i starts at base[i].
+    lengths = np.fromiter(map(len, c.texts), np.int64, n_texts)
+    base = np.zeros(n_texts, np.int64)
+    np.cumsum(lengths[:-1], out=base[1:])
+    positions, token_counts = tokenize_texts(c.texts)
+    token_base = np.repeat(base, token_counts)
+    starts, ends = positions[:, 0] + token_base, positions[:, 1] + token_base
+    mention_base = np.repeat(base, c.mention_counts)
+    m_start = np.array(c.m_start, np.int64) + mention_base
+    m_end = np.array(c.m_end, np.int64) + mention_base
+    order = np.lexsort((m_end, m_start))  # per text by (start, end)
+    m_start, m_end, m_type = m_start[order], m_end[order], np.array(c.m_type, np.int64)[order]
+    first, last = token_ranges(starts, ends, m_start, m_end)
+    n_tokens = len(starts)
+    fine = iob2_codes(n_tokens, first, last, _FINE_B[m_type], _FINE_I[m_type])
+    coarse = iob2_codes(n_tokens, first, last, _COARSE_B[m_type], _COARSE_I[m_type])
+    token_offsets = pa.array(_offsets(token_counts))
     entities = pa.StructArray.from_arrays(
-        [pa.array(e_start, pa.int32()), pa.array(e_end, pa.int32()), pa.array(e_label, pa.int64()),
-         pa.array(e_text, string), pa.array(e_id, string)],
+        [pa.array((m_start - mention_base[order]).astype(np.int32)),
+         pa.array((m_end - mention_base[order]).astype(np.int32)),
+         pa.array(m_type), _substrings(texts, m_start, m_end), pa.array(c.m_id, string).take(order)],
         fields=ENTITY_FIELDS,
     )
-    columns = [
-        pa.array(ids, string), pa.array(docs, string), pa.array(langs, string), pa.array(texts, string),
-        _offsets_list(tok_off, pa.array(toks, string)),
-        _offsets_list(tok_off, pa.FixedSizeListArray.from_arrays(pa.array(pos, pa.int32()), 2)),
-        _offsets_list(tok_off, pa.array(fine, pa.int64())),
-        _offsets_list(tok_off, pa.array(coarse, pa.int64())),
-        _offsets_list(ent_off, entities),
-        pa.array(folds, pa.int32()),
-    ]
-    return pa.RecordBatch.from_arrays(columns, schema=NER_SCHEMA)
+    ner = pa.RecordBatch.from_arrays(
+        [
+            ids, docs, langs, texts,
+            pa.ListArray.from_arrays(token_offsets, _substrings(texts, starts, ends)),
+            pa.ListArray.from_arrays(
+                token_offsets, pa.FixedSizeListArray.from_arrays(pa.array(positions.astype(np.int32).ravel()), 2)
+            ),
+            pa.ListArray.from_arrays(token_offsets, pa.array(fine)),
+            pa.ListArray.from_arrays(token_offsets, pa.array(coarse)),
+            pa.ListArray.from_arrays(pa.array(_offsets(c.mention_counts)), entities),
+            pa.array(c.folds, pa.int32()),
+        ],
+        schema=NER_SCHEMA,
+    )
+    return ner, stance_batch(ner, pa.array(c.stances, pa.int64()))
 
 
-def sentence_batches(items: list[Item]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """The ``ner`` and ``stance`` record batches of some records: the rows of :func:`ner_row` and
-    :func:`stance_row`, built column by column."""
-    try:
-        ner = _ner_batch_fast(items)
-    except Exception:  # noqa: BLE001 - the row path below raises the proper error
-        ner = None
-    if ner is None:
-        ner = pa.RecordBatch.from_pylist([ner_row(r, fold) for r, _, fold in items], schema=NER_SCHEMA)
-    return ner, stance_batch(ner, pa.array([STANCE_INDEX[r.stance] for r, _, _ in items], pa.int64()))
+def sentence_batches(items: Iterable[tuple[SentenceRecord, int]]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """The ``ner`` and ``stance`` record batches of ``(record, fold)`` items."""
+    columns = SentenceColumns()
+    for record, fold in items:
+        columns.add_record(record, fold)
+    return columns.batches()
 
 
 def stance_batch(ner: pa.RecordBatch, labels: pa.Array, targets: pa.Array | None = None) -> pa.RecordBatch:
@@ -134,7 +160,7 @@ def stance_batch(ner: pa.RecordBatch, labels: pa.Array, targets: pa.Array | None
     )
 
 
-class _SentenceSink:
+class SentenceSink:
     """``ner`` and ``stance`` writers per split. Takes records or ready batches, in order, and cuts
     every file into batches of exactly ``batch_rows`` rows (the last one shorter), so the bytes do
     not depend on how the rows were grouped on the way."""
@@ -143,7 +169,7 @@ class _SentenceSink:
         self.out_dir = out_dir
         self.batch_rows = batch_rows
         self._writers: dict[tuple[str, str], ArrowStreamWriter] = {}
-        self._items: dict[str, list[Item]] = {}
+        self._items: dict[str, list[tuple[SentenceRecord, int]]] = {}
         self._queued: dict[str, list[tuple[pa.RecordBatch, pa.RecordBatch]]] = {}
         self._queued_rows: Counter = Counter()
 
@@ -154,10 +180,10 @@ class _SentenceSink:
                 self._writers[(config, split)] = ArrowStreamWriter(path, ARROW_SCHEMAS[config])
             self._items[split], self._queued[split] = [], []
 
-    def add_record(self, split: str, record: SentenceRecord, spans: list, fold: int) -> None:
+    def add_record(self, split: str, record: SentenceRecord, fold: int) -> None:
         self._open(split)
         items = self._items[split]
-        items.append((record, spans, fold))
+        items.append((record, fold))
         if len(items) >= self.batch_rows:
             self._build(split)
 
@@ -211,14 +237,11 @@ class _SentenceSink:
 
 def write_sentence_configs(records: Iterator[SentenceRecord], out_dir: Path, split_of, fold_of_doc) -> Counter:
     """Stream records into ``ner`` and ``stance`` Arrow files; returns rows per (config, split)."""
-    sink = _SentenceSink(out_dir)
+    sink = SentenceSink(out_dir)
     try:
         for r in records:
-            split, fold = split_of(r.doc_id), fold_of_doc(r.doc_id)
-            sink.add_record(split, r, token_spans(r.text), fold)
+            sink.add_record(split_of(r.doc_id), r, fold_of_doc(r.doc_id))
     except BaseException:
         sink.abort()
         raise
     return sink.close()
-
-

@@ -6,16 +6,20 @@ The build is atomic: everything is written to a sibling temporary folder that re
 
 from __future__ import annotations
 
-import argparse
 import hashlib
+import os
 import shutil
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from vietlao.corpus.documents import Document, load_corpus
+from vietlao.corpus.inventory import load_inventory
 from vietlao.dataset.batches import write_sentence_configs
 from vietlao.dataset.linking import write_linking
-from vietlao.corpus.documents import Document
+from vietlao.dataset.card import render_dataset_readme, update_card, write_card
+from vietlao.errors import UserError
+from vietlao.export.validate import validate_gold
 from vietlao.corpus.metadata import CorpusLayout
 from vietlao.export.task import SentenceRecord
 from vietlao.dataset.rows import (
@@ -81,33 +85,54 @@ def checksums(directory: Path) -> dict[str, str]:
     }
 
 
+#: What ``README.md`` of a built dataset holds (the card's generated blocks): an existing output
+#: folder is replaced only if it is a previous build (or empty).
+BUILD_MARK = "<!-- generated:"
+
+
+def is_previous_build(folder: Path) -> bool:
+    readme = folder / "README.md"
+    return (folder / "data").is_dir() and readme.is_file() and BUILD_MARK in readme.read_text(encoding="utf-8", errors="replace")
+
+
+def check_output(out_dir: Path) -> None:
+    """Refuse an output that is not a folder this build may replace: a file, or a folder that is
+    neither empty nor a previous build."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise UserError(f"{out_dir} exists and is not a folder; choose another --output")
+    if any(out_dir.iterdir()) and not is_previous_build(out_dir):
+        raise UserError(f"{out_dir} is not a previous build of the dataset (no data/ and generated README.md); "
+                        "refusing to replace it: choose a new or empty folder")
+
+
 def replace_directory(new: Path, target: Path) -> None:
     """Swap ``new`` into place of ``target`` (two renames; the old copy is removed last)."""
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+    try:
+        if target.exists():
+            target.rename(old / target.name)
+        new.rename(target)
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def run_build(export: Path | None = None, out_dir: Path | None = None, card_file: Path | None = None) -> Path:
     """Validate the export, build into a temporary folder, render the card, swap into place
-    (defaults: the project's ``annotations/export.json``, ``dataset/`` and ``DATASET_CARD.md``)."""
-    from vietlao.dataset.card import render_dataset_readme, update_card, write_card
-
+    (defaults: the project's ``annotations/export.json``, ``dataset/`` and ``DATASET_CARD.md``).
+    An existing ``out_dir`` must be a previous build (or empty); missing parents are created."""
     card_file = card_file or project().card
-    from vietlao.corpus.documents import load_corpus
-    from vietlao.corpus.inventory import load_inventory
-    from vietlao.export.validate import validate_gold
-
     export = export or project().export
-    out_dir = out_dir or project().dataset
+    out_dir = (out_dir or project().dataset).absolute()
     records = validate_gold(export)  # raises ExportError: nothing written
+    check_output(out_dir)
     documents = load_corpus()
     inventory = load_inventory()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        os.chmod(tmp, 0o755)  # a published folder, not a private temporary one
         build_dataset(records, documents, inventory, tmp)
         card = update_card(records, checksums(tmp), export, card_file)
         languages = CorpusLayout(tuple(d.meta for d in documents)).languages
@@ -117,18 +142,3 @@ def run_build(export: Path | None = None, out_dir: Path | None = None, card_file
         shutil.rmtree(tmp, ignore_errors=True)
     write_card(card, card_file)
     return out_dir
-
-
-def _run(args: argparse.Namespace) -> int:
-    out = run_build(Path(args.export) if args.export else None, Path(args.output) if args.output else None)
-    for name, digest in checksums(out).items():
-        print(f"{digest[:16]}  {name}")
-    print(f"built {out}")
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("build", help="build dataset/ (Arrow + card) from the export and documents")
-    p.add_argument("--export", default=None, help="Label Studio JSON export (default: annotations/export.json)")
-    p.add_argument("--output", default=None, help="dataset folder (default: dataset)")
-    p.set_defaults(func=_run)

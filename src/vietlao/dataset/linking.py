@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from vietlao.corpus.metadata import LANGUAGES
-from vietlao.export.task import Mention, SentenceRecord
+from vietlao.export.task import SentenceRecord
+from vietlao.spans import Span
 from vietlao.labels import LINKABLE_TYPES, SPLITS
 from vietlao.dataset.rows import ARROW_SCHEMAS, TYPE_INDEX, splits_and_folds, write_rows
 
@@ -34,7 +35,7 @@ def mention_id(sentence_id: str, start: int, end: int) -> str:
     return f"{sentence_id}:{start}-{end}"
 
 
-def linking_row(record: SentenceRecord, mention: Mention, fold: int) -> dict:
+def linking_row(record: SentenceRecord, mention: Span, fold: int) -> dict:
     return {
         "id": mention_id(record.sentence_id, mention.start, mention.end),
         "sentence_id": record.sentence_id, "doc_id": record.doc_id, "lang": record.lang,

@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 import pyarrow as pa
 
 from vietlao.corpus.documents import Document
+from vietlao.corpus.inventory import with_forms
 from vietlao.corpus.metadata import CorpusLayout, DocumentMeta
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import (
@@ -163,7 +164,7 @@ def ner_row(record: SentenceRecord, fold: int) -> dict:
     """One ``ner`` row: tokens with sentence-relative offsets and IOB2 tags (fine and coarse)."""
     tokens = tokenize(record.text)
     offsets = [(t.start, t.end) for t in tokens]
-    fine = spans_to_tags(offsets, [m.span for m in record.mentions])
+    fine = spans_to_tags(offsets, record.mentions)
     coarse = spans_to_tags(
         offsets,
         [Span(m.start, m.end, COARSE_OF[m.label]) for m in record.mentions if COARSE_OF[m.label]],
@@ -202,8 +203,6 @@ def document_row(doc: Document, records: list[SentenceRecord], fold: int) -> dic
 def entity_rows(records: Iterable[SentenceRecord], inventory: dict, languages: Sequence[str]) -> list[dict]:
     """The inventory with the surface forms and mention counts seen in the gold, per language of the
     corpus (:func:`entities_spec`)."""
-    from vietlao.corpus.inventory import with_forms
-
     records = list(records)
     counts: dict[str, Counter] = defaultdict(Counter)
     for r in records:

@@ -2,6 +2,21 @@
 
 Memory does not grow with the number of tasks; ranges of tasks can be converted in worker
 processes. Records and errors are exactly those of ``convert_tasks(iter_tasks(...))``.
+
+The export is cut into byte ranges of whole tasks (:mod:`vietlao.dataset.ranges`), each converted by
+the first route that applies:
+
+1. typed: msgspec decodes the range into Label Studio's task layout (:mod:`vietlao.export.typed`) and
+   :func:`vietlao.dataset.fastpath.convert_range` converts it column-wise if every task is plain and
+   valid; the main process then admits the range's task and sentence ids in bulk;
+2. generic: orjson parses the range and :func:`~vietlao.export.task.convert_task` converts task by
+   task, naming every problem; the main process replays every task's outcome through the
+   export-wide checks (:class:`~vietlao.export.reader.ExportChecks`: duplicates, the problem list
+   and its order).
+
+The main process writes the batches in order. Anything unusual (a range that does not parse as
+``iter_tasks`` would read it, a cut in the wrong place) makes the rest of the file go through
+``iter_tasks`` and ``convert_tasks``, so records and errors are those of the plain path.
 """
 
 from __future__ import annotations
@@ -9,185 +24,39 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import multiprocessing
 import os
-import re
 import shutil
 import stat
 import sys
 import tempfile
 from collections import Counter, deque
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-import orjson
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute.cast
+from tqdm import tqdm
 
-from vietlao.dataset.batches import NER_SCHEMA, _SentenceSink, sentence_batches, stance_batch
-from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS, Context, _convert_task, _TaskInvalid
-from vietlao.dataset.fastpath import convert_range
-from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
-from vietlao.dataset.rows import splits_and_folds
 from vietlao.corpus.segment import character_classes
-from vietlao.export.typed import decode_range, short_runs, within_limits
+from vietlao.dataset.batches import NER_SCHEMA, SentenceSink, sentence_batches, stance_batch
+from vietlao.dataset.fastpath import Declined, convert_range
+from vietlao.dataset.ranges import CHUNK_BYTES, parse_range, read_range, task_ranges
+from vietlao.dataset.rows import splits_and_folds
+from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
+from vietlao.export.task import Context, TaskInvalid, convert_task
+from vietlao.export.typed import decode_range, task_id
 
 
-# -- streaming conversion of a large export ----------------------------------------------------------
-#
-# ``iter_tasks`` reads the export event by event, which caps a single process at a few thousand
-# tasks per second. For large files the export is cut into byte ranges of whole tasks, each converted
-# in a worker by the first route that applies:
-#
-# 1. typed: msgspec decodes the range into Label Studio's task layout (:mod:`vietlao.export.typed`) and
-#    :func:`vietlao.fastpath.convert_range` converts it column-wise if every task is plain and valid;
-#    the main process then admits the range's task and sentence ids in bulk;
-# 2. generic: orjson parses the range and ``_convert_task`` converts task by task (validation and
-#    token offsets), naming every problem; the main process replays every task through
-#    ``convert_tasks`` (duplicates, the problem list and its order).
-#
-# The main process writes the batches in order. Anything unusual (a range that does not parse, a
-# string longer than MAX_TEXT_CHARS, nesting deeper than MAX_DEPTH, a long run without quotes, an
-# integer orjson and yajl read differently) makes the rest of the file go through ``iter_tasks``,
-# so records and errors are those of ``convert_tasks(iter_tasks(...))``.
+class _Unplaced:
+    """A valid task whose document has no split: raised where the plain path writes it."""
 
-#: Bytes per range of tasks handed to a worker (about 800 tasks of a Label Studio export;
-#: larger ranges spread the fixed cost of a range but take more memory per worker).
-CHUNK_BYTES = 3 << 20
-#: How far past ``CHUNK_BYTES`` to look for the next task boundary before giving up on cutting.
-_MAX_SCAN = 16 << 20
-_JSON_WS = b" \t\n\r"
-_LEXEME = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{},]', re.S)
-
-
-def _separator(head: bytes, start: int) -> tuple[bytes, int] | None:
-    """What surrounds the comma between two top-level tasks, learnt from the first tasks of the
-    list that opens at ``head[start]``: ``(pattern, offset of the comma in it)``, or None."""
-    depth, cuts = 0, [start]
-    for m in _LEXEME.finditer(head, start):
-        token = m.group()
-        if token[:1] == b'"':
-            if len(token) == 1:
-                break  # a string cut by the end of ``head``
-            continue
-        if token in b"[{":
-            depth += 1
-        elif token in b"]}":
-            depth -= 1
-            if depth == 0:
-                cuts.append(m.start())
-                break
-        elif depth == 1:
-            cuts.append(m.start())
-            if len(cuts) == 4:
-                break
-    tasks = [head[a + 1 : b] for a, b in zip(cuts, cuts[1:])]
-    if len(tasks) < 3:
-        return None
-    left = os.path.commonprefix([t[::-1][:48] for t in tasks[:2]])[::-1]
-    right = os.path.commonprefix([t[:48] for t in tasks[1:3]])
-    pattern = left + b"," + right
-    if not left.rstrip(_JSON_WS).endswith(b"}") or b'"' not in pattern or len(pattern) < 8:
-        return None
-    return pattern, len(left)
-
-
-def _find(fd: int, pattern: bytes, start: int, stop: int) -> int:
-    """Position of ``pattern`` in the file between ``start`` and ``stop``, or -1."""
-    window = 1 << 18
-    while start < stop:
-        block = os.pread(fd, min(window, stop - start) + len(pattern) - 1, start)
-        i = block.find(pattern)
-        if i >= 0:
-            return start + i
-        if len(block) < len(pattern):
-            return -1
-        start += len(block) - len(pattern) + 1
-    return -1
-
-
-def _task_ranges(fd: int, size: int, chunk_bytes: int) -> Iterator[tuple[int, int, bool] | None]:
-    """``(start, end, last)`` byte ranges of whole tasks, in order: ``b"[" + file[start:end]`` (plus
-    ``b"]"`` unless last) is the JSON list of those tasks if the cut is right, which the parse
-    checks. Ends with None where the file cannot be cut (the rest goes through ``iter_tasks``)."""
-    head = os.pread(fd, 1 << 16, 0)
-    opening = len(head) - len(head.lstrip(_JSON_WS))
-    if head[opening : opening + 1] != b"[":
-        yield None
-        return
-    learnt = _separator(head, opening)
-    start = opening + 1
-    while True:
-        if size - start <= chunk_bytes:
-            yield start, size, True
-            return
-        if learnt is None:
-            yield None
-            return
-        pattern, comma = learnt
-        found = _find(fd, pattern, start + chunk_bytes, min(size, start + chunk_bytes + _MAX_SCAN))
-        if found < 0:
-            if size - start <= chunk_bytes + _MAX_SCAN:
-                yield start, size, True
-            else:
-                yield None
-            return
-        yield start, found + comma, False
-        start = found + comma + 1
-
-
-#: A member of a container at depth MAX_DEPTH, in a task (depth 2) dumped with two-space indents.
-_DEEP_LINE = b"\n" + b" " * (2 * (MAX_DEPTH - 1))
-
-
-def _tasks_within_limits(tasks: list) -> bool:
-    """:func:`~vietlao.typed.within_limits` for every task, walking only the tasks a cheap test cannot clear:
-    orjson's indented dump shows the depth, is at least as long as any string, and fails on
-    integers beyond 53 bits."""
-    for task in tasks:
-        try:
-            dump = orjson.dumps(task, option=orjson.OPT_INDENT_2 | orjson.OPT_STRICT_INTEGER)
-        except orjson.JSONEncodeError:
-            dump = None
-        if (dump is None or len(dump) > MAX_TEXT_CHARS or _DEEP_LINE in dump) and not within_limits([task], 1):
-            return False
-    return True
-
-
-def _read_range(fd: int, start: int, end: int, last: bool) -> bytearray | None:
-    """The tasks in a byte range as a JSON list: ``b"[" + file[start:end]`` plus ``b"]"`` unless
-    ``last`` (read in place, without copying), or None if the file is shorter."""
-    data = bytearray(end - start + (1 if last else 2))
-    data[0] = 0x5B  # [
-    if not last:
-        data[-1] = 0x5D  # ]
-    if os.preadv(fd, [memoryview(data)[1 : 1 + end - start]], start) != end - start:
-        return None
-    return data
-
-
-def _parse_range(data: bytearray) -> list | None:
-    """The tasks of a range read by :func:`_read_range`, exactly as ``iter_tasks`` would give
-    them, or None."""
-    if not short_runs(data):
-        return None
-    try:
-        tasks = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(tasks, list) or not _tasks_within_limits(tasks):
-        return None
-    return tasks
-
-
-class _Failed:
-    """An exception to raise where the sequential path would have raised it."""
-
-    def __init__(self, exc: BaseException, when_written: bool):
-        self.exc, self.when_written = exc, when_written
+    def __init__(self, exc: LookupError):
+        self.exc = exc
 
 
 def _skeleton(task: object) -> dict | None:
-    """What ``convert_tasks`` reads of a task itself: its id and sentence id."""
+    """What the export-wide checks read of a task itself: its id and sentence id."""
     if not isinstance(task, dict):
         return None
     data = task.get("data")
@@ -203,23 +72,26 @@ class _Job:
         if not stat.S_ISREG(os.fstat(self.fd).st_mode):
             os.close(self.fd)
             raise OSError(f"{path} is not a regular file")
-        character_classes()  # built once, before any worker is forked
+        character_classes()  # the tokenizer's tables, built once before any worker is forked
+        ctx.sentence_ids  # noqa: B018 - likewise the context's sentence index
 
     def __call__(self, task_range: tuple[int, int, bool]):
         """``(True, task ids, sentence ids, batches)`` if every task in the range is valid (typed
-        decoding and :func:`~vietlao.fastpath.convert_range`), else ``(False, skeletons, outcomes,
-        batches)``; batches are ``{split: (ner, stance)}``. An outcome is None (valid), the
-        problem messages, or _Failed. None if the range does not parse."""
-        data = _read_range(self.fd, *task_range)
+        decoding and :func:`~vietlao.dataset.fastpath.convert_range`), else ``(False, skeletons,
+        outcomes, batches)``; batches are ``{split: (ner, stance)}``. An outcome is None (valid),
+        the problem messages, or :class:`_Unplaced`. None if the range does not parse."""
+        data = read_range(self.fd, *task_range)
         if data is None:
             return None
         typed = decode_range(data)
         if typed is not None:
-            batches = convert_range(typed, self.ctx, self.split_of, self.fold_of_doc)
-            if batches is not None:
-                return True, [t.id for t in typed], [t.data.sentence_id for t in typed], batches
-            del typed
-        tasks = _parse_range(data)
+            try:
+                batches = convert_range(typed, self.ctx, self.split_of, self.fold_of_doc)
+            except Declined:
+                del typed  # the generic route below names the problem
+            else:
+                return True, [task_id(t) for t in typed], [t.data.sentence_id for t in typed], batches
+        tasks = parse_range(data)
         del data
         if tasks is None:
             return None
@@ -227,20 +99,17 @@ class _Job:
         for task in tasks:
             skeletons.append(_skeleton(task))
             try:
-                record, spans = _convert_task(task, self.ctx)
-            except _TaskInvalid as invalid:
+                record = convert_task(task, self.ctx)
+            except TaskInvalid as invalid:
                 outcomes.append(invalid.messages)
-                continue
-            except Exception as exc:  # noqa: BLE001 - raised again where convert_tasks would
-                outcomes.append(_Failed(exc, when_written=False))
                 continue
             try:
                 split, fold = self.split_of(record.doc_id), self.fold_of_doc(record.doc_id)
-            except Exception as exc:  # noqa: BLE001 - raised again where the writer would
-                outcomes.append(_Failed(exc, when_written=True))
+            except LookupError as exc:
+                outcomes.append(_Unplaced(exc))
                 continue
             outcomes.append(None)
-            by_split.setdefault(split, []).append((record, spans, fold))
+            by_split.setdefault(split, []).append((record, fold))
         return False, skeletons, outcomes, {split: sentence_batches(items) for split, items in by_split.items()}
 
 
@@ -297,13 +166,11 @@ def _run_in_worker(task_range):
 
 def _converted_ranges(path: Path, job: _Job, workers: int, chunk_bytes: int):
     """``(range, result)`` in file order; a range of None or a result of None ends the fast path."""
-    ranges = _task_ranges(job.fd, os.fstat(job.fd).st_size, chunk_bytes)
+    ranges = task_ranges(job.fd, os.fstat(job.fd).st_size, chunk_bytes)
     if workers <= 1:
         for task_range in ranges:
             yield task_range, (job(task_range) if task_range else None)
         return
-    import multiprocessing
-
     # fork: the workers inherit the imported modules and the context; no Arrow thread has started yet
     pool = multiprocessing.get_context("fork").Pool(
         workers, initializer=_start_worker, initargs=(path, job.ctx, job.split_of, job.fold_of_doc)
@@ -326,6 +193,24 @@ def _converted_ranges(path: Path, job: _Job, workers: int, chunk_bytes: int):
         pool.join()
 
 
+def _replay(result: tuple, checks: ExportChecks) -> None:
+    """Pass a converted range's tasks through the export-wide checks, in order."""
+    valid, first, second, _ = result
+    if valid:
+        if checks.admit_all(first, second):
+            return
+        first = [{"id": t, "data": {"sentence_id": s}} for t, s in zip(first, second)]  # a duplicate
+        second = itertools.repeat(None)
+    for skeleton, outcome in zip(first, second):
+        tid, sentence_id, admitted = checks.admit(skeleton)
+        if not admitted:
+            continue
+        if isinstance(outcome, list):
+            checks.reject(tid, sentence_id, outcome)
+        elif isinstance(outcome, _Unplaced) and not checks.problems:
+            raise outcome.exc
+
+
 def convert_export(
     export_path: Path,
     out_dir: Path,
@@ -341,14 +226,14 @@ def convert_export(
 
     Same validation, records, bytes and errors as ``write_sentence_configs(convert_tasks(
     iter_tasks(export_path), ctx), ...)`` (every problem is reported in an
-    :class:`~vietlao.export.ExportError`, and then nothing is written), in memory that does not grow
-    with the export beyond one small entry per task for the duplicate checks (about 19 MB per
+    :class:`~vietlao.export.task.ExportError`, and then nothing is written), in memory that does not
+    grow with the export beyond one small entry per task for the duplicate checks (about 19 MB per
     100,000 tasks). ``workers`` > 1 converts ranges of tasks in that many processes (forked).
     ``progress``: a tqdm bar on stderr (default: if stderr is a terminal; it appears after two
     seconds). ``split_of`` and ``fold_of_doc`` default to the context's documents (the project's if it
-    has none). ``out_dir`` must
-    not exist; it is written as a sibling temporary folder and renamed when complete. Returns rows
-    per (config, split).
+    has none). ``out_dir`` must not exist; it is written as a sibling temporary folder and renamed
+    when complete (its parent folders are created, and removed again if the conversion fails).
+    Returns rows per (config, split).
     """
     export_path, out_dir = Path(export_path), Path(out_dir)
     if split_of is None or fold_of_doc is None:
@@ -363,62 +248,13 @@ def convert_export(
         job = _Job(export_path, ctx, split_of, fold_of_doc)
     except OSError:
         job = None  # iter_tasks reports it, as the plain path would
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    created = _make_parents(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    sink = _SentenceSink(tmp)
-    from tqdm import tqdm
-
+    os.chmod(tmp, 0o755)  # a published folder, not a private temporary one
+    sink = SentenceSink(tmp)
     bar = tqdm(total=os.path.getsize(export_path) if job else None, unit="B", unit_scale=True,
                unit_divisor=1024, desc=export_path.name, disable=not progress, delay=2, file=sys.stderr)
-    outcome: list = [None]
     checks = ExportChecks()
-
-    def replay(task, _ctx):
-        state = outcome[0]
-        if state is None:
-            return None
-        if isinstance(state, list):
-            raise _TaskInvalid(state)
-        if isinstance(state, _Failed):
-            if state.when_written:
-                return state
-            raise state.exc
-        return state(task)  # the sequential path: really convert
-
-    def sequential(task):
-        return _convert_task(task, ctx)
-
-    def tasks() -> Iterator[object]:
-        done = 0
-        if job is not None:
-            for task_range, result in _converted_ranges(export_path, job, workers, chunk_bytes):
-                if result is None:
-                    break
-                valid, first, second, batches = result
-                n = len(first)
-                if not valid:  # skeletons and outcomes
-                    replayed = zip(first, second)
-                elif checks.admit_all(first, second):  # task ids and sentence ids of valid tasks
-                    replayed = ()
-                else:  # a duplicate: replay the tasks one by one for the problem list
-                    skeletons = [{"id": t, "data": {"sentence_id": s}} for t, s in zip(first, second)]
-                    replayed = zip(skeletons, itertools.repeat(None))
-                for skeleton, outcome[0] in replayed:
-                    yield skeleton
-                for split, packed in batches.items():
-                    sink.add_batches(split, *_unpack(packed))
-                done += n
-                bar.update(task_range[1] - task_range[0] + 1)
-                bar.set_postfix(tasks=done, refresh=False)
-                if task_range[2]:
-                    return
-        outcome[0] = sequential
-        for task in itertools.islice(iter_tasks(export_path), done, None):
-            yield task
-            done += 1
-            if done % 1000 == 0:
-                bar.set_postfix(tasks=done)
-
     collecting, pool = gc.isenabled(), pa.default_memory_pool()
     try:
         # malloc gives freed Arrow buffers back; mimalloc, Arrow's default, keeps them per process.
@@ -426,19 +262,36 @@ def convert_export(
         # Conversion makes no reference cycles, so reference counting frees everything; the
         # collector would only walk the millions of live parsed objects again and again.
         gc.disable()
-        for item in convert_tasks(tasks(), ctx, source=source, _convert=replay, _checks=checks):
-            if item is None:
-                continue
-            if isinstance(item, _Failed):
-                raise item.exc
-            record, spans = item
-            sink.add_record(split_of(record.doc_id), record, spans, fold_of_doc(record.doc_id))
+        done, finished = 0, False
+        if job is not None:
+            for task_range, result in _converted_ranges(export_path, job, workers, chunk_bytes):
+                if result is None:
+                    break
+                _replay(result, checks)
+                for split, packed in result[3].items():
+                    sink.add_batches(split, *_unpack(packed))
+                done += len(result[1])
+                bar.update(task_range[1] - task_range[0] + 1)
+                bar.set_postfix(tasks=done, refresh=False)
+                if task_range[2]:
+                    finished = True
+                    break
+        if finished:
+            checks.finish(source)
+        else:  # the rest of the file, as the plain path reads it
+            rest = itertools.islice(iter_tasks(export_path), done, None)
+            for record in convert_tasks(rest, ctx, source=source, checks=checks):
+                sink.add_record(split_of(record.doc_id), record, fold_of_doc(record.doc_id))
         counts = sink.close()
         tmp.rename(out_dir)
         return counts
     except BaseException:
         with contextlib.suppress(Exception):
             sink.abort()
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     finally:
         if collecting:
@@ -450,3 +303,8 @@ def convert_export(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _make_parents(out_dir: Path) -> list[Path]:
+    """Create the missing parents of ``out_dir``; the ones created, outermost first."""
+    missing = [p for p in reversed(out_dir.parents) if not p.exists()]
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    return missing

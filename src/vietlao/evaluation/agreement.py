@@ -25,7 +25,7 @@ from vietlao.corpus.documents import Document
 from vietlao.errors import UserError
 from vietlao.evaluation.scoring import ner_scores
 from vietlao.export.reader import convert_tasks, iter_tasks
-from vietlao.export.task import Context, Mention
+from vietlao.export.task import Context
 from vietlao.export.validate import gold_context
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
 from vietlao.labelstudio.sheets import read_sheet
@@ -41,12 +41,12 @@ class Decision:
     doc_id: str
     sentence_id: str
     text: str
-    mentions: tuple[Mention, ...]
+    mentions: tuple[Span, ...]
     stance: str
 
     @property
     def spans(self) -> frozenset[Span]:
-        return frozenset(m.span for m in self.mentions)
+        return frozenset(m.unlinked for m in self.mentions)
 
 
 def _from_export(path: Path, ctx: Context, annotator: str | None) -> list[Decision]:
@@ -105,8 +105,8 @@ def compare(a: dict[str, Decision], b: dict[str, Decision]) -> dict:
     disagreements = []
     for s in shared:
         da, db = a[s], b[s]
-        ids_a = {m.span: m.entity_id for m in da.mentions}
-        ids_b = {m.span: m.entity_id for m in db.mentions}
+        ids_a = {m.unlinked: m.entity_id for m in da.mentions}
+        ids_b = {m.unlinked: m.entity_id for m in db.mentions}
         both = [span for span in ids_a.keys() & ids_b.keys() if span.label in LINKABLE_TYPES]
         ids_both += len(both)
         ids_same += sum(ids_a[x] == ids_b[x] for x in both)

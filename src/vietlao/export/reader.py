@@ -2,8 +2,8 @@
 
 The file is parsed incrementally (``ijson``), one task at a time, within limits that keep hostile
 files linear in time and bounded in memory; :func:`convert_tasks` adds the export-wide rules (one
-task per task id and per sentence) to :func:`vietlao.export.convert_task` and reports every problem
-of the export at once.
+task per task id and per sentence, :class:`ExportChecks`) to :func:`vietlao.export.task.convert_task`
+and reports every problem of the export at once.
 """
 
 from __future__ import annotations
@@ -12,18 +12,14 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import ijson
+import orjson
 from ijson.common import ObjectBuilder
 
-from vietlao.export.task import (
-    MAX_DEPTH,
-    MAX_TEXT_CHARS,
-    Context,
-    ExportError,
-    Problem,
-    SentenceRecord,
-    _TaskInvalid,
-    convert_task,
-)
+from vietlao.export.rules import MAX_DEPTH, MAX_INT, MAX_TEXT_CHARS
+from vietlao.export.task import Context, ExportError, Problem, SentenceRecord, TaskInvalid, convert_task
+
+#: What JSON counts as whitespace.
+JSON_WHITESPACE = b" \t\n\r"
 
 
 def iter_tasks(path: Path) -> Iterator[object]:
@@ -34,16 +30,28 @@ def iter_tasks(path: Path) -> Iterator[object]:
     except OSError as exc:
         raise ExportError(source, [Problem(None, None, f"cannot read: {exc}")]) from exc
     with handle:
-        head = handle.read(64).lstrip()
-        if head.startswith(b"\xef\xbb\xbf"):
-            raise ExportError(source, [Problem(None, None, "the file starts with a byte-order mark; save it as UTF-8 without BOM")])
-        if not head.startswith(b"["):
-            raise ExportError(source, [Problem(None, None, "an export must be a JSON list of tasks")])
+        problem = _opening_problem(handle)
+        if problem:
+            raise ExportError(source, [Problem(None, None, problem)])
         handle.seek(0)
-        try:
-            yield from _items(handle, source)
-        except ijson.JSONError as exc:
-            raise ExportError(source, [Problem(None, None, f"malformed or truncated JSON: {exc}")]) from exc
+        yield from _items(handle, source)
+
+
+def _opening_problem(handle) -> str | None:
+    """What is wrong with the start of the file, if it does not open a JSON list of UTF-8 tasks."""
+    head = handle.read(64)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "the file starts with a byte-order mark; save it as UTF-8 without BOM"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        return "the file is not UTF-8 (it looks like UTF-16); save the export as UTF-8"
+    while head and not head.lstrip(JSON_WHITESPACE):
+        head = handle.read(1 << 16)
+    head = head.lstrip(JSON_WHITESPACE)
+    if not head:
+        return "the file is empty (or only whitespace); an export is a JSON list of tasks"
+    if not head.startswith(b"["):
+        return f"an export must be a JSON list of tasks; the file starts with {head[:20]!r}"
+    return None
 
 
 #: Longest run of bytes without a quote: a string of ``MAX_TEXT_CHARS`` characters, each written
@@ -62,9 +70,13 @@ class _BoundedReader:
 
     def __init__(self, raw):
         self.raw, self.run, self.position, self.backslash = raw, 0, 0, False
+        self.after_list = False  # set when the top-level list has closed: whitespace may follow
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.raw.read(size)
+        if self.after_list and not chunk.strip(JSON_WHITESPACE):
+            self.position += len(chunk)
+            return chunk
         text = ((b"\\" if self.backslash else b"") + chunk).replace(b'\\"', b"__")
         first = text.find(b'"')
         run = self.run + (len(text) if first < 0 else first)
@@ -88,28 +100,38 @@ def _problem_in(builder: ObjectBuilder, message: str) -> Problem:
 
 def _items(handle, source: str) -> Iterator[object]:
     """The items of the top-level list, like ``ijson.items(handle, "item")`` but bounded: a string
-    longer than ``MAX_TEXT_CHARS`` or nesting deeper than ``MAX_DEPTH`` (which makes ijson's path
-    prefixes grow quadratically) stops the read after the task that holds it; a string too long to
-    parse in linear time (see :class:`_BoundedReader`) stops it at once."""
-    events = ijson.basic_parse(_BoundedReader(handle), use_float=True)
-    depth, builder, problem = 1, ObjectBuilder(), None
+    longer than ``MAX_TEXT_CHARS``, nesting deeper than ``MAX_DEPTH`` (which makes ijson's path
+    prefixes grow quadratically) or a key twice in one object stops the read after the task that
+    holds it; a string too long to parse in linear time (see :class:`_BoundedReader`) or an integer
+    beyond 64 bits stops it at once."""
+    reader = _BoundedReader(handle)
+    events = ijson.basic_parse(reader, use_float=True)
+    depth, builder, problem, keys = 1, ObjectBuilder(), None, []
     try:
         next(events, None)  # the opening "[" (checked by the caller)
         for event, value in events:
             if event == "start_map" or event == "start_array":
                 depth += 1
                 skip = depth > MAX_DEPTH
+                if event == "start_map" and not skip:
+                    keys.append(set())
             elif event == "end_map" or event == "end_array":
                 depth -= 1
                 if depth == 0:
                     break
                 skip = depth >= MAX_DEPTH
+                if event == "end_map" and not skip:
+                    keys.pop()
             else:
                 skip = depth > MAX_DEPTH
                 if (event == "string" or event == "map_key") and len(value) > MAX_TEXT_CHARS:
                     what = "a key" if event == "map_key" else f"a string near key {getattr(builder, 'key', None)!r}"
                     problem = problem or f"{what} has {len(value)} characters (limit {MAX_TEXT_CHARS})"
                     value = ""
+                elif event == "map_key" and not skip:
+                    if value in keys[-1]:
+                        problem = problem or f"key {value!r} appears twice in one object"
+                    keys[-1].add(value)
             if skip:
                 problem = problem or f"JSON nested deeper than {MAX_DEPTH} levels"
                 continue
@@ -119,15 +141,21 @@ def _items(handle, source: str) -> Iterator[object]:
                     raise ExportError(source, [_problem_in(builder, problem)])
                 yield builder.value
                 builder = ObjectBuilder()
+        reader.after_list = True
         for _ in events:  # whatever follows the list is an error, raised by the parser
             pass
     except _Oversized as exc:
         raise ExportError(source, [_problem_in(builder, str(exc))]) from None
+    except ijson.JSONError as exc:
+        if "integer overflow" not in str(exc):
+            raise ExportError(source, [Problem(None, None, f"malformed or truncated JSON: {exc}")]) from None
+        message = f"an integer beyond 64 bits (integers are limited to ±{MAX_INT})"
+        raise ExportError(source, [_problem_in(builder, message)]) from None
 
 
 class ExportChecks:
     """The export-wide rules of :func:`convert_tasks`: one task per task id and per sentence id.
-    Holds what has been seen and every problem found so far."""
+    Holds what has been seen and every problem found so far, the tasks' own included."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -139,8 +167,9 @@ class ExportChecks:
         task_id = task.get("id") if isinstance(task, dict) else None
         data = task.get("data") if isinstance(task, dict) else None
         sentence_id = data.get("sentence_id") if isinstance(data, dict) else None
-        if not isinstance(task_id, (int, str, type(None))):
-            self.problems.append(Problem(None, sentence_id, f"task id must be an integer, got {type(task_id).__name__}"))
+        if not isinstance(task_id, (int, str, type(None))) or isinstance(task_id, bool):
+            name = {bool: "boolean", float: "number", list: "list", dict: "object"}.get(type(task_id), type(task_id).__name__)
+            self.problems.append(Problem(None, sentence_id, f"task id must be an integer, got {name} {_json(task_id)}"))
             return task_id, sentence_id, False
         if task_id is not None and task_id in self.seen_tasks:
             self.problems.append(Problem(task_id, sentence_id, "duplicate task id"))
@@ -168,31 +197,40 @@ class ExportChecks:
         self.seen_sentences.update(zip(sentence_ids, task_ids))
         return True
 
+    def reject(self, task_id: object, sentence_id: object, messages: list[str]) -> None:
+        """Record the problems of an admitted task."""
+        self.problems.extend(Problem(task_id, sentence_id, m) for m in messages)
+
+    def finish(self, source: str) -> None:
+        """Raise :class:`ExportError` with every problem found, if any."""
+        if self.problems:
+            raise ExportError(source, self.problems)
+
+
+def _json(value: object) -> str:
+    text = orjson.dumps(value, default=repr).decode() if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
 
 def convert_tasks(
-    tasks: Iterable[object], ctx: Context, source: str = "export", *, _convert=None, _checks=None
+    tasks: Iterable[object], ctx: Context, source: str = "export", checks: ExportChecks | None = None
 ) -> Iterator[SentenceRecord]:
     """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem.
-
-    ``_convert`` (default :func:`convert_task`) and ``_checks`` let
-    :func:`vietlao.stream.convert_export` replay conversions done in worker processes through the
-    same export-wide checks, and admit ranges of valid tasks in bulk."""
-    convert = _convert or convert_task
-    checks = _checks or ExportChecks()
-    problems = checks.problems
+    ``checks`` carries the export-wide checks over from tasks converted elsewhere (the streaming
+    build converts most tasks in worker processes)."""
+    checks = checks or ExportChecks()
     for task in tasks:
         task_id, sentence_id, admitted = checks.admit(task)
         if not admitted:
             continue
         try:
-            record = convert(task, ctx)
-        except _TaskInvalid as invalid:
-            problems.extend(Problem(task_id, sentence_id, m) for m in invalid.messages)
+            record = convert_task(task, ctx)
+        except TaskInvalid as invalid:
+            checks.reject(task_id, sentence_id, invalid.messages)
             continue
-        if not problems:
+        if not checks.problems:
             yield record
-    if problems:
-        raise ExportError(source, problems)
+    checks.finish(source)
 
 
 def read_export(path: Path, ctx: Context) -> list[SentenceRecord]:

@@ -11,22 +11,22 @@ parsed generically by :mod:`vietlao.dataset.stream`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
 from vietlao import label_config as lc
-from vietlao.export.task import MAX_DEPTH, MAX_TEXT_CHARS
-from vietlao.labels import EntityType, StanceLabel
 from vietlao.export.reader import MAX_RUN_BYTES
+from vietlao.export.rules import MAX_DEPTH, MAX_INT, MAX_TEXT_CHARS, REGION_TYPES
+from vietlao.labels import EntityType, StanceLabel
 
-#: Largest integer magnitude ijson (yajl) reads; msgspec would read up to 64 bits unsigned.
-YAJL_INT_MAX = 2**63 - 1
-_Int = Annotated[int, msgspec.Meta(ge=-YAJL_INT_MAX, le=YAJL_INT_MAX)]
+_Int = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT)]
 _One = msgspec.Meta(min_length=1, max_length=1)
 #: A JSON value that is not a container, within the limits of ``iter_tasks``.
 Scalar = Union[str, _Int, float, bool, None]
 _UNSET = msgspec.UNSET
+#: A field that may be absent (then UNSET, told apart from null).
+Maybe = Union[Scalar, msgspec.UnsetType]
 
 
 class _Struct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -46,8 +46,8 @@ class EntityIdValue(_Struct):
 
     choices: Union[Annotated[list[str], _One], msgspec.UnsetType] = _UNSET
     text: Union[Annotated[list[str], _One], str, None, msgspec.UnsetType] = _UNSET
-    start: Scalar = None
-    end: Scalar = None
+    start: Maybe = _UNSET
+    end: Maybe = _UNSET
 
     def picked(self) -> str | None:
         """The one ID this value holds, or None if it does not plainly hold one."""
@@ -61,48 +61,50 @@ class StanceValue(_Struct):
 
 
 class _Region(_Struct, tag_field="from_name"):
-    to_name: Scalar = None
-    type: Scalar = None
-    origin: Scalar = None
+    to_name: Maybe = _UNSET
+    origin: Maybe = _UNSET
 
 
 class LabelRegion(_Region, tag=lc.ENTITY_LABELS, kw_only=True):
+    type: Literal[REGION_TYPES[lc.ENTITY_LABELS]]  # type: ignore[valid-type]
     value: LabelValue
-    id: Union[str, None] = None
+    id: Union[str, None, msgspec.UnsetType] = _UNSET
 
 
 class EntityIdRegion(_Region, tag=lc.ENTITY_ID, kw_only=True):
+    type: Literal[REGION_TYPES[lc.ENTITY_ID]]  # type: ignore[valid-type]
     value: EntityIdValue
     id: str
 
 
 class StanceRegion(_Region, tag=lc.STANCE, kw_only=True):
+    type: Literal[REGION_TYPES[lc.STANCE]]  # type: ignore[valid-type]
     value: StanceValue
-    id: Scalar = None
+    id: Maybe = _UNSET
 
 
 class Annotation(_Struct):
-    result: Union[list[Union[LabelRegion, EntityIdRegion, StanceRegion]], None] = None
-    completed_by: Scalar = None
-    was_cancelled: Scalar = None
-    ground_truth: Scalar = None
-    prediction: Any = None
-    id: Scalar = None
-    created_at: Scalar = None
-    updated_at: Scalar = None
-    draft_created_at: Scalar = None
-    lead_time: Scalar = None
-    result_count: Scalar = None
-    unique_id: Scalar = None
-    import_id: Scalar = None
-    last_action: Scalar = None
-    bulk_created: Scalar = None
-    task: Scalar = None
-    project: Scalar = None
-    updated_by: Scalar = None
-    parent_prediction: Scalar = None
-    parent_annotation: Scalar = None
-    last_created_by: Scalar = None
+    result: Union[list[Union[LabelRegion, EntityIdRegion, StanceRegion]], None, msgspec.UnsetType] = _UNSET
+    completed_by: Maybe = _UNSET
+    was_cancelled: Union[bool, None, msgspec.UnsetType] = _UNSET  # Label Studio's flags are booleans
+    ground_truth: Union[bool, None, msgspec.UnsetType] = _UNSET
+    prediction: Any = _UNSET
+    id: Maybe = _UNSET
+    created_at: Maybe = _UNSET
+    updated_at: Maybe = _UNSET
+    draft_created_at: Maybe = _UNSET
+    lead_time: Maybe = _UNSET
+    result_count: Maybe = _UNSET
+    unique_id: Maybe = _UNSET
+    import_id: Maybe = _UNSET
+    last_action: Maybe = _UNSET
+    bulk_created: Maybe = _UNSET
+    task: Maybe = _UNSET
+    project: Maybe = _UNSET
+    updated_by: Maybe = _UNSET
+    parent_prediction: Maybe = _UNSET
+    parent_annotation: Maybe = _UNSET
+    last_created_by: Maybe = _UNSET
 
 
 class Data(_Struct):
@@ -110,34 +112,39 @@ class Data(_Struct):
     doc_id: str
     sentence_id: str
     lang: str
-    offset: Annotated[int, msgspec.Meta(ge=0, le=YAJL_INT_MAX)]
+    offset: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
     # the annotator's context (label_config.CONTEXT_KEYS); not part of the record
-    title: Union[str, None] = None
-    outlet: Union[str, None] = None
-    context_before: Union[str, None] = None
-    context_after: Union[str, None] = None
+    title: Union[str, None, msgspec.UnsetType] = _UNSET
+    outlet: Union[str, None, msgspec.UnsetType] = _UNSET
+    context_before: Union[str, None, msgspec.UnsetType] = _UNSET
+    context_after: Union[str, None, msgspec.UnsetType] = _UNSET
 
 
 class Task(_Struct):
     data: Data
     annotations: list[Annotation]
-    id: Scalar = None
-    drafts: Any = None
-    predictions: Any = None
-    meta: Any = None
-    comment_authors: Any = None
-    created_at: Scalar = None
-    updated_at: Scalar = None
-    inner_id: Scalar = None
-    total_annotations: Scalar = None
-    cancelled_annotations: Scalar = None
-    total_predictions: Scalar = None
-    comment_count: Scalar = None
-    unresolved_comment_count: Scalar = None
-    last_comment_updated_at: Scalar = None
-    project: Scalar = None
-    updated_by: Scalar = None
-    allow_skip: Scalar = None
+    id: Maybe = _UNSET
+    drafts: Any = _UNSET
+    predictions: Any = _UNSET
+    meta: Any = _UNSET
+    comment_authors: Any = _UNSET
+    created_at: Maybe = _UNSET
+    updated_at: Maybe = _UNSET
+    inner_id: Maybe = _UNSET
+    total_annotations: Maybe = _UNSET
+    cancelled_annotations: Maybe = _UNSET
+    total_predictions: Maybe = _UNSET
+    comment_count: Maybe = _UNSET
+    unresolved_comment_count: Maybe = _UNSET
+    last_comment_updated_at: Maybe = _UNSET
+    project: Maybe = _UNSET
+    updated_by: Maybe = _UNSET
+    allow_skip: Maybe = _UNSET
+
+
+def task_id(task: Task) -> object:
+    """The task's id as the plain route reads it (None if absent)."""
+    return None if task.id is _UNSET else task.id
 
 
 _DECODER = msgspec.json.Decoder(list[Task])
@@ -162,7 +169,7 @@ def within_limits(value: object, depth: int) -> bool:
         elif t is dict or t is list:
             if not within_limits(v, depth + 1):
                 return False
-        elif t is int and not -YAJL_INT_MAX <= v <= YAJL_INT_MAX:
+        elif t is int and not -MAX_INT <= v <= MAX_INT:
             return False
     return True
 
@@ -186,7 +193,7 @@ def decode_range(data: bytes | bytearray) -> list[Task] | None:
         return None
     try:
         tasks = _DECODER.decode(data)
-    except (msgspec.MsgspecError, ValueError):  # ValueError: invalid UTF-8 in a string
+    except (msgspec.MsgspecError, ValueError, RecursionError):  # ValueError: invalid UTF-8 in a string
         return None
     for task in tasks:  # a task is at depth 2; its free-form values at 3, an annotation's at 5
         free = [task.meta, task.drafts, task.predictions, task.comment_authors]

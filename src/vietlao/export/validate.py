@@ -1,14 +1,12 @@
-"""``vietlao validate``: check an export against the label config, documents and inventory."""
+"""The project's own export checked against its documents and inventory (``vietlao validate``)."""
 
 from __future__ import annotations
 
-import argparse
-from collections import Counter
 from pathlib import Path
 
 from vietlao.corpus.documents import load_corpus
-from vietlao.export.task import Context, SentenceRecord
 from vietlao.export.reader import read_export
+from vietlao.export.task import Context, ExportError, Problem, SentenceRecord
 from vietlao.corpus.inventory import load_inventory
 from vietlao.paths import project
 
@@ -27,8 +25,6 @@ def validate_gold(path: Path | None = None, complete: bool = True) -> list[Sente
     ctx = gold_context()
     records = read_export(path, ctx)
     if complete:
-        from vietlao.export.task import ExportError, Problem
-
         expected = {d.sentence_id(i) for d in ctx.documents.values() for i in range(len(d.sentences))}
         missing = sorted(expected - {r.sentence_id for r in records})
         if missing:
@@ -39,22 +35,3 @@ def validate_gold(path: Path | None = None, complete: bool = True) -> list[Sente
                 for i, sid in enumerate(missing)
             ])
     return records
-
-
-def _run(args: argparse.Namespace) -> int:
-    export = Path(args.export) if args.export else project().export
-    records = validate_gold(export, complete=not args.partial)
-    mentions = Counter(m.label for r in records for m in r.mentions)
-    stances = Counter(r.stance for r in records)
-    print(f"{export}: valid — {len(records)} sentences, {sum(mentions.values())} mentions")
-    print("  mentions: " + ", ".join(f"{k} {mentions[k]}" for k in sorted(mentions)))
-    print("  stance:   " + ", ".join(f"{k} {stances[k]}" for k in sorted(stances)))
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("validate", help="check a Label Studio JSON export (default: the committed one)")
-    p.add_argument("export", nargs="?", default=None, help="export file (default: annotations/export.json)")
-    p.add_argument("--partial", action="store_true",
-                   help="do not require a task for every sentence (exports pulled without --complete)")
-    p.set_defaults(func=_run)

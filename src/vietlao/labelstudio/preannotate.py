@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Mapping
 
-from vietlao.export.task import Mention
+from vietlao.spans import Span
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
 from vietlao.labelstudio.tasks import ls_result
@@ -51,7 +51,7 @@ def build_gazetteer(inventory: Mapping[str, CanonicalEntity], lang: str) -> Gaze
     return {key: next(iter(c)) for key, c in claims.items() if len(c) == 1}
 
 
-def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) -> list[Mention]:
+def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) -> list[Span]:
     """Leftmost-longest, non-overlapping, token-aligned gazetteer matches in ``text``."""
     gazetteer = build_gazetteer(inventory, lang)
     longest = max((len(k) for k in gazetteer), default=0)
@@ -63,7 +63,7 @@ def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) 
             hit = gazetteer.get(tuple(words[i : i + n]))
             if hit:
                 label, entity_id = hit
-                mentions.append(Mention(tokens[i].start, tokens[i + n - 1].end, label, entity_id))
+                mentions.append(Span(tokens[i].start, tokens[i + n - 1].end, label, entity_id))
                 i += n
                 break
         else:
@@ -71,7 +71,7 @@ def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) 
     return mentions
 
 
-def coverage(text: str, mentions: list[Mention]) -> float:
+def coverage(text: str, mentions: list[Span]) -> float:
     """Share of capitalised tokens (the first token excepted) that the mentions cover.
 
     A gazetteer has no confidence of its own; this score says how much of what looks like a

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from vietlao.corpus.documents import Document
-from vietlao.export.task import Mention
+from vietlao.spans import Span
 
 
 class SheetError(ValueError):
@@ -23,11 +23,11 @@ class SheetError(ValueError):
 class SheetSentence:
     sentence_id: str
     text: str
-    mentions: tuple[Mention, ...]
+    mentions: tuple[Span, ...]
     stance: str
 
 
-def locate_mentions(sentence_id: str, text: str, entries: list[dict]) -> tuple[Mention, ...]:
+def locate_mentions(sentence_id: str, text: str, entries: list[dict]) -> tuple[Span, ...]:
     """Character spans of the listed mentions, searched left to right."""
     mentions, cursor = [], 0
     for entry in entries or []:
@@ -38,7 +38,7 @@ def locate_mentions(sentence_id: str, text: str, entries: list[dict]) -> tuple[M
         if start < 0:
             raise SheetError(f"{sentence_id}: {surface!r} not found after position {cursor}")
         end = start + len(surface)
-        mentions.append(Mention(start, end, entry.get("type"), entry.get("id")))
+        mentions.append(Span(start, end, entry.get("type"), entry.get("id")))
         cursor = end
     return tuple(mentions)
 

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from vietlao import label_config as lc
 from vietlao.corpus.documents import Document
-from vietlao.export.task import Mention
+from vietlao.spans import Span
 
 #: Sentences shown before and after the labelled one.
 CONTEXT_SENTENCES = 2
@@ -48,13 +48,13 @@ def sentence_tasks(documents: Iterable[Document]) -> list[dict]:
     return tasks
 
 
-def region_id(sentence_id: str, mention: Mention) -> str:
+def region_id(sentence_id: str, mention: Span) -> str:
     """A stable region id, so re-entering the same mention gives the same result."""
     key = f"{sentence_id}:{mention.start}:{mention.end}:{mention.label}"
     return hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
-def ls_result(sentence_id: str, text: str, mentions: Iterable[Mention], stance: str | None) -> list[dict]:
+def ls_result(sentence_id: str, text: str, mentions: Iterable[Span], stance: str | None) -> list[dict]:
     """Label Studio result items: a labels region (+ its picked entity) per mention, and the stance.
 
     The entity is the ``entity_id`` picker's per-region choice, sharing the region's id, as Label

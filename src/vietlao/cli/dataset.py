@@ -1,0 +1,24 @@
+"""``vietlao build``: argparse wiring for building ``dataset/`` and the card's generated sections."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vietlao.dataset.build import checksums, run_build
+
+
+def _run(args: argparse.Namespace) -> int:
+    out = run_build(Path(args.export) if args.export else None, Path(args.output) if args.output else None)
+    for name, digest in checksums(out).items():
+        print(f"{digest[:16]}  {name}")
+    print(f"built {out}")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("build", help="build dataset/ (Arrow + card) from the export and documents")
+    p.add_argument("--export", default=None, help="Label Studio JSON export (default: annotations/export.json)")
+    p.add_argument("--output", default=None,
+                   help="dataset folder (default: dataset); an existing folder must be a previous build")
+    p.set_defaults(func=_run)
