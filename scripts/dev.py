@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 LS_VENV = ROOT / ".venv-ls"
 LS_REQUIREMENT = "label-studio==1.23.2"
+CHROMIUM = Path("/usr/bin/chromium")
 EXTRAS = {"main": "bench,peers,embed", "test": "dev,peers"}
 
 
@@ -47,11 +49,21 @@ def _ensure_env(env: Path, requirements: list[str], stamp_key: str) -> None:
     stamp.write_text(key)
 
 
+def ensure_chromium() -> None:
+    """Debian's Chromium for the browser test (driven by Playwright from pip; no browser download):
+    installed with apt-get when running as root and missing; otherwise the test says what is missing."""
+    if CHROMIUM.exists() or not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    _run("apt-get", "update", "-q")
+    _run("apt-get", "install", "-y", "-q", "chromium", env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
 def setup(extras: str, with_label_studio: bool) -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     _ensure_env(VENV, ["-e", f"{ROOT}[{extras}]"], extras + pyproject)
     if with_label_studio:
         _ensure_env(LS_VENV, [LS_REQUIREMENT], LS_REQUIREMENT)
+        ensure_chromium()
 
 
 def main(argv: list[str]) -> int:

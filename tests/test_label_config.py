@@ -17,7 +17,7 @@ def _tree():
 def test_committed_config_is_the_generators_output():
     expected = lc.render_label_config(load_inventory())
     assert lc.read_label_config() == expected, (
-        "annotations/label_config.xml is stale: regenerate it with `vietlao ls config`"
+        "annotations/label_config.xml is stale: regenerate it with `vietlao ls config` (or `vietlao build`)"
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vietlao.corpus.inventory import load_inventory
 from vietlao.dataset.build import checksums, run_build
+from vietlao.label_config import render_label_config, write_label_config
+from vietlao.paths import project
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -13,6 +16,9 @@ def _run(args: argparse.Namespace) -> int:
     for name, digest in checksums(out).items():
         print(f"{digest[:16]}  {name}")
     print(f"built {out}")
+    # the labelling config's entity picker lists the inventory: keep the generated file current
+    if write_label_config(render_label_config(load_inventory())):
+        print(f"{project().label_config}: regenerated from the inventory")
     return 0
 
 

@@ -3,8 +3,8 @@
 A pass is read from any of:
 
 - a Label Studio JSON export (``vietlao ls pull --output FILE``, e.g. of the blind second-pass
-  project ``vietlao-pass2``), validated like any export (``--partial`` rules: not every sentence
-  needs a task);
+  project ``vietlao-pass2``), validated like any partial export, but with entity IDs compared
+  rather than looked up in the inventory;
 - one annotator's annotations in an export of a project several annotators worked in:
   ``FILE#annotator-2`` (the pseudonym ``pull`` gave them);
 - a folder of annotators' sheets (``annotations/passes/<pass>/``).
@@ -16,7 +16,7 @@ reference; F1 is symmetric in A and B. The stance's Cohen's kappa is scikit-lear
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
@@ -80,7 +80,11 @@ def _from_sheets(directory: Path, documents: dict[str, Document]) -> list[Decisi
 
 
 def read_pass(source: str, ctx: Context) -> dict[str, Decision]:
-    """The decisions of one pass by sentence id, from an export, ``EXPORT#annotator`` or sheets."""
+    """The decisions of one pass by sentence id, from an export, ``EXPORT#annotator`` or sheets.
+
+    An export is validated against ``ctx`` except for the inventory: a pass may hold an entity ID
+    the inventory does not (yet) have, and the ID agreement is part of what is measured."""
+    ctx = replace(ctx, check_inventory=False)
     path, _, annotator = source.partition(ANNOTATOR_SEPARATOR)
     decisions = (
         _from_sheets(Path(path), dict(ctx.documents)) if Path(path).is_dir() and not annotator

@@ -1,0 +1,309 @@
+"""The annotator's workplace in a real browser, and the two-pass round trip with agreement.
+
+A real Label Studio (from the tool environment) on a free loopback port, and Debian's Chromium
+(``/usr/bin/chromium``) started by this test with a new, empty profile and driven by Playwright
+(from pip) over the DevTools protocol; no browser is ever downloaded. Both processes are stopped
+by their PIDs. Without Label Studio, Chromium or Playwright the tests are skipped locally and fail
+under ``CI=true``. On a failure the page is saved as ``failure.png`` in the test's tmp folder.
+
+Screenshots for the README: ``VIETLAO_SCREENSHOTS=docs`` writes them to ``docs/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from vietlao import label_config as lc
+from vietlao.corpus.documents import load_corpus
+from vietlao.evaluation.agreement import agreement
+from vietlao.export.task import ExportError
+from vietlao.export.validate import gold_context, validate_gold
+from vietlao.labelstudio.client import Client
+from vietlao.labelstudio.commands import annotate, pull, push, sheet_results
+from vietlao.labelstudio.project import pass_title
+from vietlao.labelstudio.server import (
+    DEFAULT_PASSWORD, DEFAULT_USERNAME, PASSWORD_ENV, USERNAME_ENV, VENV_ENV, free_port, start_server,
+)
+from vietlao.paths import project
+
+pytestmark = pytest.mark.server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS_ENV = "VIETLAO_SCREENSHOTS"
+BROWSER_TITLE = "vietlao-browser"
+ROUND_TRIP_TITLE = "vietlao-passes"
+ROUND_TRIP_DOCS = ("000", "002", "003")  # the documents the second pass covers
+# what the browser annotator does on sentence 000-001
+SENTENCE_ID, SURFACE, LABEL, ENTITY, STANCE = "000-001", "Thongloun Sisoulith", "PER", "thongloun_sisoulith", "favor"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def _unavailable(message: str):
+    if _in_ci():
+        pytest.fail(message + " (CI=true: this must not be skipped)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    venv = Path(os.environ.get(VENV_ENV) or project().ls_venv)
+    if not (venv / "bin" / "label-studio").exists():
+        _unavailable(f"no Label Studio in {venv}; `python3 scripts/dev.py test` creates it")
+    token = secrets.token_hex(20)
+    handle = start_server(free_port(), tmp_path_factory.mktemp("ls-data"), token)
+    try:
+        yield SimpleNamespace(handle=handle, token=token, url=handle.url,
+                              client=Client(handle.url, token, timeout=60, attempts=3, backoff=0.5))
+    finally:
+        handle.stop()
+        assert not handle.alive()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """Debian's Chromium with a new, empty profile, listening for DevTools on a free loopback port."""
+    if not CHROMIUM.exists():
+        _unavailable(f"no {CHROMIUM}; `python3 scripts/dev.py test` installs it as root (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(CHROMIUM), *CHROMIUM_ARGS, f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
+         f"--remote-debugging-port={port}", "about:blank"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/json/version", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Chromium did not open DevTools on {endpoint} (exit {process.poll()})")
+                time.sleep(0.3)
+        yield endpoint
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(process.pid, sig)
+                process.wait(10)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        assert process.poll() is not None
+
+
+@pytest.fixture
+def page(chromium, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(chromium)
+        context = browser.contexts[0]
+        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.set_default_timeout(60_000)
+        try:
+            yield page
+        finally:
+            page.close()
+            browser.close()
+
+
+def _shot_dir(tmp_path: Path) -> Path:
+    where = os.environ.get(SCREENSHOTS_ENV)
+    path = (project().root / where) if where else tmp_path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _text_rect(page, sentence: str, surface: str) -> dict:
+    """The on-screen box of ``surface`` inside the labelled sentence's Text (not the context)."""
+    return page.evaluate(
+        """([sentence, surface]) => {
+          for (const el of document.querySelectorAll('.lsf-htx-richtext')) {
+            if (el.textContent !== sentence) continue;
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            let node;
+            while ((node = walker.nextNode())) {
+              const i = node.textContent.indexOf(surface);
+              if (i < 0) continue;
+              const range = document.createRange();
+              range.setStart(node, i);
+              range.setEnd(node, i + surface.length);
+              const b = range.getBoundingClientRect();
+              return {x: b.left, y: b.top, w: b.width, h: b.height};
+            }
+          }
+          return null;
+        }""",
+        [sentence, surface],
+    )
+
+
+def _annotate_in_browser(page, url: str, pid: int, task: dict, shots: Path) -> None:
+    page.goto(f"{url}/user/login/")
+    page.fill("input[name=email]", os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME)
+    page.fill("input[name=password]", os.environ.get(PASSWORD_ENV) or DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{url}/projects/{pid}/data?task={task['id']}")
+    page.wait_for_selector(".lsf-htx-richtext")
+    data = task["data"]
+    # the context is on the page, read-only, around the sentence
+    for text in (data[lc.CONTEXT_BEFORE], data[lc.CONTEXT_AFTER], data["outlet"]):
+        assert page.get_by_text(text.splitlines()[0][:60], exact=False).count() >= 1
+    page.screenshot(path=str(shots / "annotator-context.png"))
+    # the guidelines are the project's instructions
+    page.get_by_role("button", name="Instructions").click()
+    heading = page.get_by_role("heading", name="Annotation guidelines — vietlao")
+    heading.wait_for(state="visible")
+    page.wait_for_timeout(1000)  # let the dialog finish fading in before the screenshot
+    page.screenshot(path=str(shots / "annotator-instructions.png"), animations="disabled")
+    page.keyboard.press("Escape")
+    heading.wait_for(state="hidden")
+
+    page.locator(".lsf-label", has_text=LABEL).first.click()
+    box = _text_rect(page, data["text"], SURFACE)
+    assert box is not None, f"{SURFACE!r} not found in the labelled sentence"
+    y = box["y"] + box["h"] / 2
+    page.mouse.move(box["x"] + 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["w"] / 2, y, steps=5)
+    page.mouse.move(box["x"] + box["w"] - 2, y, steps=5)
+    page.mouse.up()
+    page.mouse.click(box["x"] + box["w"] / 2, y)  # select the new region: its entity picker opens
+    choice = page.locator(".lsf-choice__item", has_text=f"{ENTITY} —")
+    choice.wait_for(state="visible")
+    assert page.locator(".lsf-choice__item:visible", has_text="vietnam —").count() == 0  # only PER entities
+    choice.click()
+    page.screenshot(path=str(shots / "annotator-picker.png"))
+    page.locator(".lsf-choice__item", has_text=STANCE).locator("input").first.check()
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_selector(".lsf-annotations-list, .lsf-current-task", timeout=30_000, state="attached")
+
+
+def test_browser_annotation_is_pulled_with_offsets_label_entity_and_stance(server, page, tmp_path):
+    docs = [d for d in load_corpus() if d.doc_id == SENTENCE_ID[:3]]
+    report = push(server.client, BROWSER_TITLE, documents=docs, pass_number=2)
+    (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == SENTENCE_ID]
+    shots = _shot_dir(tmp_path)
+    try:
+        _annotate_in_browser(page, server.url, report["project_id"], task, shots)
+    except BaseException:
+        failure = tmp_path / "failure.png"
+        page.screenshot(path=str(failure), full_page=True)
+        print(f"\nscreenshot of the failing page: {failure}")
+        raise
+    out = tmp_path / "export.json"
+    deadline = time.monotonic() + 30
+    while True:
+        done = [t for t in server.client.tasks(report["project_id"]) if t["annotations"]]
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    pull(server.client, out, pass_title(BROWSER_TITLE, 2), complete=False)
+    (record,) = validate_gold(out, complete=False)
+    start = record.text.index(SURFACE)
+    assert record.sentence_id == SENTENCE_ID and record.stance == STANCE
+    assert [(m.start, m.end, m.label, m.entity_id) for m in record.mentions] == [
+        (start, start + len(SURFACE), LABEL, ENTITY)
+    ]
+    (exported,) = json.loads(out.read_text(encoding="utf-8"))
+    picked = [r for r in exported["annotations"][0]["result"] if r["from_name"] == lc.ENTITY_ID]
+    assert [r["value"][lc.ENTITY_ID_KEY] for r in picked] == [[ENTITY]]
+
+
+def test_two_projects_round_trip_gives_agreement(server, tmp_path, capsys):
+    docs = [d for d in load_corpus() if d.doc_id in ROUND_TRIP_DOCS]
+    passes = project().passes
+    first = push(server.client, ROUND_TRIP_TITLE, documents=docs)
+    second = push(server.client, ROUND_TRIP_TITLE, documents=docs, pass_number=2)
+    tasks_2 = server.client.tasks(second["project_id"])
+    assert second["new"] == first["new"] == len(tasks_2) and all(not t["predictions"] for t in tasks_2)
+    exports = {}
+    for number, sheets in ((1, "pass1"), (2, "pass2")):
+        sheet_dir = tmp_path / sheets
+        sheet_dir.mkdir()
+        for doc_id in ROUND_TRIP_DOCS:
+            (sheet_dir / f"{doc_id}.yaml").write_bytes((passes / sheets / f"{doc_id}.yaml").read_bytes())
+        annotate(server.client, sheet_dir, pass_title(ROUND_TRIP_TITLE, number))
+        exports[number] = tmp_path / f"pass{number}.json"
+        # the second pass's sheets predate the picker: three of their IDs are not in the inventory
+        pull(server.client, exports[number], pass_title(ROUND_TRIP_TITLE, number), complete=False, validate=number == 1)
+    from_projects = agreement(str(exports[1]), str(exports[2]), gold_context())
+    from_sheets = agreement(str(tmp_path / "pass1"), str(tmp_path / "pass2"), gold_context())
+    assert from_projects == from_sheets
+    assert from_projects["sentences"] == len(tasks_2)
+    capsys.readouterr()
+    with capsys.disabled():
+        micro = from_projects["micro"]
+        print(f"\ntwo-project round trip ({from_projects['sentences']} sentences): span F1 {micro['f1']:.3f} "
+              f"({micro['both']} of {micro['a']}/{micro['b']}), stance kappa {from_projects['stance_kappa']:.3f}, "
+              f"{len(from_projects['disagreements'])} sentences with a disagreement")
+
+
+def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudicated(server, tmp_path):
+    """Two Label Studio users annotate the same tasks of one project (entered through the API on
+    their behalf): pull names them annotator-1 and annotator-2, agreement compares them, and the
+    export validates once the disagreeing tasks have a ground-truth annotation."""
+    docs = [d for d in load_corpus() if d.doc_id == "003"]
+    title = "vietlao-team"
+    report = push(server.client, title, documents=docs)
+    sdk = server.client.sdk
+    users = [sdk.users.create(username=f"annotator{n}", email=f"annotator.{n}@example.org").id for n in (1, 2)]
+    sheets = {}
+    for name in ("pass1", "pass2"):
+        sheets[name] = tmp_path / name
+        sheets[name].mkdir()
+        (sheets[name] / "003.yaml").write_bytes((project().passes / name / "003.yaml").read_bytes())
+    results = {name: sheet_results(path, docs) for name, path in sheets.items()}
+    tasks = {t["data"]["sentence_id"]: t for t in server.client.tasks(report["project_id"])}
+    created = {}
+    for user, name in zip(users, ("pass1", "pass2")):
+        for sid, (_, result) in results[name].items():
+            created[sid, name] = sdk.annotations.create(tasks[sid]["id"], result=result, completed_by=user,
+                                                        was_cancelled=False, ground_truth=False).id
+    out = tmp_path / "team.json"
+    pull(server.client, out, title, complete=False, validate=False)
+    text = out.read_text(encoding="utf-8")
+    assert "@" not in text and "annotator1" not in text
+    exported = json.loads(text)
+    names = {a["completed_by"] for t in exported for a in t["annotations"]}
+    assert len(names) == 2 and all(n.startswith("annotator-") for n in names)
+    first = {a["id"]: a["completed_by"] for t in exported for a in t["annotations"]}
+    one, two = (first[created["003-000", name]] for name in ("pass1", "pass2"))
+    team = agreement(f"{out}#{one}", f"{out}#{two}", gold_context())
+    assert team == agreement(str(sheets["pass1"]), str(sheets["pass2"]), gold_context())
+    disagreeing = [d["sentence_id"] for d in team["disagreements"]]
+    assert disagreeing
+    with pytest.raises(ExportError, match="adjudicate"):
+        validate_gold(out, complete=False)
+    for sid in disagreeing:  # the adjudicated decision: here pass 1's annotation
+        sdk.annotations.update(created[sid, "pass1"], ground_truth=True)
+    pull(server.client, out, title, complete=False)
+    assert len(validate_gold(out, complete=False)) == len(tasks)
