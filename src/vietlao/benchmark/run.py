@@ -38,6 +38,7 @@ from vietlao.corpus.metadata import LANGUAGES, CorpusLayout
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
 from vietlao.paths import project
+from vietlao.versions import key_versions
 
 SEEDS = (0, 1, 2)
 SOURCE_LANG = "vi"
@@ -304,6 +305,7 @@ def run_benchmark(
             "skipped": skipped,
             "complete": baselines is None and peers is True and not skipped,
             "value": "seed-0 predictions, scored by vietlao evaluate; seed_mean/seed_sd over all seeds",
+            "versions": key_versions(),
         }
         if any(getattr(m, "EXTRA", None) == "embed" for m in ran):
             meta["encoder"] = embed.shared_encoder().info()
