@@ -12,6 +12,7 @@ import re
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from vietlao.corpus.documents import Document, load_corpus
 from vietlao.errors import UserError
@@ -57,14 +58,17 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 
 
 def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
-         documents: list[Document] | None = None, pass_number: int = 1) -> dict:
+         documents: list[Document] | None = None, pass_number: int = 1,
+         predictor: Callable[[dict], dict | None] | None = None) -> dict:
     """Create or reuse the project of an annotation pass and bring it up to date.
 
     The project gets the labelling config (generated from the current inventory; also written to
     ``annotations/label_config.xml`` if that is stale) and the guidelines as its instructions.
     Sentences without a task are imported (pass 1 with gazetteer predictions, ``model_version``
     default: the gazetteer's, from the inventory's checksum; pass 2 without); existing tasks get
-    new context in place; drifted ones are reported.
+    new context in place; drifted ones are reported. With ``predictor`` (task data -> a prediction,
+    or None to send none; ``model_version`` then names it), new tasks get its predictions and tasks
+    without an annotation whose prediction differs get theirs replaced.
     """
     model_version = model_version or gazetteer_version()
     title = pass_title(title, pass_number)
@@ -83,10 +87,18 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
     refresh, drifted = plan_data_updates(before, wanted)
     for task_id, data in refresh.items():
         client.update_task_data(task_id, data)
+    predict = predictor or (lambda d: prediction(d, inventory, model_version))
+    predicted = {d["sentence_id"]: predict(d) for d in wanted} if pass_number == 1 else {}
     payloads = {
-        d["sentence_id"]: {"data": d, "predictions": [prediction(d, inventory, model_version)] if pass_number == 1 else []}
+        d["sentence_id"]: {"data": d, "predictions": [p for p in [predicted.get(d["sentence_id"])] if p]}
         for d in wanted if d["sentence_id"] not in before
     }
+    repredicted = 0
+    if predictor is not None:
+        for sid, tasks in before.items():
+            for t in tasks:
+                if sid in predicted and not t.get("annotations") and client.replace_predictions(t, predicted[sid]):
+                    repredicted += 1
     if payloads:
         client.import_missing(pid, payloads)
     after = _by_sentence(client.tasks(pid))
@@ -96,7 +108,7 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
         raise UserError(f"project {title!r}: {len(missing)} sentences still have no task: {missing[:10]}")
     report = {
         "project_id": pid, "title": title, "created": created, "tasks": sum(len(ts) for ts in after.values()),
-        "new": len(payloads), "existing": len(wanted) - len(payloads), "refreshed": len(refresh),
+        "new": len(payloads), "existing": len(wanted) - len(payloads), "refreshed": len(refresh), "repredicted": repredicted,
         "duplicated": duplicated, "drifted": drifted, "model_version": model_version if pass_number == 1 else None,
     }
     with_what = f"with {model_version} predictions" if pass_number == 1 else "without predictions (blind pass)"
@@ -104,6 +116,7 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
         f"project {title!r} (id {pid}{', new' if created else ''}): {report['tasks']} tasks — "
         f"{report['new']} imported {with_what}, {report['existing']} already there"
         + (f", {len(refresh)} with refreshed context" if refresh else "")
+        + (f", {repredicted} unannotated with new predictions" if repredicted else "")
     )
     if duplicated:
         print(f"  warning: {len(duplicated)} sentences have more than one task: {duplicated[:10]}")
