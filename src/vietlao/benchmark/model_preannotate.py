@@ -1,7 +1,8 @@
 """Pre-annotation from trained models: Label Studio predictions for sentence tasks.
 
 A model is an NER baseline and a stance baseline of ``benchmarks/baselines`` trained on the gold
-rows (:data:`MODELS`), or the inventory gazetteer of :mod:`vietlao.labelstudio.preannotate`.
+rows, alone or after the inventory gazetteer of :mod:`vietlao.labelstudio.preannotate`, or that
+gazetteer alone (:data:`MODELS`).
 Predicted tags are decoded into spans over the sentence's tokens (so spans sit on token
 boundaries and never overlap); a span of a linkable type gets the ID of the inventory entry whose
 form (in the sentence's language) it spells, with that entry's type, and is left out when no entry
@@ -27,11 +28,16 @@ from vietlao.labelstudio import preannotate as gazetteer
 from vietlao.labelstudio.tasks import ls_result
 from vietlao.spans import Span
 
-#: ``--model`` name -> (NER baseline, stance baseline); ``gazetteer`` trains nothing.
-MODELS: dict[str, tuple[str, str] | None] = {"gazetteer": None, "crf": ("crf", "tfidf-char-lr")}
+#: ``--model`` name -> (NER baseline, stance baseline, gazetteer matches first); ``gazetteer``
+#: trains nothing; ``gazetteer+crf`` keeps the gazetteer's spans and adds the CRF's that overlap none.
+MODELS: dict[str, tuple[str, str, bool] | None] = {
+    "gazetteer": None,
+    "crf": ("crf", "tfidf-char-lr", False),
+    "gazetteer+crf": ("crf", "tfidf-char-lr", True),
+}
 #: The model with the fewest edits per 100 gold mentions in the effort protocol
 #: (``benchmarks/results/results.json``, ``preannotation``); a test checks it is still so.
-DEFAULT_MODEL = "crf"
+DEFAULT_MODEL = "gazetteer+crf"
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,21 @@ class Preannotator:
     inventory: Mapping[str, CanonicalEntity]
     ner: object = None
     stance: object = None
+    gazetteer_first: bool = False
     _gazetteers: dict = field(default_factory=dict)
 
     def spans(self, text: str, lang: str) -> list[ScoredSpan]:
         """Token-aligned, non-overlapping, linked spans (score 1.0 for the gazetteer's)."""
+        matched = [ScoredSpan(s, 1.0) for s in gazetteer.preannotate(text, lang, self.inventory)]
         if self.ner is None:
-            return [ScoredSpan(s, 1.0) for s in gazetteer.preannotate(text, lang, self.inventory)]
+            return matched
+        if not self.gazetteer_first:
+            return self._model_spans(text, lang)
+        free = [s for s in self._model_spans(text, lang)
+                if not any(s.span.start < m.span.end and m.span.start < s.span.end for m in matched)]
+        return sorted(matched + free, key=lambda s: s.span.start)
+
+    def _model_spans(self, text: str, lang: str) -> list[ScoredSpan]:
         from baselines.common import sentence_features
 
         tokens = tokenize(text)
@@ -129,11 +144,14 @@ def chunks(tags: list[str]) -> list[tuple[str, int, int]]:
     return [tuple(c) for c in out]
 
 
-def training_digest(ner_rows: list[dict], stance_rows: list[dict]) -> str:
-    """8 hex digits of the sha256 of the training rows (ids, tokens, tags, stances)."""
+def training_digest(ner_rows: list[dict], stance_rows: list[dict],
+                    inventory: Mapping[str, CanonicalEntity] | None = None) -> str:
+    """8 hex digits of the sha256 of the training rows (ids, tokens, tags, stances) and of the
+    inventory that links the spans."""
     payload = json.dumps(
         [[r["id"], r["tokens"], r["ner_tags"]] for r in sorted(ner_rows, key=lambda r: r["id"])]
-        + [[r["id"], r["label"]] for r in sorted(stance_rows, key=lambda r: r["id"])],
+        + [[r["id"], r["label"]] for r in sorted(stance_rows, key=lambda r: r["id"])]
+        + [inventory[k].model_dump(mode="json") for k in sorted(inventory or {})],
         ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:8]
@@ -148,10 +166,10 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
         return Preannotator(name, gazetteer.model_version(), inventory)
     from vietlao.benchmark.run import load_baselines
 
-    ner_name, stance_name = MODELS[name]
+    ner_name, stance_name, gazetteer_first = MODELS[name]
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
     ner_mod, stance_mod = modules[ner_name], modules[stance_name]
     p = ner_mod.PARAMS
-    version = (f"{ner_name}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_name}-C{stance_mod.C}"
-               f"-{training_digest(ner_rows, stance_rows)}")
-    return Preannotator(name, version, inventory, ner_mod.fit(ner_rows), stance_mod.fit(stance_rows))
+    version = ("gazetteer+" if gazetteer_first else "") + (f"{ner_name}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_name}-C{stance_mod.C}"
+               f"-{training_digest(ner_rows, stance_rows, inventory)}")
+    return Preannotator(name, version, inventory, ner_mod.fit(ner_rows), stance_mod.fit(stance_rows), gazetteer_first)

@@ -1,5 +1,6 @@
 """The benchmark's report: one results table (Markdown), ``RESULTS.md`` and two plots."""
 
+from vietlao.benchmark.effort import effort_section
 from __future__ import annotations
 
 from pathlib import Path
@@ -231,7 +232,7 @@ Best baseline per task and protocol (by point estimate; see the intervals before
 
 {notes}{seeds_note(results)}
 
-{peers_section(results)}
+{effort_section(results)}{peers_section(results)}
 ## Baselines
 
 {baselines}

@@ -42,6 +42,9 @@ from typing import Callable
 
 from vietlao.errors import UserError
 from vietlao.benchmark import linking
+from vietlao.benchmark.effort import effort_protocol
+from vietlao.corpus.inventory import load_inventory
+from vietlao.export.validate import gold_context
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
 from vietlao.paths import project
@@ -402,6 +405,11 @@ def run_benchmark(
         "rows": rows,
         "peer_comparison": comparison,
     }
+    if baselines is None:  # the full run: pre-annotation measured as effort saved
+        started = time.perf_counter()
+        results["preannotation"] = effort_protocol(gold["ner"], gold["stance"], load_inventory(), gold_context(),
+                                                   n_boot, boot_seed)
+        log(f"  {'effort':<7}{'pre-annotation':<15}{'lodo':<10}{time.perf_counter() - started:6.1f}s")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     table = write_report(results, out_dir)
