@@ -1,6 +1,8 @@
-"""vietlao.corpus.inventory: the knowledge-base fields of an entry, and aliases that stay unambiguous."""
+"""vietlao.corpus.inventory: the knowledge-base fields of an entry, their sources, and aliases that stay unambiguous."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from pydantic import ValidationError
@@ -17,7 +19,8 @@ def _write(tmp_path, text: str):
 
 def test_knowledge_base_fields_load_and_round_trip(tmp_path):
     path = _write(tmp_path, "- {id: laos, type: GPE, name: Laos, wikidata: Q819, enwiki: Laos, names: {lo: ລາວ},"
-                            " sources: {wikidata: 'https://www.wikidata.org/wiki/Q819'}, aliases: [lao_pdr]}\n")
+                            " sources: {wikidata: 'https://www.wikidata.org/wiki/Q819', enwiki: 'https://en.wikipedia.org/wiki/Laos',"
+                            " lo: 'https://en.wikipedia.org/wiki/Laos'}, aliases: [lao_pdr]}\n")
     inventory = load_inventory(path)
     assert inventory["laos"].names == {"lo": "ລາວ"} and alias_map(inventory) == {"lao_pdr": "laos"}
     dump_inventory(inventory, path)
@@ -39,3 +42,52 @@ def test_qid_and_alias_formats_are_checked():
         CanonicalEntity(id="a", type="GPE", name="A", wikidata="819")
     with pytest.raises(ValidationError, match="aliases"):
         CanonicalEntity(id="a", type="GPE", name="A", aliases=["Not An Id"])
+
+
+# The project's own inventory: every knowledge-base value has a format, a source, and one entity.
+
+def test_project_inventory_links_have_format_sources_and_one_entity():
+    inventory = load_inventory()
+    qids = [e.wikidata for e in inventory.values() if e.wikidata]
+    assert all(re.fullmatch(r"Q[0-9]+", q) for q in qids)
+    assert len(qids) == len(set(qids)), "a QID is used by two entities"
+    titles = [e.enwiki for e in inventory.values() if e.enwiki]
+    assert len(titles) == len(set(titles)), "an English Wikipedia title is used by two entities"
+    for e in inventory.values():
+        values = {"wikidata": e.wikidata, "enwiki": e.enwiki, **e.names}
+        for key, value in values.items():
+            if value:
+                assert e.sources.get(key, "").startswith(("https://", "http://")), f"{e.id}: {key} has no source URL"
+        if "lo" in e.names:
+            assert re.fullmatch(r"[\u0e80-\u0eff ]+", e.names["lo"]), f"{e.id}: not Lao script"
+
+
+def test_project_aliases_point_to_current_entities():
+    inventory = load_inventory()
+    aliases = alias_map(inventory)
+    assert aliases["48th_meeting_vietnam_laos_intergovernmental_committee"] == (
+        "vietnam_laos_intergovernmental_committee_48th_session"
+    )
+    assert all(new in inventory and old not in inventory for old, new in aliases.items())
+
+
+ENTRY = "- {id: laos, type: GPE, name: Laos"
+WD = "https://www.wikidata.org/wiki/Q819"
+
+
+@pytest.mark.parametrize("fields, message", [
+    (", wikidata: Q819}", "no source for wikidata"),
+    (", enwiki: Laos}", "no source for enwiki"),
+    (", names: {lo: ລາວ}}", "no source for lo"),
+    (f", sources: {{wikidata: '{WD}'}}}}", "a source without a value for wikidata"),
+])
+def test_a_value_without_its_source_is_refused(tmp_path, fields, message):
+    with pytest.raises(CorpusError, match=message):
+        load_inventory(_write(tmp_path, ENTRY + fields + "\n"))
+
+
+def test_one_qid_for_two_entities_is_refused(tmp_path):
+    text = (f"- {{id: laos, type: GPE, name: Laos, wikidata: Q819, sources: {{wikidata: '{WD}'}}}}\n"
+            f"- {{id: lao, type: GPE, name: Lao, wikidata: Q819, sources: {{wikidata: '{WD}'}}}}\n")
+    with pytest.raises(CorpusError, match="Q819 is the QID of both 'laos' and 'lao'"):
+        load_inventory(_write(tmp_path, text))

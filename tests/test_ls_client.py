@@ -67,6 +67,8 @@ class FakeLS:
         if kind == "commit_then":  # the change is made, the answer is lost
             return self._send(h, arg, {"detail": "injected failure after commit"})
         data = json.dumps(payload).encode()
+        if kind == "replace":  # a body the fake cannot make from Python objects
+            data = data.replace(*arg)
         if kind == "truncate":
             return self._send_raw(h, status, data, len(data) // 2)
         return self._send_raw(h, status, data, len(data))
@@ -367,6 +369,19 @@ def test_invalid_export_is_refused_unless_no_validate(fake, annotated):
     assert out.read_text(encoding="utf-8") == "[]\n"
     pull(c, out, "vl", validate=False)
     assert len(json.loads(out.read_text(encoding="utf-8"))) == 7
+
+
+@pytest.mark.parametrize("validate", [True, False])
+@pytest.mark.parametrize("levels", [100, 5000])
+def test_a_deeply_nested_export_is_refused_with_one_line(fake, annotated, levels, validate):
+    """Deeper than the export limit, and deeper than Python's recursion: a message, never a RecursionError."""
+    c, out = annotated
+    next(t for t in fake.tasks.values() if t["annotations"])["meta"] = "@@DEEP@@"
+    fake.fault("GET", "/export$", "replace", (b'"@@DEEP@@"', b"[" * levels + b"]" * levels))
+    with pytest.raises(UserError, match="nested deeper than 64 levels.*left unchanged"):
+        pull(c, out, "vl", validate=validate)
+    assert out.read_text(encoding="utf-8") == "[]\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["export.json"]
 
 
 def test_complete_pull_requires_every_sentence(fake, annotated):

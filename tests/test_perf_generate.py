@@ -126,6 +126,17 @@ def _variants(tmp_path: Path) -> dict[str, Path]:
         "long string": changed("long", 80, lambda _, t: t["meta"].update(note="x" * (MAX_TEXT_CHARS + 1))),
         "deep nesting": changed("deep", 80, lambda _, t: t["meta"].update(deep=deep)),
         "big integer": changed("bigint", 80, lambda _, t: t["meta"].update(n=2**63)),
+        # integers at the edges of 64 bits, where orjson, msgspec and yajl part ways
+        **{f"integer {name}": changed(f"int{i}", 80, lambda _, t, n=n: t.update(inner_id=n))
+           for i, (name, n) in enumerate([("2**63-1", 2**63 - 1), ("2**63", 2**63), ("-2**63", -2**63),
+                                          ("-2**63-1", -2**63 - 1), ("2**64-1", 2**64 - 1), ("2**64", 2**64),
+                                          ("2**70", 2**70)])},
+        "offset 2**64": changed("offset64", 30, lambda _, t: t["data"].update(offset=2**64)),
+        "lead_time 2**70": changed("lead70", 30, lambda _, t: t["annotations"][-1].update(lead_time=2**70)),
+        "leading whitespace": write("leadws", [], " " * 100 + "\n\t" + valid),
+        "trailing whitespace": write("trailws", [], valid + " " * 2_000_000),
+        "nesting 1100 deep": write("deep1100", [], valid.replace('"meta": {}', '"meta": ' + "[" * 1100 + "]" * 1100, 1)),
+        "nesting 10000 deep": write("deep10000", [], valid.replace('"meta": {}', '"meta": ' + "[" * 10000 + "]" * 10000, 1)),
         "separator lookalike": write("lookalike", [
             {**t, "meta": {"x": [{"a": 1, "comment_authors": []}, {"id": 5}], "y": ', "comment_authors": []}, {"id": '}}
             for t in tasks
@@ -148,8 +159,12 @@ def test_convert_export_matches_the_plain_path(tmp_path):
             assert got == expected, (name, workers)
         if name == "valid":
             assert isinstance(expected[0], dict) and sum(expected[0].values()) == 2 * 120
-        elif name in {"truncated", "long string", "deep nesting", "big integer", "bad span", "not a list"}:
+        elif name in {"truncated", "long string", "deep nesting", "big integer", "bad span", "not a list",
+                      "integer 2**63", "integer -2**63", "integer -2**63-1", "integer 2**64-1", "integer 2**64",
+                      "integer 2**70", "offset 2**64", "lead_time 2**70", "nesting 1100 deep", "nesting 10000 deep"}:
             assert expected[0] is ExportError, name
+        elif name in {"leading whitespace", "trailing whitespace", "integer 2**63-1"}:
+            assert isinstance(expected[0], dict) and sum(expected[0].values()) == 2 * 120, name
 
 
 def test_convert_export_cuts_batches_as_the_plain_path(tmp_path):

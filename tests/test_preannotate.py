@@ -13,7 +13,11 @@ from vietlao.labelstudio.tasks import ls_result
 
 
 def _inv(*rows):
-    return {r["id"]: CanonicalEntity.model_validate(r) for r in rows}
+    """Entities from rows; every name in another language gets a (test) source, as the inventory requires."""
+    return {
+        r["id"]: CanonicalEntity.model_validate(r | {"sources": {lang: "https://example.org/" + lang for lang in r.get("names", {})}})
+        for r in rows
+    }
 
 
 INVENTORY = _inv(

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vietlao.corpus.documents import CorpusError
 from vietlao.labels import EntityType
@@ -45,10 +45,22 @@ class CanonicalEntity(BaseModel):
             raise ValueError(f"aliases {bad} do not match {ENTITY_ID_PATTERN}")
         return aliases
 
+    @model_validator(mode="after")
+    def _every_value_sourced(self) -> "CanonicalEntity":
+        """Each knowledge-base value has the URL it was verified against, and each source a value."""
+        values = {"wikidata": self.wikidata, "enwiki": self.enwiki, **self.names}
+        unsourced = sorted(k for k, v in values.items() if v and not self.sources.get(k))
+        if unsourced:
+            raise ValueError(f"{self.id}: no source for {', '.join(unsourced)}")
+        orphaned = sorted(k for k in self.sources if not values.get(k))
+        if orphaned:
+            raise ValueError(f"{self.id}: a source without a value for {', '.join(orphaned)}")
+        return self
+
 
 def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
-    """Entities by ID (default: the project's ``annotations/entities.yaml``); a duplicate ID, or an
-    alias that is an ID or another entity's alias, is an error."""
+    """Entities by ID (default: the project's ``annotations/entities.yaml``); a duplicate ID, an
+    alias that is an ID or another entity's alias, or a QID given to two entities is an error."""
     path = path or project().inventory
     try:
         rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
@@ -56,7 +68,11 @@ def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
         raise CorpusError(f"{path}: cannot read the entity inventory: {exc}") from exc
     inventory: dict[str, CanonicalEntity] = {}
     for row in rows:
-        entity = CanonicalEntity.model_validate(row)
+        try:
+            entity = CanonicalEntity.model_validate(row)
+        except ValidationError as exc:
+            name = row.get("id") if isinstance(row, dict) else row
+            raise CorpusError(f"{path}: bad entity {name!r}: {exc}") from exc
         if entity.id in inventory:
             raise CorpusError(f"{path}: duplicate entity id {entity.id!r}")
         inventory[entity.id] = entity
@@ -67,6 +83,10 @@ def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
                 other = alias if alias in inventory else owner[alias]
                 raise CorpusError(f"{path}: alias {alias!r} of {entity.id!r} is already used by {other!r}")
             owner[alias] = entity.id
+    qids: dict[str, str] = {}
+    for entity in inventory.values():
+        if entity.wikidata and qids.setdefault(entity.wikidata, entity.id) != entity.id:
+            raise CorpusError(f"{path}: {entity.wikidata} is the QID of both {qids[entity.wikidata]!r} and {entity.id!r}")
     return inventory
 
 

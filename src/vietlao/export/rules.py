@@ -55,6 +55,21 @@ class Context:
         }
 
 
+def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` (parsed JSON, itself at depth 1) holds a container deeper than ``limit``;
+    without recursion, so that any depth Python could parse is answered."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
+
+
 def has_email(text: str) -> bool:
     return _EMAIL.search(text) is not None
 

@@ -25,6 +25,7 @@ from vietlao.labelstudio.preannotate import model_version as gazetteer_version, 
 from vietlao.labelstudio.project import pass_title, plan_data_updates, project_settings, stale_settings
 from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
+from vietlao.export.rules import MAX_DEPTH, too_deep
 from vietlao.export.validate import validate_gold
 from vietlao.paths import project
 
@@ -268,8 +269,12 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
             handle.seek(0)
             try:
                 exported = json.load(handle)
+            except RecursionError:
+                exported = None
             except ValueError:
                 raise UserError(f"the export ({size} bytes) is not complete JSON; {output} left unchanged") from None
+        if exported is None or too_deep(exported):
+            raise UserError(f"the export holds JSON nested deeper than {MAX_DEPTH} levels; {output} left unchanged")
         tasks, unannotated = prepare_export(exported)
         text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         if EMAIL.search(text):
