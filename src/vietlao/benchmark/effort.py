@@ -129,13 +129,13 @@ def _cell(block: dict) -> str:
 
 def effort_table(result: dict) -> str:
     """The Markdown table of :func:`effort_protocol`'s result."""
-    header = ["model", "sentences", "gold mentions", *PER_100, "entity IDs correct (per 100 linked)",
-              "stances accepted (%)"]
+    header = ["model", "sentences", "gold mentions", *(h.replace("_", " ") for h in PER_100),
+              "entity IDs correct (per 100 linked)", "stances accepted (%)", "push default"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, b in result["rows"].items():
         stance = {k: (v * 100 if isinstance(v, float) else v) for k, v in b["stance_accepted"].items()}
         cells = [f"`{name}`", str(b["n_sentences"]), str(b["n_gold"]), *(_cell(b[k]) for k in PER_100),
-                 _cell(b["ids_correct"]), _cell(stance)]
+                 _cell(b["ids_correct"]), _cell(stance), "yes" if name == result["fewest_edits"] else ""]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -148,12 +148,10 @@ only), met by an annotator as a Label Studio prediction and compared with its go
 (boundary, label or ID), to add, to delete; edits = fix + add + delete; stance choices = sentences
 whose stance must be picked or changed, per 100 gold mentions; all edits = both. 95% percentile
 bootstrap intervals over sentences. `vietlao ls push --model NAME` sends these models' predictions;
-its default is the row with the fewest edits in all.
+its default (push default) is the row with the fewest edits in all.
 
 <!-- preannotation -->
 {table}
-
-Fewest edits in all: `{fewest}`.
 <!-- /preannotation -->
 """
 
@@ -163,4 +161,4 @@ def effort_section(results: dict) -> str:
     block = results.get("preannotation")
     if not block:
         return ""
-    return SECTION.format(table=effort_table(block), fewest=block["fewest_edits"]) + "\n"
+    return SECTION.format(table=effort_table(block)) + "\n"

@@ -1,11 +1,11 @@
 """The benchmark's report: one results table (Markdown), ``RESULTS.md`` and two plots."""
 
-from vietlao.benchmark.effort import effort_section
 from __future__ import annotations
 
 from pathlib import Path
 
 from vietlao.benchmark import linking
+from vietlao.benchmark.effort import effort_section
 from vietlao.corpus.metadata import LANGUAGE_NAMES, LANGUAGES
 
 COLUMNS = (  # (metric key, header)
