@@ -66,7 +66,8 @@ def test_every_baseline_runs_under_every_protocol(bench):
     assert "seed_sd" in seeded["metrics"]["f1"]
     markdown = (out / "RESULTS.md").read_text()
     assert result["table"] in markdown and "same meeting" in markdown and "vietlao benchmark" in markdown
-    assert markdown.count("\n|---") == 2  # the results table and the linking table
+    assert markdown.count("\n|---") == 3  # the results, linking and pre-annotation effort tables
+    assert set(result["results"]["preannotation"]["rows"]) == {"gazetteer", "crf", "gazetteer+crf"}
 
 
 def test_rows_are_what_vietlao_evaluate_prints_for_their_files(bench, dataset_dir, tmp_path):

@@ -58,9 +58,11 @@ def test_model_version_names_model_parameters_and_training_data(trained):
     model, _ = trained
     assert model.version.startswith("crf-c1.0.1-c2.0.1-i100+tfidf-char-lr-C1.0-")
     ner, stance = load_gold("ner", EVERY), load_gold("stance", EVERY)
+    inventory = load_inventory()
     assert model.version.endswith(training_digest([r for r in ner if r["doc_id"] != "002"],
-                                                  [r for r in stance if r["doc_id"] != "002"]))
-    assert training_digest(ner, stance) != training_digest(ner[1:], stance)
+                                                  [r for r in stance if r["doc_id"] != "002"], inventory))
+    assert training_digest(ner, stance, inventory) != training_digest(ner[1:], stance, inventory)
+    assert training_digest(ner, stance, inventory) != training_digest(ner, stance, {})
 
 
 def test_gazetteer_stays_available_and_unknown_models_are_refused():
