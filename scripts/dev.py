@@ -3,9 +3,14 @@
 
     python3 scripts/dev.py main   # set up, verify the corpus, build the dataset, run the benchmark
     python3 scripts/dev.py test   # set up (incl. the Label Studio tool environment), run the tests
+    python3 scripts/dev.py lock   # refresh the lock files from pyproject.toml (needs PyPI)
 
 Set-up is idempotent: ``.venv`` holds the package with its extras, ``.venv-ls`` holds the
-Label Studio server, kept apart so the dataset package's dependencies stay light.
+Label Studio server, kept apart so the dataset package's dependencies stay light. Both are
+installed from lock files with hashes (``requirements/venv.txt``, ``requirements/venv-ls.txt``,
+made by ``uv pip compile --generate-hashes``): ``pip install --require-hashes`` of the lock, then
+the package itself with ``--no-deps``. ``lock`` keeps every pin it can (uv prefers the versions
+already in a lock file) and adds what pyproject.toml newly lists.
 """
 
 from __future__ import annotations
@@ -21,9 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 LS_VENV = ROOT / ".venv-ls"
+LOCK_VENV = ROOT / ".venv-lock"
 LS_REQUIREMENT = "label-studio==1.23.2"
+LOCKS = ROOT / "requirements"
+VENV_LOCK = LOCKS / "venv.txt"  # the package's dependencies with all its extras (main and test use them)
+LS_LOCK = LOCKS / "venv-ls.txt"
+UV = "uv==0.13.8"
+PYTHON = "3.11"
+JOBS = ("main", "test", "lock")
 CHROMIUM = Path("/usr/bin/chromium")
-EXTRAS = {"main": "bench,peers,embed", "test": "dev,peers"}
 
 
 def _bin(env: Path, name: str) -> Path:
@@ -35,17 +46,22 @@ def _run(*cmd, **kwargs) -> None:
     subprocess.run([str(c) for c in cmd], check=True, **kwargs)
 
 
-def _ensure_env(env: Path, requirements: list[str], stamp_key: str) -> None:
-    """Create ``env`` and install ``requirements`` unless the same set is already installed."""
+def _pip(env: Path) -> list:
+    return [_bin(env, "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+
+
+def _ensure_env(env: Path, lock: Path, editable: bool) -> None:
+    """Create ``env`` and install ``lock`` (hash-checked) unless that lock is already installed."""
     stamp = env / ".vietlao-stamp"
-    key = hashlib.sha256(stamp_key.encode()).hexdigest()
+    package = (ROOT / "pyproject.toml").read_bytes() if editable else b""
+    key = hashlib.sha256(lock.read_bytes() + package).hexdigest()
     if stamp.exists() and stamp.read_text() == key:
         return
     if not _bin(env, "python").exists():
         venv.EnvBuilder(with_pip=True).create(env)
-    pip = [_bin(env, "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    _run(*pip, "--upgrade", "pip")
-    _run(*pip, *requirements)
+    _run(*_pip(env), "--require-hashes", "-r", lock)
+    if editable:
+        _run(*_pip(env), "--no-deps", "-e", ROOT)
     stamp.write_text(key)
 
 
@@ -58,20 +74,37 @@ def ensure_chromium() -> None:
     _run("apt-get", "install", "-y", "-q", "chromium", env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
 
 
-def setup(extras: str, with_label_studio: bool) -> None:
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    _ensure_env(VENV, ["-e", f"{ROOT}[{extras}]"], extras + pyproject)
+def setup(with_label_studio: bool) -> None:
+    _ensure_env(VENV, VENV_LOCK, editable=True)
     if with_label_studio:
-        _ensure_env(LS_VENV, [LS_REQUIREMENT], LS_REQUIREMENT)
+        _ensure_env(LS_VENV, LS_LOCK, editable=False)
         ensure_chromium()
 
 
+def lock() -> int:
+    """Rewrite both lock files with ``uv pip compile --generate-hashes`` (kept pins preferred)."""
+    if not _bin(LOCK_VENV, "python").exists():
+        venv.EnvBuilder(with_pip=True).create(LOCK_VENV)
+    _run(*_pip(LOCK_VENV), UV)
+    uv = _bin(LOCK_VENV, "uv")
+    common = ["pip", "compile", "--quiet", "--generate-hashes", "--python-version", PYTHON,
+              "--python-platform", "linux", "--custom-compile-command", "python3 scripts/dev.py lock"]
+    LOCKS.mkdir(exist_ok=True)
+    _run(uv, *common, "--all-extras", "pyproject.toml", "-o", VENV_LOCK.relative_to(ROOT), cwd=ROOT)
+    requirement = LOCKS / "venv-ls.in"
+    requirement.write_text(LS_REQUIREMENT + "\n")
+    _run(uv, *common, requirement.relative_to(ROOT), "-o", LS_LOCK.relative_to(ROOT), cwd=ROOT)
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in EXTRAS:
+    if len(argv) != 1 or argv[0] not in JOBS:
         print(__doc__, file=sys.stderr)
         return 2
     job = argv[0]
-    setup(EXTRAS[job], with_label_studio=job == "test")
+    if job == "lock":
+        return lock()
+    setup(with_label_studio=job == "test")
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", PYTHONUTF8="1")
     env.setdefault("VIETLAO_LS_VENV", str(LS_VENV))
     vietlao = _bin(VENV, "vietlao")
@@ -83,6 +116,8 @@ def main(argv: list[str]) -> int:
         code = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env).returncode
         if code != 0:
             return code
+    if job == "main":
+        print(f"\nThe vietlao command is in {VENV.name}/bin: `source {VENV.name}/bin/activate` puts it on the PATH.")
     return 0
 
 

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-import random
-import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
-from seqeval.scheme import IOB2
-from sklearn.metrics import confusion_matrix
-from sklearn.metrics import f1_score as sk_f1
 
 from vietlao.cli import main
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate, evaluate_records, load_gold, ner_scores, stance_scores, write_predictions
 from vietlao.labels import COARSE_OF, ENTITY_TYPES, NER_TAGS, NER_TAGS_COARSE, STANCE_LABELS
-from vietlao.evaluation.scoring import bootstrap_weights
 from vietlao.corpus.segment import tokenize
 from vietlao.spans import Span, spans_to_tags
-
-TYPES = ("PER", "ORG", "LOC")
-TAGS = ["O"] + [f"{p}-{t}" for t in TYPES for p in "BI"]
-
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -105,41 +92,7 @@ def dataset_dir(tmp_path_factory) -> Path:
     return make_dataset(tmp_path_factory.mktemp("dataset"))
 
 
-def random_tags(rng: random.Random, n: int) -> list[str]:
-    return [rng.choice(TAGS) if rng.random() < 0.6 else "O" for _ in range(n)]
-
-
-# --------------------------------------------------------------------------- seqeval as reference
-
-
-def test_strict_scores_agree_with_seqeval_on_random_prediction_sets():
-    rng = random.Random(20240601)
-    for _ in range(300):
-        lengths = [rng.randint(1, 12) for _ in range(rng.randint(1, 8))]
-        gold = [random_tags(rng, n) for n in lengths]
-        pred = [random_tags(rng, n) for n in lengths]
-        ours = ner_scores(gold, pred, n_boot=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref_f1 = f1_score(gold, pred, mode="strict", scheme=IOB2)
-            ref_p = precision_score(gold, pred, mode="strict", scheme=IOB2)
-            ref_r = recall_score(gold, pred, mode="strict", scheme=IOB2)
-            report = classification_report(gold, pred, mode="strict", scheme=IOB2, output_dict=True)
-        assert ours["micro"]["f1"] == pytest.approx(ref_f1, abs=1e-9)
-        assert ours["micro"]["precision"] == pytest.approx(ref_p, abs=1e-9)
-        assert ours["micro"]["recall"] == pytest.approx(ref_r, abs=1e-9)
-        for typ, ref in report.items():
-            if typ in TYPES:
-                mine = ours["per_type"][typ]
-                assert mine["f1"] == pytest.approx(ref["f1-score"], abs=1e-9), typ
-                assert mine["precision"] == pytest.approx(ref["precision"], abs=1e-9), typ
-                assert mine["recall"] == pytest.approx(ref["recall"], abs=1e-9), typ
-                assert mine["n_gold"] == ref["support"]
-
-
-def test_invalid_i_start_is_not_an_entity():
-    scores = ner_scores([["B-PER", "I-PER", "O"]], [["I-PER", "I-PER", "O"]], n_boot=0)
-    assert scores["micro"]["n_pred"] == 0 and scores["micro"]["f1"] == 0.0
+# --------------------------------------------------------------------------- gold against itself
 
 
 def test_gold_against_itself_scores_one():
@@ -150,84 +103,6 @@ def test_gold_against_itself_scores_one():
         assert scores["micro"]["ci_low"] == scores["micro"]["ci_high"] == 1.0
     spans = [[Span(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in rows]
     assert ner_scores(spans, spans, n_boot=0)["micro"]["f1"] == 1.0
-
-
-# --------------------------------------------------------------------------- properties
-
-tag_lists = st.lists(st.sampled_from(TAGS), min_size=1, max_size=10)
-paired = st.lists(tag_lists, min_size=1, max_size=6).flatmap(
-    lambda gold: st.tuples(
-        st.just(gold), st.tuples(*[st.lists(st.sampled_from(TAGS), min_size=len(g), max_size=len(g)) for g in gold])
-    )
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(paired)
-def test_swapping_gold_and_prediction_swaps_precision_and_recall(pair):
-    gold, pred = pair
-    pred = list(pred)
-    a, b = ner_scores(gold, pred, n_boot=0), ner_scores(pred, gold, n_boot=0)
-    for key in ("micro",):
-        for x, y in ((a[key], b[key]), (a["partial"][key], b["partial"][key])):
-            assert x["precision"] == pytest.approx(y["recall"])
-            assert x["recall"] == pytest.approx(y["precision"])
-            assert x["f1"] == pytest.approx(y["f1"])
-    for typ in a["per_type"]:
-        assert a["per_type"][typ]["f1"] == pytest.approx(b["per_type"][typ]["f1"])
-
-
-@settings(max_examples=150, deadline=None)
-@given(paired)
-def test_partial_is_at_least_strict_and_counts_are_bounded(pair):
-    gold, pred = pair
-    s = ner_scores(gold, list(pred), n_boot=0)
-    strict, partial = s["micro"], s["partial"]["micro"]
-    assert strict["tp"] <= partial["tp"] <= min(strict["n_pred"], strict["n_gold"])
-    assert partial["f1"] >= strict["f1"] - 1e-12
-    assert 0.0 <= strict["f1"] <= 1.0
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(STANCE_LABELS), st.sampled_from(STANCE_LABELS)), min_size=1, max_size=30))
-def test_stance_matches_scikit_learn(pairs):
-    gold, pred = [g for g, _ in pairs], [p for _, p in pairs]
-    s = stance_scores(gold, pred, n_boot=0)
-    present = [x for x in STANCE_LABELS if x in gold]
-    assert s["accuracy"]["value"] == pytest.approx(sum(g == p for g, p in pairs) / len(pairs))
-    ref = sk_f1(gold, pred, labels=present, average="macro", zero_division=0)
-    assert s["macro_f1"]["value"] == pytest.approx(ref)
-    per = sk_f1(gold, pred, labels=["favor", "against"], average=None, zero_division=0)
-    assert s["f_avg"]["value"] == pytest.approx(per.mean())
-    assert s["confusion_matrix"]["matrix"] == confusion_matrix(gold, pred, labels=list(STANCE_LABELS)).tolist()
-
-
-# --------------------------------------------------------------------------- partial, bootstrap
-
-
-def test_partial_match_needs_overlap_and_same_type_and_is_one_to_one():
-    gold = [[(0, 10, "PER"), (20, 30, "ORG")]]
-    pred = [[(5, 12, "PER"), (6, 8, "PER"), (20, 30, "LOC")]]
-    s = ner_scores(gold, pred, n_boot=0)
-    assert s["micro"]["tp"] == 0
-    assert s["partial"]["micro"]["tp"] == 1  # two PER overlaps, one gold PER; LOC ≠ ORG
-    assert s["partial"]["micro"]["precision"] == pytest.approx(1 / 3)
-    assert s["partial"]["micro"]["recall"] == pytest.approx(1 / 2)
-    assert "SemEval-2013" in s["partial"]["definition"]
-
-
-def test_bootstrap_is_seeded_and_resamples_the_requested_unit():
-    rng = random.Random(3)
-    gold = [random_tags(rng, 8) for _ in range(30)]
-    pred = [random_tags(rng, 8) for _ in range(30)]
-    a = ner_scores(gold, pred, seed=7)
-    assert a == ner_scores(gold, pred, seed=7)
-    assert a["micro"]["ci_low"] <= a["micro"]["f1"] <= a["micro"]["ci_high"]
-    assert a["ci_method"]["unit"] == "sentence" and a["ci_method"]["resamples"] == 1000
-    docs = [i // 10 for i in range(30)]
-    w = bootstrap_weights(30, 50, 0, docs)
-    assert w.shape == (50, 30) and (w.sum(1) % 10 == 0).all()  # whole documents of 10
-    assert ner_scores(gold, pred, groups=docs, n_boot=50)["ci_method"]["unit"] == "document"
 
 
 # --------------------------------------------------------------------------- join and errors
@@ -244,8 +119,10 @@ def _tags(rows):
         (lambda recs: recs + [{"id": "009-000", "ner_tags": []}], "ids not in the gold split (1): 009-000"),
         (lambda recs: recs + [recs[0]], "duplicate ids (1): 000-000"),
         (lambda recs: [{**recs[0], "ner_tags": recs[0]["ner_tags"][:-1]}] + recs[1:], "000-000: 8 tags for 9 tokens"),
-        (lambda recs: [{**recs[0], "ner_tags": ["B-PERSON"] * 9}] + recs[1:], "unknown tags ['B-PERSON']"),
-        (lambda recs: [{"id": recs[0]["id"], "entities": []}] + recs[1:], "exactly one of"),
+        (lambda recs: [{**recs[0], "ner_tags": ["B-PERSON"] * 9}] + recs[1:], "000-000: unknown tags \"B-PERSON\""),
+        (lambda recs: [{"id": recs[0]["id"], "entities": []}] + recs[1:],
+         '000-000: "entities" where the file uses "ner_tags" (one form on every line)'),
+        (lambda recs: [{**recs[0], "entities": []}] + recs[1:], '000-000: both "ner_tags" and "entities"'),
     ],
 )
 def test_prediction_errors_name_the_problem(mutate, message):
@@ -258,13 +135,13 @@ def test_prediction_errors_name_the_problem(mutate, message):
 def test_entity_and_stance_errors():
     rows = gold_rows()
     bad_label = [{"id": r["id"], "entities": [{"start": 0, "end": 3, "label": "PERSON"}]} for r in rows]
-    with pytest.raises(UserError, match="unknown entity label 'PERSON'"):
+    with pytest.raises(UserError, match='unknown entity label "PERSON"'):
         evaluate_records("ner", rows, bad_label, n_boot=0)
     outside = [{"id": r["id"], "entities": [{"start": 0, "end": 999, "label": "PER"}]} for r in rows]
     with pytest.raises(UserError, match="outside the sentence"):
         evaluate_records("ner", rows, outside, n_boot=0)
     stance = [{"id": r["id"], "label": "pro"} for r in rows]
-    with pytest.raises(UserError, match="label 'pro'"):
+    with pytest.raises(UserError, match='label "pro" is not a stance '):
         evaluate_records("stance", rows, stance, n_boot=0)
 
 
@@ -312,3 +189,125 @@ def test_cli_writes_scores_and_fails_on_bad_input(dataset_dir, tmp_path, capsys)
     result = evaluate("stance", stance, "all", dataset_dir=dataset_dir, n_boot=20)
     assert result["stance"]["accuracy"]["value"] == pytest.approx(5 / 7)
     assert "note" in result["stance"]["f_avg"]  # no gold "against"
+
+
+# --------------------------------------------------------------------------- a user's first hour
+
+
+def _copied_from_dataset(dataset_dir: Path, config: str, split: str, keys: tuple[str, ...]) -> list[dict]:
+    """Prediction lines copied from the dataset as ``load_dataset`` returns it (ClassLabel integers)."""
+    from datasets import load_dataset
+
+    rows = load_dataset(str(dataset_dir), config)[split]
+    out = []
+    for r in rows:
+        line = {"id": r["id"]}
+        for key in keys:
+            value = r[key]
+            if key == "entities":
+                value = [{k: e[k] for k in ("start", "end", "label")} for e in value]
+            line[key] = value
+        out.append(line)
+    return out
+
+
+@pytest.mark.parametrize("config, key", [("ner", "ner_tags"), ("ner", "entities"), ("stance", "label")])
+def test_the_datasets_own_integer_labels_score_as_the_gold(dataset_dir, tmp_path, config, key):
+    lines = _copied_from_dataset(dataset_dir, config, "test", (key,))
+    first = lines[0][key][0] if key != "label" else lines[0][key]
+    assert isinstance(first["label"] if key == "entities" else first, int)  # really the integer form
+    path = write_predictions(tmp_path / "p.jsonl", lines)
+    result = evaluate(config, path, dataset_dir=dataset_dir, n_boot=0)
+    score = result["ner"]["micro"]["f1"] if config == "ner" else result["stance"]["accuracy"]["value"]
+    assert score == 1.0
+
+
+def test_integer_labels_outside_the_classlabel_show_the_mapping():
+    rows = gold_rows()
+    tags = [{"id": r["id"], "ner_tags": [17] * len(r["tokens"])} for r in rows]
+    with pytest.raises(UserError, match="unknown tags 17 .*ClassLabel integers 0–16"):
+        evaluate_records("ner", rows, tags, n_boot=0)
+    entities = [{"id": r["id"], "entities": [{"start": 0, "end": 3, "label": 8}]} for r in rows]
+    with pytest.raises(UserError, match="unknown entity label 8 .*0=PER, 1=ORG, 2=GPE"):
+        evaluate_records("ner", rows, entities, n_boot=0)
+    stance = [{"id": r["id"], "label": True} for r in rows]
+    with pytest.raises(UserError, match="label true is not a stance .*0=favor, 1=against, 2=neutral, 3=unrelated"):
+        evaluate_records("stance", rows, stance, n_boot=0)
+
+
+@pytest.mark.parametrize(
+    "entity, message",
+    [
+        ({"start": 10, "end": 5, "label": "PER"}, '000-000: entity [10, 5) is reversed: "end" is before "start"'),
+        ({"start": 5, "end": 5, "label": "PER"}, "000-000: entity [5, 5) is empty"),
+        ({"start": -1, "end": 5, "label": "PER"}, "000-000: entity [-1, 5) outside the sentence (0 to 53)"),
+        ({"start": 0, "end": 54, "label": "PER"}, "000-000: entity [0, 54) outside the sentence (0 to 53)"),
+        ({"start": "0", "end": 5, "label": "PER"}, '000-000: entity {"start": "0", "end": 5, "label": "PER"} needs integer'),
+    ],
+)
+def test_entity_offsets_get_the_message_that_fits(entity, message):
+    rows = gold_rows()
+    preds = [{"id": r["id"], "entities": []} for r in rows]
+    preds[0]["entities"] = [entity]
+    with pytest.raises(UserError) as err:
+        evaluate_records("ner", rows, preds, n_boot=0)
+    assert message in str(err.value)
+
+
+def test_a_file_of_the_other_task_or_with_another_key_is_named_as_such():
+    rows = gold_rows()
+    with pytest.raises(UserError) as err:
+        evaluate_records("stance", rows, _tags(rows), n_boot=0, source="ner.jsonl")
+    assert str(err.value) == (
+        'ner.jsonl: no "label" key on any line (keys seen: id, ner_tags); is this an NER file? '
+        "(score it with --task ner)"
+    )
+    with pytest.raises(UserError, match=r'no "label" key on any line \(keys seen: id, stance\); stance lines look like'):
+        evaluate_records("stance", rows, [{"id": r["id"], "stance": "favor"} for r in rows], n_boot=0)
+    with pytest.raises(UserError, match=r'no "ner_tags" or "entities" key on any line \(keys seen: id, label\); is this a stance file'):
+        evaluate_records("ner", rows, [{"id": r["id"], "label": "favor"} for r in rows], n_boot=0)
+    some = [{"id": r["id"], "label": "favor"} for r in rows]
+    some[2] = {"id": rows[2]["id"], "stance": "favor"}
+    with pytest.raises(UserError, match='001-000: no "label" key'):
+        evaluate_records("stance", rows, some, n_boot=0)
+
+
+def test_every_problem_of_a_file_is_reported_at_once():
+    rows = gold_rows()
+    preds = _tags(rows)[1:] + [{"id": "999-000", "ner_tags": []}]
+    preds[0] = {**preds[0], "ner_tags": preds[0]["ner_tags"][:-1]}
+    preds[1] = {**preds[1], "ner_tags": ["B-PERSON"] * len(rows[2]["tokens"])}
+    with pytest.raises(UserError) as err:
+        evaluate_records("ner", rows, preds, n_boot=0, source="p.jsonl")
+    assert str(err.value).splitlines() == [
+        "p.jsonl: 4 problem(s):",
+        "  missing ids (1): 000-000",
+        "  ids not in the gold split (1): 999-000 (another --split or --lang?)",
+        "  000-001: 5 tags for 6 tokens",
+        '  001-000: unknown tags "B-PERSON" (tags are names such as "B-PER" or the dataset\'s ClassLabel integers 0–16)',
+    ]
+
+
+def test_languages_are_checked_against_the_dataset_and_the_split(dataset_dir):
+    with pytest.raises(UserError) as err:
+        load_gold("ner", "test", dataset_dir, ["no"])
+    assert str(err.value) == "unknown language no in --lang: the dataset has id, nb, ru, vi"
+    with pytest.raises(UserError) as err:
+        load_gold("ner", "test", dataset_dir, ["vi", "nb"])
+    assert str(err.value) == (
+        "no vi sentences in split test (vi is in train): choose the split with --split (e.g. --split all)"
+    )
+    assert {r["lang"] for r in load_gold("ner", "all", dataset_dir, ["vi"])} == {"vi"}
+
+
+def test_scheme_reaches_the_output(dataset_dir, tmp_path):
+    rows = [r for r in gold_rows() if r["split"] == "test"]
+    preds = _tags(rows)
+    preds[0] = {**preds[0], "ner_tags": ["I-" + t[2:] if t != "O" else t for t in preds[0]["ner_tags"]]}
+    path = write_predictions(tmp_path / "p.jsonl", preds)
+    strict = evaluate("ner", path, dataset_dir=dataset_dir, n_boot=0)["ner"]
+    lenient = evaluate("ner", path, dataset_dir=dataset_dir, n_boot=0, scheme="conlleval")["ner"]
+    assert strict["scheme"]["name"] == "iob2" and lenient["scheme"]["name"] == "conlleval"
+    assert strict["micro"]["f1"] < 1.0 == lenient["micro"]["f1"]
+    coarse = evaluate("ner", path, dataset_dir=dataset_dir, n_boot=0, tagset="coarse", scheme="conlleval")["ner"]
+    assert coarse["micro"]["f1"] == 1.0

@@ -193,3 +193,31 @@ def test_whatever_the_typed_route_accepts_the_plain_path_accepts_alike(tmp_path,
     got = typed_route(export.read_bytes(), _CTX)
     if got is not None:
         assert_accepted_alike(export, _CTX, got)
+
+
+def test_typed_route_gives_the_plain_rows_for_lao_text(tmp_path):
+    """Streaming ≡ plain on a script cut into syllables: the Lao test text as a document, its sheet as
+    an export; the typed route's batches are the task-by-task conversion's."""
+    from vietlao.corpus.documents import Document
+    from vietlao.corpus.inventory import load_inventory
+    from vietlao.corpus.metadata import DocumentMeta
+    from vietlao.labelstudio.sheets import sheets_to_tasks
+
+    data = Path(__file__).parent / "data"
+    text = (data / "lao_leaders.txt").read_text(encoding="utf-8")
+    meta = DocumentMeta(doc_id="005", source_file="lao_leaders.txt", sha256="0" * 64, lang="lo", title=None,
+                        outlet=None, source_url=None, published=None, is_translation=False, translated_from=None,
+                        split="train")
+    doc = Document(meta=meta, text=text)
+    (tmp_path / "005.yaml").write_bytes((data / "lao_leaders.yaml").read_bytes())
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(sheets_to_tasks(tmp_path, [doc]), ensure_ascii=False), encoding="utf-8")
+    ctx = Context(inventory={**{e.id: e.type for e in load_inventory().values()}, "hanoi": "GPE"},
+                  documents={"005": doc})
+    tasks = decode_range(path.read_bytes())
+    assert tasks is not None
+    batches = convert_range(tasks, ctx, {"005": "train"}.__getitem__, {"005": 5}.__getitem__)
+    records = [(convert_task(t, ctx), 5) for t in iter_tasks(path)]
+    assert_same_batches(batches, {"train": sentence_batches(records)})
+    ner, _stance = batches["train"]
+    assert "ວຽງ" in ner.column("tokens").to_pylist()[0]

@@ -4,11 +4,10 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vietlao.corpus.documents import load_corpus
 from pathlib import Path
 
+from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.segment import LINE_BREAKS, segment, token_offsets, tokenize, tokenize_texts
-from vietlao.corpus.syllables import NO_SPACE_RUN, syllable_spans
 from vietlao.spans import Span, spans_to_tags, tags_to_spans
 
 DOCUMENTS = load_corpus()
@@ -65,39 +64,6 @@ def test_invariants_on_lao_thai_khmer_myanmar_text(text):
     check_invariants(text)
 
 
-@given(_SEA_SCRIPTS)
-@settings(max_examples=300, deadline=None)
-def test_syllables_never_split_a_grapheme_cluster(text):
-    for run in regex.finditer(NO_SPACE_RUN, text):
-        clusters = {0} | {m.end() for m in regex.finditer(r"\X", run.group())}
-        spans = syllable_spans(run.group())
-        assert spans[0][0] == 0 and spans[-1][1] == len(run.group())
-        assert all(a < b for a, b in spans) and all(x[1] == y[0] for x, y in zip(spans, spans[1:]))
-        assert {a for a, _ in spans} <= clusters
-
-
-#: Names and words per language, glued without spaces as these languages write them.
-_WORDS = {
-    "lo": ["ນະຄອນຫຼວງ", "ວຽງຈັນ", "ຮ່າໂນ້ຍ", "ລາວ", "ຫວຽດນາມ", "ປະທານປະເທດ", "ທີ່", "ໄດ້ຕ້ອນຮັບ", "ທອງລຸນ", "ສີສຸລິດ", "ໂຕເລິມ"],
-    "th": ["กรุง", "เวียงจันทน์", "ฮานอย", "ลาว", "เวียดนาม", "ประเทศ", "ไทย", "นายกรัฐมนตรี", "ที่", "เดินทาง"],
-    "km": ["ភ្នំពេញ", "កម្ពុជា", "វៀតណាម", "ឡាវ", "រាជធានី", "នាយករដ្ឋមន្ត្រី", "និង", "ប្រទេស"],
-}
-
-
-@pytest.mark.parametrize("lang", sorted(_WORDS))
-@given(data=st.data())
-@settings(max_examples=200, deadline=None)
-def test_every_word_boundary_is_a_token_boundary(lang, data):
-    """The rule behind the syllables: a name glued to its neighbours can still be marked."""
-    words = data.draw(st.lists(st.sampled_from(_WORDS[lang]), min_size=1, max_size=6))
-    text = "".join(words)
-    cuts = {0}
-    for w in words:
-        cuts.add(max(cuts) + len(w))
-    boundaries = {x for t in tokenize(text) for x in (t.start, t.end)}
-    assert cuts <= boundaries, [t.text for t in tokenize(text)]
-
-
 LAO_TEXT = (Path(__file__).parent / "data" / "lao_leaders.txt").read_text(encoding="utf-8")
 
 
@@ -105,18 +71,6 @@ def test_lao_capital_is_markable_inside_the_capital_phrase():
     tokens = [t.text for t in tokenize("ທີ່ນະຄອນຫຼວງວຽງຈັນ.")]
     assert tokens == ["ທີ່", "ນະ", "ຄອນ", "ຫຼວງ", "ວຽງ", "ຈັນ", "."]
     assert [t.text for t in tokenize("ສປປ ລາວ")] == ["ສ", "ປ", "ປ", "ລາວ"]  # no syllable pattern: clusters
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("กรุงเวียงจันทน์", ["ก", "รุ", "ง", "เวีย", "ง", "จั", "นทน์"]),  # Thai character clusters
-        ("ភ្នំពេញ។", ["ភ្នំ", "ពេ", "ញ", "។"]),  # Khmer character clusters
-        ("ရန်ကုန်", ["ရ", "န်", "ကု", "န်"]),  # Myanmar: grapheme clusters
-    ],
-)
-def test_thai_khmer_myanmar_tokens(text, expected):
-    assert [t.text for t in tokenize(text)] == expected
 
 
 @pytest.mark.parametrize(
@@ -265,4 +219,5 @@ def test_names_in_thai_and_khmer_survive_the_tags(lang, text, names):
     tags = spans_to_tags(offsets, spans)
     assert tags_to_spans(offsets, tags) == spans
     assert [text[s.start : s.end] for s in tags_to_spans(offsets, tags)] == names
+
 

@@ -97,23 +97,47 @@ def spans_to_tags(token_offsets: Sequence[tuple[int, int]], spans: Iterable[Span
     return [names[c] for c in iob2_codes(len(offsets), first, last, codes, codes + 1)]
 
 
-def tag_chunks(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """Entity chunks ``(type, first, last_exclusive)`` of an IOB2 sequence, strict mode.
+#: Chunking schemes as data (in the manner of seqeval's ``scheme`` classes): what a tag does,
+#: by its prefix and its relation to the chunk open before it (``same`` type, ``other`` type,
+#: ``none`` open). Actions: ``continue`` the open chunk; ``start`` a chunk here (closing any open
+#: one); ``close`` any open chunk, this token being in no chunk. A tag without a ``B``/``I`` prefix
+#: acts as ``O``.
+#:
+#: * ``iob2`` — strict IOB2 (seqeval ``mode="strict"``, ``scheme=IOB2``): only ``B-T`` starts a
+#:   chunk; an ``I-T`` that continues no ``T`` chunk is not part of any entity.
+#: * ``conlleval`` — the lenient reading of CoNLL's ``conlleval.pl``: an ``I-T`` after ``O`` or
+#:   after a chunk of another type starts an entity of type ``T``.
+CHUNK_SCHEMES: dict[str, dict[tuple[str, str], str]] = {
+    "iob2": {
+        ("B", "same"): "start", ("B", "other"): "start", ("B", "none"): "start",
+        ("I", "same"): "continue", ("I", "other"): "close", ("I", "none"): "close",
+    },
+    "conlleval": {
+        ("B", "same"): "start", ("B", "other"): "start", ("B", "none"): "start",
+        ("I", "same"): "continue", ("I", "other"): "start", ("I", "none"): "start",
+    },
+}
 
-    A chunk starts with ``B-T``; ``I-T`` continues a chunk of the same type only. An ``I-``
-    tag that does not continue a chunk is not an entity (seqeval ``mode="strict"``).
+
+def tag_chunks(tags: Sequence[str], scheme: str = "iob2") -> list[tuple[str, int, int]]:
+    """Entity chunks ``(type, first, last_exclusive)`` of a tag sequence under ``scheme``.
+
+    ``scheme`` names a table of :data:`CHUNK_SCHEMES`; the default is strict IOB2.
     """
+    table = CHUNK_SCHEMES[scheme]
     chunks: list[tuple[str, int, int]] = []
     current: list | None = None
     for i, tag in enumerate(tags):
         prefix, _, typ = tag.partition("-")
-        if prefix == "I" and current is not None and current[0] == typ:
+        relation = "none" if current is None else "same" if current[0] == typ else "other"
+        action = table.get((prefix, relation), "close")
+        if action == "continue":
             current[2] = i + 1
             continue
         if current is not None:
             chunks.append(tuple(current))
             current = None
-        if prefix == "B":
+        if action == "start":
             current = [typ, i, i + 1]
     if current is not None:
         chunks.append(tuple(current))

@@ -251,7 +251,7 @@ vietlao benchmark --seeds 5 --output /tmp/bench    # more seeds for seed-depende
 # one baseline by hand, then the one scorer:
 python benchmarks/baselines/ner_crf.py --train train,validation --test test --out /tmp/crf.jsonl
 vietlao evaluate --task ner --predictions /tmp/crf.jsonl --split test
-{example}python benchmarks/baselines/stance_tfidf.py --train train --test test --out /tmp/st.jsonl   # vi → nb+id
+{example}python benchmarks/baselines/stance_tfidf.py --train train,validation --test test --out /tmp/st.jsonl   # the fixed row
 vietlao evaluate --task stance --predictions /tmp/st.jsonl --split test --output /tmp/st_scores.json
 ```
 """

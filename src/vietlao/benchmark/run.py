@@ -48,6 +48,7 @@ from vietlao.export.validate import gold_context
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
 from vietlao.paths import project
+from vietlao.versions import key_versions
 
 SEEDS = (0, 1, 2)
 SOURCE_LANG = "vi"
@@ -401,6 +402,7 @@ def run_benchmark(
             "protocols": {p.name: p.description for p in ner_protocols},
             "baselines": {m.NAME: (m.__doc__ or "").strip().splitlines()[0] for m in load_baselines(baselines)},
             "value": "seed-0 predictions, scored by vietlao evaluate; seed_mean/seed_sd over all seeds",
+            "versions": key_versions(),
         },
         "rows": rows,
         "peer_comparison": comparison,

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import commands, corpus, dataset, export, labelstudio
+from vietlao.cli import commands, corpus, dataset, evaluation, export, labelstudio
 from vietlao.corpus.metadata import CorpusError
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vietlao",
         description="Vietnam–Laos multilingual NER and stance dataset: annotate, validate, build, benchmark.",
+        epilog="`vietlao COMMAND --help` describes a command. Guides: README.md (set-up, Label Studio, "
+        "building) and benchmarks/README.md (scoring your own model).",
     )
     parser.add_argument(
         "--root", metavar="DIR",
@@ -29,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parsers(subparsers)
     labelstudio.add_parser(subparsers)
     labelstudio.add_agreement_parser(subparsers)
+    evaluation.add_parser(subparsers)
     return parser
 
 
@@ -41,9 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except (UserError, CorpusError, ExportError) as exc:
         print(f"vietlao: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (`vietlao … | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's final flush cannot fail
         return 1
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 MODULES = [
-    "vietlao.evaluation.evaluate",
     "vietlao.benchmark.run",
 ]
 

@@ -21,6 +21,7 @@ splits a cluster. Offsets are code points into the text as given; nothing is nor
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Callable
 
@@ -40,8 +41,14 @@ NO_SPACE_RUN = f"{NO_SPACE_LETTER}(?:{NO_SPACE_LETTER}|\\p{{M}}|[\\u200c\\u200d]
 _CLUSTER = regex.compile(r"\X")
 _SCRIPT = regex.compile("|".join(f"(?P<{s}>\\p{{{s}}})" for s in NO_SPACE_SCRIPTS))
 has_no_space_letter = regex.compile(NO_SPACE_LETTER).search
-#: Any character of those scripts (a text without one has none of their letters).
-has_no_space_script = regex.compile(_IN_SCRIPTS).search
+#: The Unicode blocks of those scripts: every character of theirs is in one (a test checks every code
+#: point), so a text with no character in them has none of their letters.
+SCRIPT_BLOCKS = (
+    (0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF),
+    (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F), (0x116D0, 0x116FF),
+)
+#: Any character in those blocks (``re``: four times faster than ``regex`` for this one class).
+has_no_space_script = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in SCRIPT_BLOCKS) + "]").search
 
 
 @cache

@@ -8,6 +8,7 @@ front matter rendered from :class:`CardMetadata` followed by the card, verbatim.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -181,6 +182,9 @@ def results_block(table: Path | None = None) -> str:
     text = table.read_text(encoding="utf-8")
     match = re.search(r"<!-- table -->\n(.*?)<!-- /table -->", text, re.S)
     body = match.group(1) if match else text
+    versions = _results_versions(table.with_name("results.json"))
+    if versions:
+        body += "\nMeasured with:\n\n" + _table(["package", "version"], [[k, v or "—"] for k, v in versions.items()]) + "\n"
     return body + "\nFull results, plots and the commands: `benchmarks/results/RESULTS.md`.\n"
 
 
@@ -192,6 +196,13 @@ def preannotation_block(table: Path | None = None) -> str:
     if match is None:
         return "No pre-annotation measurement yet: run `vietlao benchmark`.\n"
     return match.group(1) + "\nProtocol and command: `benchmarks/results/RESULTS.md`, section Pre-annotation.\n"
+
+
+def _results_versions(path: Path) -> dict:
+    """The package versions the benchmark recorded in ``results.json`` (``meta.versions``)."""
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8")).get("meta", {}).get("versions", {})
 
 
 def fill_blocks(card: str, blocks: dict[str, str]) -> str:

@@ -2,16 +2,19 @@
 
 Predictions are JSON Lines, one object per sentence, joined to gold by ``id`` (a sentence id such
 as ``"002-017"``). Every gold sentence of the chosen split(s) needs exactly one line; a missing, an
-extra or a repeated id is an error that names the ids.
+extra or a repeated id is an error that names the ids. Reading and checking the file:
+:mod:`vietlao.evaluation.predictions` (labels as names or as the dataset's ClassLabel integers).
 
 NER, either form (one form per file)::
 
-    {"id": "000-003", "ner_tags": ["O", "B-PER", "I-PER", ...]}      # over the row's ``tokens``
-    {"id": "000-003", "entities": [{"start": 10, "end": 22, "label": "PER"}]}
+    {"id": "000-003", "ner_tags": ["O", "O", "O", "B-PER", "I-PER", "O", ...]}  # one per token
+    {"id": "000-003", "entities": [{"start": 29, "end": 35, "label": "PER"}]}
 
-``ner_tags`` are IOB2 tags of ``vietlao.labels.NER_TAGS``, one per gold token, chunked strictly
-(seqeval ``mode="strict"``, IOB2: an ``I-`` tag that continues no chunk of its type is not an
-entity) and compared with the chunks of the gold tags. ``entities`` are half-open,
+``ner_tags`` are IOB2 tags of ``vietlao.labels.NER_TAGS``, one per gold token, chunked under the
+scheme ``--scheme`` names (:data:`vietlao.spans.CHUNK_SCHEMES`): ``iob2`` (default) is strict
+IOB2, seqeval ``mode="strict"``, ``scheme=IOB2`` — an ``I-`` tag that continues no chunk of its
+type is not an entity; ``conlleval`` reads such a tag as the start of an entity, as
+``conlleval.pl`` does. Chunks are compared with the chunks of the gold tags. ``entities`` are half-open,
 sentence-relative character spans (code points) compared with the gold ``entities``, so a tool's
 own tokenisation never matters. With ``--tagset coarse`` both sides are mapped through
 ``vietlao.labels.COARSE_OF`` (GPE→LOC, EVENT→MISC; DATE and MONEY dropped); predictions may use
@@ -24,6 +27,7 @@ Output (``--output``; stable keys)::
     {"task": "ner", "split": "test", "langs": null, "tagset": "fine",
      "input": "ner_tags" | "entities", "predictions": "<path>", "n_sentences": 49,
      "ner": {
+       "scheme":   {"name": "iob2" | "conlleval", "definition": "...", "applies_to": "..."},
        "micro":    {"precision", "recall", "f1", "ci_low", "ci_high",        # CI of F1
                     "precision_ci": [lo, hi], "recall_ci": [lo, hi], "tp", "n_pred", "n_gold"},
        "per_type": {"PER": {same keys}, ...},          # every type of the tag set
@@ -50,26 +54,26 @@ The metric definitions (strict, partial, F_avg, the bootstrap) are in :mod:`viet
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from vietlao.corpus.metadata import LANGUAGES
 from vietlao.errors import UserError
-from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, NER_TAGS, SPLITS, STANCE_LABELS
 from vietlao.evaluation import linking
+from vietlao.evaluation.predictions import check_predictions, join_by_id, read_predictions, write_predictions
 from vietlao.evaluation.scoring import ner_scores, stance_scores
+from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, SPLITS
 from vietlao.paths import project
-from vietlao.spans import tag_chunks
+from vietlao.spans import CHUNK_SCHEMES, Span, tag_chunks
 
 __all__ = [
-    "evaluate", "evaluate_records", "load_gold", "ner_scores", "read_predictions",
-    "stance_scores", "write_predictions",
+    "SCHEMES", "SPLITS", "TAGSETS", "TASKS", "UNITS", "evaluate", "evaluate_records", "load_gold",
+    "ner_scores", "read_predictions", "stance_scores", "write_predictions",
 ]
 
 TASKS = ("ner", "stance", *linking.LINKING_TASKS)
-_MAX_LISTED = 20
+TAGSETS = ("fine", "coarse")
+SCHEMES = tuple(CHUNK_SCHEMES)
+UNITS = ("sentence", "document")
 
 
 # --------------------------------------------------------------------------- gold
@@ -108,6 +112,25 @@ def parse_splits(split: str | Sequence[str]) -> list[str]:
     return names
 
 
+def _check_langs(keep: set[str] | None, splits: list[str], langs_of: dict[str, list[str]]) -> None:
+    """Unknown languages, and languages absent from the chosen splits, with where they are."""
+    if keep is None:
+        return
+    known = sorted({lang for langs in langs_of.values() for lang in langs})
+    unknown = sorted(keep - set(known))
+    if unknown:
+        raise UserError(f"unknown language {', '.join(unknown)} in --lang: the dataset has {', '.join(known)}")
+    absent = sorted(lang for lang in keep if not any(lang in langs_of[s] for s in splits))
+    if absent:
+        where = "; ".join(
+            f"{lang} is in {', '.join(s for s in SPLITS if lang in langs_of.get(s, []))}" for lang in absent
+        )
+        raise UserError(
+            f"no {', '.join(absent)} sentences in split {'+'.join(splits)} ({where}): "
+            "choose the split with --split (e.g. --split all)"
+        )
+
+
 def load_gold(
     task: str,
     split: str | Sequence[str] = "test",
@@ -127,13 +150,15 @@ def load_gold(
     datasets.disable_progress_bars()
     try:
         loaded = datasets.load_dataset(str(dataset_dir), config)
-    except Exception as exc:  # noqa: BLE001 - any loader failure is the user's dataset problem
+    except (OSError, ValueError, datasets.exceptions.DatasetsError) as exc:
         raise UserError(f"cannot load {dataset_dir} ({config}): {exc}") from exc
+    missing = [name for name in splits if name not in loaded]
+    if missing:
+        raise UserError(f"{dataset_dir} ({config}) has no split {', '.join(missing)}")
     keep = set(langs) if langs else None
+    _check_langs(keep, splits, {name: sorted(set(loaded[name]["lang"])) for name in loaded})
     rows = []
     for name in splits:
-        if name not in loaded:
-            raise UserError(f"{dataset_dir} ({task}) has no split {name!r}")
         ds = loaded[name]
         for raw in ds.to_list():
             row = {k: _decode(v, ds.features[k]) for k, v in raw.items()}
@@ -141,145 +166,39 @@ def load_gold(
             if keep is None or row["lang"] in keep:
                 rows.append(row)
     if not rows:
-        raise UserError(f"no gold sentences in split {'+'.join(splits)}" + (f" for {sorted(keep)}" if keep else ""))
+        raise UserError(f"no gold sentences in split {'+'.join(splits)}")
     return rows
-
-
-# --------------------------------------------------------------------------- predictions
-
-
-def read_predictions(path: Path | str) -> list[dict]:
-    """The JSON objects of a JSON Lines file; blank lines are skipped."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise UserError(f"cannot read predictions {path}: {exc}") from exc
-    records = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise UserError(f"{path}:{number}: not JSON: {exc}") from exc
-        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-            raise UserError(f"{path}:{number}: expected an object with a string \"id\"")
-        records.append(record)
-    return records
-
-
-def write_predictions(path: Path | str, records: Iterable[dict]) -> Path:
-    """Write prediction objects as JSON Lines (UTF-8, one object per line)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
-
-
-def _listing(ids: Iterable[str]) -> str:
-    ids = sorted(ids)
-    more = f" … and {len(ids) - _MAX_LISTED} more" if len(ids) > _MAX_LISTED else ""
-    return ", ".join(ids[:_MAX_LISTED]) + more
-
-
-def _fail(source: str, problems: list[str]) -> None:
-    if problems:
-        shown = problems[:_MAX_LISTED]
-        more = [f"… and {len(problems) - _MAX_LISTED} more problems"] if len(problems) > _MAX_LISTED else []
-        raise UserError(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(shown + more))
-
-
-def join_by_id(gold: list[dict], records: list[dict], source: str = "predictions") -> list[dict]:
-    """The prediction record of every gold row, in gold order; id problems are errors."""
-    counts: dict[str, int] = {}
-    for r in records:
-        counts[r["id"]] = counts.get(r["id"], 0) + 1
-    gold_ids = {g["id"] for g in gold}
-    problems = []
-    duplicate = [i for i, c in counts.items() if c > 1]
-    missing = gold_ids - counts.keys()
-    extra = counts.keys() - gold_ids
-    if duplicate:
-        problems.append(f"duplicate ids ({len(duplicate)}): {_listing(duplicate)}")
-    if missing:
-        problems.append(f"missing ids ({len(missing)}): {_listing(missing)}")
-    if extra:
-        problems.append(
-            f"ids not in the gold split ({len(extra)}): {_listing(extra)} (another --split or --lang?)"
-        )
-    _fail(source, problems)
-    by_id = {r["id"]: r for r in records}
-    return [by_id[g["id"]] for g in gold]
 
 
 # --------------------------------------------------------------------------- scoring
 
 
-def _entity_chunks(entities: Iterable[dict], coarse: bool) -> frozenset:
+def _entity_spans(entities: Iterable[dict], coarse: bool) -> frozenset[Span]:
     out = set()
     for e in entities:
         label = COARSE_OF[e["label"]] if coarse else e["label"]
         if label is not None:
-            out.add((int(e["start"]), int(e["end"]), label))
+            out.add(Span(int(e["start"]), int(e["end"]), label))
     return frozenset(out)
 
 
-def _check_ner(gold: dict, pred: dict, form: str, problems: list[str]) -> None:
-    sid = gold["id"]
-    value = pred.get(form)
-    if not isinstance(value, list):
-        problems.append(f"{sid}: \"{form}\" must be a list")
-        return
-    if form == "ner_tags":
-        if len(value) != len(gold["tokens"]):
-            problems.append(f"{sid}: {len(value)} tags for {len(gold['tokens'])} tokens")
-        bad = sorted({str(t) for t in value if t not in NER_TAGS})
-        if bad:
-            problems.append(f"{sid}: unknown tags {bad}")
-        return
-    for e in value:
-        ok = isinstance(e, dict) and all(
-            isinstance(e.get(k), int) and not isinstance(e.get(k), bool) for k in ("start", "end")
-        )
-        if not ok:
-            problems.append(f"{sid}: entity {e!r} needs integer \"start\" and \"end\"")
-        elif not 0 <= e["start"] < e["end"] <= len(gold["text"]):
-            problems.append(
-                f"{sid}: entity [{e['start']}, {e['end']}) outside the sentence (length {len(gold['text'])})"
-            )
-        elif e.get("label") not in ENTITY_TYPES:
-            problems.append(f"{sid}: unknown entity label {e.get('label')!r}")
+def _coarse_tag_spans(tags: Sequence[str], scheme: str) -> frozenset[Span]:
+    """Token-unit spans of fine (or coarse) tags, chunked first, then mapped to coarse types."""
+    return frozenset(Span(a, b, COARSE_OF[t]) for t, a, b in tag_chunks(tags, scheme) if COARSE_OF[t])
 
 
-def _ner_inputs(gold: list[dict], preds: list[dict], tagset: str, source: str):
-    forms = {f for p in preds for f in ("ner_tags", "entities") if f in p}
-    if len(forms) != 1 or any(("ner_tags" in p) == ("entities" in p) for p in preds):
-        raise UserError(
-            f"{source}: every line needs exactly one of \"ner_tags\" or \"entities\", "
-            "the same one on every line"
-        )
-    form = forms.pop()
-    problems: list[str] = []
-    for g, p in zip(gold, preds):
-        _check_ner(g, p, form, problems)
-    _fail(source, problems)
+def _ner_inputs(gold: list[dict], preds: list[dict], tagset: str, scheme: str):
+    form = "ner_tags" if "ner_tags" in preds[0] else "entities"
     coarse = tagset == "coarse"
     if form == "entities":
-        return form, [_entity_chunks(g["entities"], coarse) for g in gold], [
-            _entity_chunks(p["entities"], coarse) for p in preds
+        return form, [_entity_spans(g["entities"], coarse) for g in gold], [
+            _entity_spans(p["entities"], coarse) for p in preds
         ]
     if not coarse:
         return form, [g["ner_tags"] for g in gold], [p["ner_tags"] for p in preds]
-    # (start, end, label) in token units: fine predictions are chunked first, then mapped
-    gold_chunks = [frozenset((a, b, t) for t, a, b in tag_chunks(g["ner_tags_coarse"])) for g in gold]
-    pred_chunks = [
-        frozenset((a, b, COARSE_OF[t]) for t, a, b in tag_chunks(p["ner_tags"]) if COARSE_OF[t])
-        for p in preds
+    return form, [_coarse_tag_spans(g["ner_tags_coarse"], scheme) for g in gold], [
+        _coarse_tag_spans(p["ner_tags"], scheme) for p in preds
     ]
-    return form, gold_chunks, pred_chunks
 
 
 def evaluate_records(
@@ -288,6 +207,7 @@ def evaluate_records(
     records: list[dict],
     *,
     tagset: str = "fine",
+    scheme: str = "iob2",
     n_boot: int = 1000,
     seed: int = 0,
     unit: str = "sentence",
@@ -298,14 +218,19 @@ def evaluate_records(
 
     ``context``: the knowledge base and training rule of the linking tasks (default: the dataset's).
     """
-    if tagset not in ("fine", "coarse"):
-        raise UserError(f"unknown tag set {tagset!r}: fine or coarse")
-    if unit not in ("sentence", "document"):
-        raise UserError(f"unknown bootstrap unit {unit!r}: sentence or document")
-    preds = join_by_id(gold, records, source)
+    if task not in TASKS:
+        raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
+    if tagset not in TAGSETS:
+        raise UserError(f"unknown tag set {tagset!r}: choose from {', '.join(TAGSETS)}")
+    if scheme not in SCHEMES:
+        raise UserError(f"unknown scheme {scheme!r}: choose from {', '.join(SCHEMES)}")
+    if unit not in UNITS:
+        raise UserError(f"unknown bootstrap unit {unit!r}: choose from {', '.join(UNITS)}")
     if task in linking.LINKING_TASKS:
+        preds = join_by_id(gold, records, source)
         return {"task": task, **linking.score(task, gold, preds, context, unit=unit, n_boot=n_boot, seed=seed,
                                               source=source)}
+    preds = check_predictions(task, gold, records, source)
     common = {
         "langs": [g["lang"] for g in gold],
         "groups": [g["doc_id"] for g in gold] if unit == "document" else None,
@@ -314,17 +239,12 @@ def evaluate_records(
     }
     out: dict[str, Any] = {"task": task, "n_sentences": len(gold)}
     if task == "ner":
-        form, g, p = _ner_inputs(gold, preds, tagset, source)
+        form, g, p = _ner_inputs(gold, preds, tagset, scheme)
         types = COARSE_TYPES if tagset == "coarse" else ENTITY_TYPES
         out.update(tagset=tagset, input=form)
-        out["ner"] = ner_scores(g, p, types=types, **common)
-    elif task == "stance":
-        bad = [f"{p['id']}: label {p.get('label')!r} not in {list(STANCE_LABELS)}"
-               for p in preds if p.get("label") not in STANCE_LABELS]
-        _fail(source, bad)
-        out["stance"] = stance_scores([x["label"] for x in gold], [x["label"] for x in preds], **common)
+        out["ner"] = ner_scores(g, p, types=types, scheme=scheme, **common)
     else:
-        raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
+        out["stance"] = stance_scores([x["label"] for x in gold], [x["label"] for x in preds], **common)
     return out
 
 
@@ -334,6 +254,7 @@ def evaluate(
     split: str | Sequence[str] = "test",
     *,
     tagset: str = "fine",
+    scheme: str = "iob2",
     langs: Iterable[str] | None = None,
     dataset_dir: Path | str | None = None,
     n_boot: int = 1000,
@@ -350,7 +271,8 @@ def evaluate(
     context = linking.load_context(dataset_dir, seen_in) if task in linking.LINKING_TASKS else None
     result = evaluate_records(
         task, gold, read_predictions(predictions),
-        tagset=tagset, n_boot=n_boot, seed=seed, unit=unit, source=str(predictions), context=context,
+        tagset=tagset, scheme=scheme, n_boot=n_boot, seed=seed, unit=unit, source=str(predictions),
+        context=context,
     )
     head = {"task": task, "split": "+".join(parse_splits(split)), "langs": langs}
     if task == "ner":
@@ -358,7 +280,7 @@ def evaluate(
     return {**head, **result, "predictions": str(predictions)}
 
 
-# --------------------------------------------------------------------------- CLI
+# --------------------------------------------------------------------------- summary
 
 
 def _ci(block: dict, key: str = "f1") -> str:
@@ -376,6 +298,8 @@ def format_summary(result: dict) -> str:
     if "ner" in result:
         ner = result["ner"]
         lines[0] += f", tag set {result['tagset']}, scored from {result['input']}"
+        if result["input"] == "ner_tags":
+            lines[0] += f", scheme {ner['scheme']['name']}"
         lines.append(f"{'':<16}{'P':>7}{'R':>7}  F1 [95% CI]{'':>12}gold  pred")
         rows = [("micro (strict)", ner["micro"]), ("micro (partial)", ner["partial"]["micro"])]
         rows += [(f"  {t}", b) for t, b in ner["per_type"].items() if b["n_gold"] or b["n_pred"]]
@@ -397,39 +321,3 @@ def format_summary(result: dict) -> str:
     ci = (result.get("ner") or result.get("stance"))["ci_method"]
     lines.append(f"95% CI: {ci['method']} over {ci['unit']}s, {ci['resamples']} resamples, seed {ci['seed']}")
     return "\n".join(lines)
-
-
-def _run(args: argparse.Namespace) -> int:
-    langs = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else None
-    result = evaluate(
-        args.task, args.predictions, args.split, tagset=args.tagset, langs=langs,
-        dataset_dir=args.dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit, seen_in=args.seen_in,
-    )
-    print(format_summary(result))
-    if args.output:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(f"scores written to {out}")
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("evaluate", help="score a predictions JSONL file against the gold dataset")
-    p.add_argument("--task", required=True, choices=TASKS)
-    p.add_argument("--predictions", required=True, help="JSON Lines, one object per sentence, joined by id")
-    p.add_argument("--split", default="test",
-                   help="train, validation, test, a comma list, or all (default: %(default)s)")
-    p.add_argument("--lang", help=f"only these languages (a comma list of {', '.join(LANGUAGES)})")
-    p.add_argument("--tagset", default="fine", choices=("fine", "coarse"), help="NER types (default: %(default)s)")
-    p.add_argument("--output", help="write the scores as JSON here")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples (default: %(default)s; 0: no CIs)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
-    p.add_argument("--unit", default="sentence", choices=("sentence", "document"),
-                   help="what the bootstrap resamples (default: %(default)s)")
-    p.add_argument("--dataset", default=None, help="dataset folder (default: dataset)")
-    p.add_argument("--seen-in", help="linking: what the system trained on, for seen/unseen entities: splits "
-                   "(train,validation), other-documents, or lang:vi (default: the splits not scored; "
-                   "other-documents when all are)")
-    p.set_defaults(func=_run)

@@ -5,11 +5,15 @@ predictions to gold and calls them, and documents the JSON they produce.
 
 NER
     ``ner_scores(gold, pred)`` takes one item per sentence on each side. An item is either a
-    sequence of IOB2 tag strings (chunked with :func:`vietlao.spans.tag_chunks`, i.e. seqeval
-    ``mode="strict"``, ``scheme=IOB2``) or a collection of spans: :class:`vietlao.spans.Span`,
-    ``(start, end, label)`` tuples or ``{"start", "end", "label"}`` dicts. Strict scores count
-    an entity as correct only with the exact span and type (conlleval). Undefined ratios are 0
-    (seqeval's and scikit-learn's ``zero_division=0``).
+    sequence of IOB2 tag strings or a collection of spans: :class:`vietlao.spans.Span`,
+    ``(start, end, label)`` tuples or ``{"start", "end", "label"}`` dicts. Tags are chunked by
+    :func:`vietlao.spans.tag_chunks` under a scheme (:data:`SCHEME_DEFINITIONS`): ``iob2`` by
+    default, strict IOB2 as seqeval ``mode="strict"``, ``scheme=IOB2`` (an ``I-`` tag that
+    continues no chunk of its type is no entity); ``conlleval`` for the lenient reading of
+    ``conlleval.pl`` (such an ``I-`` tag starts an entity). Strict scores count an entity as
+    correct only with the exact span and type. Undefined ratios are 0 (seqeval's and
+    scikit-learn's ``zero_division=0``). Internally every entity is a :class:`~vietlao.spans.Span`
+    (token units for tag input, code points for span input).
 
 Partial match (:data:`PARTIAL_DEFINITION`)
     SemEval-2013 Task 9.1 "type" scheme (``ent_type`` in nervaluate): a predicted and a gold
@@ -39,9 +43,7 @@ from typing import Any, Hashable, Iterable, Sequence
 import numpy as np
 
 from vietlao.labels import STANCE_LABELS
-from vietlao.spans import Span, tag_chunks
-
-Chunk = tuple[str, int, int]
+from vietlao.spans import CHUNK_SCHEMES, Span, tag_chunks
 
 PARTIAL_DEFINITION = (
     "SemEval-2013 Task 9.1 'type' scheme (nervaluate ent_type): a predicted and a gold entity of "
@@ -50,6 +52,21 @@ PARTIAL_DEFINITION = (
     "precision = matched/predicted, recall = matched/gold"
 )
 F_AVG_CLASSES = ("favor", "against")
+SCHEME_DEFINITIONS = {
+    "iob2": (
+        "strict IOB2 (seqeval mode='strict', scheme=IOB2): a chunk starts at B-T and takes the "
+        "I-T tags that follow it; an I-T after O or after a chunk of another type is no entity"
+    ),
+    "conlleval": (
+        "conlleval.pl (CoNLL-2000): a chunk starts at B-T, and also at an I-T after O or after a "
+        "chunk of another type; following I-T tags continue it"
+    ),
+}
+
+
+def scheme_block(scheme: str) -> dict:
+    """The chunking scheme as it appears in the output under ``ner.scheme``."""
+    return {"name": scheme, "definition": SCHEME_DEFINITIONS[scheme], "applies_to": "tag input (ner_tags)"}
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -109,32 +126,32 @@ def _prf(tp, n_pred, n_gold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- NER
 
 
-def to_chunks(item: Iterable[Any]) -> tuple[str, frozenset[Chunk]]:
-    """``(kind, chunks)`` of one sentence: kind ``tags``, ``spans`` or ``empty``."""
+def to_chunks(item: Iterable[Any], scheme: str = "iob2") -> tuple[str, frozenset[Span]]:
+    """``(kind, spans)`` of one sentence: kind ``tags``, ``spans`` or ``empty``."""
     if isinstance(item, (str, bytes)):
         raise TypeError(f"expected a tag sequence or a collection of spans, got {item!r}")
     items = list(item)
     if not items:
         return "empty", frozenset()
     if all(isinstance(x, str) for x in items):
-        return "tags", frozenset(tag_chunks(items))
+        return "tags", frozenset(Span(a, b, typ) for typ, a, b in tag_chunks(items, scheme))
     chunks = set()
     for x in items:
         if isinstance(x, Span):
-            chunks.add((x.label, x.start, x.end))
+            chunks.add(x)
         elif isinstance(x, dict):
-            chunks.add((str(x["label"]), int(x["start"]), int(x["end"])))
+            chunks.add(Span(int(x["start"]), int(x["end"]), str(x["label"])))
         elif isinstance(x, (tuple, list)) and len(x) == 3:
             start, end, label = x
-            chunks.add((str(label), int(start), int(end)))
+            chunks.add(Span(int(start), int(end), str(label)))
         else:
             raise TypeError(f"cannot read {x!r} as a span")
     return "spans", frozenset(chunks)
 
 
-def _max_matching(gold: list[Chunk], pred: list[Chunk]) -> int:
-    """Size of a maximum one-to-one matching of overlapping chunks (Kuhn's algorithm)."""
-    edges = [[j for j, p in enumerate(pred) if g[1] < p[2] and p[1] < g[2]] for g in gold]
+def _max_matching(gold: list[Span], pred: list[Span]) -> int:
+    """Size of a maximum one-to-one matching of overlapping spans (Kuhn's algorithm)."""
+    edges = [[j for j, p in enumerate(pred) if g.start < p.end and p.start < g.end] for g in gold]
     owner: dict[int, int] = {}
 
     def augment(i: int, seen: set[int]) -> bool:
@@ -149,18 +166,18 @@ def _max_matching(gold: list[Chunk], pred: list[Chunk]) -> int:
     return sum(augment(i, set()) for i in range(len(gold)))
 
 
-def _sentence_counts(gold: frozenset[Chunk], pred: frozenset[Chunk], index: dict[str, int]):
+def _sentence_counts(gold: frozenset[Span], pred: frozenset[Span], index: dict[str, int]):
     """Per-type strict TP, predicted, gold and partial matches of one sentence."""
     row = np.zeros((4, len(index)))
     by_type_gold, by_type_pred = defaultdict(list), defaultdict(list)
     for c in gold:
-        row[2, index[c[0]]] += 1
-        by_type_gold[c[0]].append(c)
+        row[2, index[c.label]] += 1
+        by_type_gold[c.label].append(c)
     for c in pred:
-        row[1, index[c[0]]] += 1
-        by_type_pred[c[0]].append(c)
+        row[1, index[c.label]] += 1
+        by_type_pred[c.label].append(c)
     for c in gold & pred:
-        row[0, index[c[0]]] += 1
+        row[0, index[c.label]] += 1
     for label, g in by_type_gold.items():
         if label in by_type_pred:
             row[3, index[label]] = _max_matching(sorted(g), sorted(by_type_pred[label]))
@@ -194,6 +211,7 @@ def ner_scores(
     n_boot: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    scheme: str = "iob2",
 ) -> dict:
     """Strict and partial entity-level scores of ``pred`` against ``gold``, one item per sentence.
 
@@ -203,20 +221,23 @@ def ner_scores(
     """
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+    if scheme not in CHUNK_SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}: choose from {', '.join(CHUNK_SCHEMES)}")
     pairs = []
     for i, (g, p) in enumerate(zip(gold, pred)):
-        (gk, gc), (pk, pc) = to_chunks(g), to_chunks(p)
+        (gk, gc), (pk, pc) = to_chunks(g, scheme), to_chunks(p, scheme)
         if {gk, pk} == {"tags", "spans"}:
             raise ValueError(f"sentence {i}: tags on one side, spans on the other")
         if gk == pk == "tags" and len(list(g)) != len(list(p)):
             raise ValueError(f"sentence {i}: {len(list(g))} gold tags but {len(list(p))} predicted")
         pairs.append((gc, pc))
-    seen = sorted({c[0] for g, p in pairs for c in g | p})
+    seen = sorted({c.label for g, p in pairs for c in g | p})
     labels = list(types) if types is not None else seen
     labels += [t for t in seen if t not in labels]
     index = {t: i for i, t in enumerate(labels)}
     counts = np.stack([_sentence_counts(g, p, index) for g, p in pairs]) if pairs else np.zeros((0, 4, len(labels)))
-    return _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang=True)
+    out = _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang=True)
+    return {"scheme": scheme_block(scheme), **out}
 
 
 def _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang) -> dict:
