@@ -36,6 +36,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_push(args: argparse.Namespace) -> int:
+    client = _client(args)  # a missing token is reported before any training
     predictor, version = None, args.model_version
     if args.pass_number == 1 and args.model != "gazetteer":
         from vietlao.benchmark.model_preannotate import train
@@ -46,7 +47,7 @@ def _run_push(args: argparse.Namespace) -> int:
         ctx = gold_context()
         predictor, version = (lambda d: model.prediction(d, ctx)), model.version
     return _timed("push", lambda: push(
-        _client(args), args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor))
+        client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor))
 
 
 def _run_config(args: argparse.Namespace) -> int:
