@@ -169,7 +169,7 @@ def test_end_to_end_needs_span_type_and_id(dataset_dir):
     n = len(linkable)
     micro = out["end_to_end"]["micro"]
     assert (micro["tp"], micro["n_pred"], micro["n_gold"]) == (n - 2, n, n)
-    assert out["ner"]["micro"]["f1"] == 1.0  # spans and types are all right
+    assert out["ner_linkable"]["micro"]["f1"] == 1.0  # spans and types are all right
     assert sum(b["tp"] for b in out["end_to_end"]["per_type"].values()) == n - 2
     del preds[0]["entities"][0]["entity_id"]
     with pytest.raises(UserError, match='has no "entity_id"'):

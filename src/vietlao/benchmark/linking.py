@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from vietlao.corpus.metadata import LANGUAGES
+from vietlao.dataset.linking import mention_id
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions
-from vietlao.evaluation.linking import LinkingContext, SeenRule, knowledge_base, load_context, load_entities
+from vietlao.evaluation.linking import LinkingContext, SeenRule, load_context, load_entities
+from vietlao.labels import LINKABLE_TYPES
+from vietlao.spans import tags_to_spans
 
 TASK = "linking"
+E2E_TASK = "ner+linking"
 #: Rows of a knowledge base as the baselines see it.
 KB_FIELDS = ("entity_id", "type", "name")
 #: The accuracy@k columns of the table (also in the scorer's default ``KS``).
@@ -74,6 +79,56 @@ class LinkingBench:
             "per_type": {k: {**value(b["accuracy"]), "n": b["accuracy"]["n"]} for k, b in lk["per_type"].items()},
         }
         return metrics, extra
+
+
+    def end_to_end(self, linker: ModuleType, folds, ner_rows: list[dict], link_rows: list[dict],
+                   ner_predictions: list[dict]) -> list[dict]:
+        """NER predictions with an ``entity_id`` on every linkable entity: per fold, the predicted
+        spans of the test sentences are linked by ``linker`` trained on the fold's linking rows.
+
+        ``folds``: (train, test) row filters; ``ner_predictions``: the NER file's lines (``ner_tags``
+        over the row's tokens, or ``entities``), one per test sentence of the folds.
+        """
+        by_id = {p["id"]: p for p in ner_predictions}
+        out = []
+        for train_filter, test_filter in folds:
+            sentences = [r for r in ner_rows if test_filter(r)]
+            spans = {s["id"]: _predicted_spans(s, by_id[s["id"]]) for s in sentences}
+            mentions = [{"id": mention_id(s["id"], a, b), "sentence_id": s["id"], "doc_id": s["doc_id"],
+                         "lang": s["lang"], "mention": s["text"][a:b], "start": a, "end": b, "type": label,
+                         "context": s["text"], "fold": s["fold"]}
+                        for s in sentences for a, b, label in spans[s["id"]] if label in LINKABLE_TYPES]
+            train = [r for r in link_rows if train_filter(r)]
+            links = {p["id"]: p["entity_id"] for p in linker.predict(train, mentions, seed=0, **self.predict_kwargs())}
+            for s in sentences:
+                out.append({"id": s["id"], "entities": [
+                    {"start": a, "end": b, "label": label,
+                     **({"entity_id": links[mention_id(s["id"], a, b)]} if label in LINKABLE_TYPES else {})}
+                    for a, b, label in spans[s["id"]]]})
+        return out
+
+    def end_to_end_metrics(self, gold: list[dict], path: Path, n_boot: int, seed: int, source: str) -> tuple[dict, dict]:
+        """End-to-end and NER-only strict F1 of an NER+linking file, as ``vietlao evaluate`` scores it."""
+        result = evaluate_records(E2E_TASK, gold, read_predictions(path), n_boot=n_boot, seed=seed, source=source,
+                                  context=self.context)
+
+        def f1(block: dict) -> dict:
+            return {"value": block["f1"], "ci_low": block["ci_low"], "ci_high": block["ci_high"]}
+
+        e2e = result["end_to_end"]
+        metrics = {"f1": f1(e2e["micro"]), "precision": {"value": e2e["micro"]["precision"]},
+                   "recall": {"value": e2e["micro"]["recall"]}, "f1_ner": f1(result["ner_linkable"]["micro"])}
+        extra = {"per_lang": {k: {**f1(b), "n_gold": b["n_gold"]} for k, b in e2e["per_lang"].items()},
+                 "n_gold": e2e["micro"]["n_gold"]}
+        return metrics, extra
+
+
+def _predicted_spans(row: dict, prediction: dict) -> list[tuple[int, int, str]]:
+    """(start, end, label) of an NER prediction line, sentence-relative characters."""
+    if "entities" in prediction:
+        return sorted((e["start"], e["end"], e["label"]) for e in prediction["entities"])
+    return [(s.start, s.end, s.label) for s in tags_to_spans([tuple(o) for o in row["token_offsets"]],
+                                                              prediction["ner_tags"])]
 
 
 def command(protocol: str, base: str) -> str:
