@@ -32,7 +32,7 @@ from vietlao.labelstudio.client import Client
 from vietlao.labelstudio.commands import annotate, pull, push, sheet_results
 from vietlao.labelstudio.project import pass_title
 from vietlao.labelstudio.server import (
-    DEFAULT_PASSWORD, DEFAULT_USERNAME, PASSWORD_ENV, USERNAME_ENV, VENV_ENV, free_port, start_server,
+    DEFAULT_USERNAME, USERNAME_ENV, VENV_ENV, admin_password, free_port, start_server,
 )
 from vietlao.paths import project
 
@@ -67,9 +67,10 @@ def server(tmp_path_factory):
     if not (venv / "bin" / "label-studio").exists():
         _unavailable(f"no Label Studio in {venv}; `python3 scripts/dev.py test` creates it")
     token = secrets.token_hex(20)
-    handle = start_server(free_port(), tmp_path_factory.mktemp("ls-data"), token)
+    data_dir = tmp_path_factory.mktemp("ls-data")
+    handle = start_server(free_port(), data_dir, token)
     try:
-        yield SimpleNamespace(handle=handle, token=token, url=handle.url,
+        yield SimpleNamespace(handle=handle, token=token, url=handle.url, password=admin_password(data_dir)[0],
                               client=Client(handle.url, token, timeout=60, attempts=3, backoff=0.5))
     finally:
         handle.stop()
@@ -165,10 +166,10 @@ def _text_rect(page, sentence: str, surface: str) -> dict:
     )
 
 
-def _annotate_in_browser(page, url: str, pid: int, task: dict, shots: Path) -> None:
+def _annotate_in_browser(page, url: str, password: str, pid: int, task: dict, shots: Path) -> None:
     page.goto(f"{url}/user/login/")
     page.fill("input[name=email]", os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME)
-    page.fill("input[name=password]", os.environ.get(PASSWORD_ENV) or DEFAULT_PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     page.goto(f"{url}/projects/{pid}/data?task={task['id']}")
@@ -213,7 +214,7 @@ def test_browser_annotation_is_pulled_with_offsets_label_entity_and_stance(serve
     (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == SENTENCE_ID]
     shots = _shot_dir(tmp_path)
     try:
-        _annotate_in_browser(page, server.url, report["project_id"], task, shots)
+        _annotate_in_browser(page, server.url, server.password, report["project_id"], task, shots)
     except BaseException:
         failure = tmp_path / "failure.png"
         page.screenshot(path=str(failure), full_page=True)
@@ -241,7 +242,7 @@ def test_browser_annotation_is_pulled_with_offsets_label_entity_and_stance(serve
 def test_two_projects_round_trip_gives_agreement(server, tmp_path, capsys):
     docs = [d for d in load_corpus() if d.doc_id in ROUND_TRIP_DOCS]
     passes = project().passes
-    first = push(server.client, ROUND_TRIP_TITLE, documents=docs)
+    first = push(server.client, ROUND_TRIP_TITLE, documents=docs, restore=False)  # pass 1 from its sheets
     second = push(server.client, ROUND_TRIP_TITLE, documents=docs, pass_number=2)
     tasks_2 = server.client.tasks(second["project_id"])
     assert second["new"] == first["new"] == len(tasks_2) and all(not t["predictions"] for t in tasks_2)
@@ -273,7 +274,7 @@ def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudi
     export validates once the disagreeing tasks have a ground-truth annotation."""
     docs = [d for d in load_corpus() if d.doc_id == "003"]
     title = "vietlao-team"
-    report = push(server.client, title, documents=docs)
+    report = push(server.client, title, documents=docs, restore=False)  # no gold: the annotators' own
     sdk = server.client.sdk
     users = [sdk.users.create(username=f"annotator{n}", email=f"annotator.{n}@example.org").id for n in (1, 2)]
     sheets = {}
@@ -305,5 +306,5 @@ def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudi
         validate_gold(out, complete=False)
     for sid in disagreeing:  # the adjudicated decision: here pass 1's annotation
         sdk.annotations.update(created[sid, "pass1"], ground_truth=True)
-    pull(server.client, out, title, complete=False)
+    pull(server.client, out, title, complete=False, accept_changes=True)  # adjudication changes the file
     assert len(validate_gold(out, complete=False)) == len(tasks)

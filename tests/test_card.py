@@ -62,3 +62,30 @@ def test_card_states_empty_classes_and_the_annotators():
         if stances[label] == 0:
             assert f"`{label}` has no example" in card, f"the card must say that {label} is empty"
     assert "No human annotated this data" in card
+
+
+def test_hand_written_text_carries_no_corpus_counts():
+    """Counts of documents, languages, sentences or folds live in generated blocks only."""
+    import re
+
+    from vietlao.dataset.card import _BLOCK
+
+    card = _BLOCK.sub("", project().card.read_text(encoding="utf-8"))
+    # the changelog records past releases, counts included
+    prose = re.sub(r"\n## Changelog\n.*?(?=\n## )", "\n", card, flags=re.S)
+    number = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    counted = re.compile(rf"\b{number}\s+(?:news\s+)?(?:documents|articles|texts|languages|folds|sentences)\b", re.I)
+    assert counted.findall(prose) == []
+    assert re.findall(r"\bfolds?\s*\(?\d+\s*[–-]\s*\d+", prose) == []
+
+
+def test_the_documents_table_lists_every_document_of_the_metadata():
+    from vietlao.corpus.documents import load_metadata
+
+    card = project().card.read_text(encoding="utf-8")
+    block = card.split("<!-- generated:documents -->")[1].split("<!-- /generated:documents -->")[0]
+    rows = [line.split(" | ")[0].strip("| ") for line in block.strip().splitlines()[2:]]
+    metadata = load_metadata()
+    assert rows == [m.doc_id for m in metadata]
+    for m in metadata:
+        assert f"| {m.doc_id} | {m.lang} | {m.split} |" in block

@@ -17,7 +17,9 @@ from vietlao.paths import project
 from vietlao.errors import UserError
 from vietlao.labelstudio.client import Client, same_result
 from vietlao.labelstudio.commands import Pseudonyms, annotate, prepare_export, pull, push
-from vietlao.labelstudio.server import check_token, free_port, ls_binary
+from vietlao.labelstudio.server import (
+    DATABASE_FILE, PASSWORD_FILE, admin_password, check_token, free_port, ignore_in_git, ls_binary, server_env,
+)
 from vietlao.labelstudio.preannotate import model_version
 from vietlao.labelstudio.tasks import sentence_tasks
 
@@ -31,6 +33,7 @@ class FakeLS:
 
     def __init__(self):
         self.projects, self.tasks, self.log, self.faults = {}, {}, [], []
+        self.same_page = False
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
 
@@ -58,6 +61,8 @@ class FakeLS:
             return None  # close without an answer
         if kind == "sleep":
             time.sleep(arg)
+        if kind == "raw":  # a fixed body, whatever was asked
+            return self._send_raw(h, 200, arg, len(arg))
         if kind == "echo":  # a server that echoes the credentials in its error
             return self._send(h, 400, {"detail": f"bad request, auth was {h.headers.get('Authorization')}"})
         if h.headers.get("Authorization") != f"Token {TOKEN}":
@@ -71,6 +76,8 @@ class FakeLS:
             data = data.replace(*arg)
         if kind == "truncate":
             return self._send_raw(h, status, data, len(data) // 2)
+        if kind == "trickle":  # one byte every ``arg`` seconds
+            return self._send_raw(h, status, data, len(data), trickle=arg)
         return self._send_raw(h, status, data, len(data))
 
     def _send(self, h, status, payload):
@@ -78,13 +85,19 @@ class FakeLS:
         self._send_raw(h, status, data, len(data))
 
     @staticmethod
-    def _send_raw(h, status, data, upto):
+    def _send_raw(h, status, data, upto, trickle=None):
         try:
             h.send_response(status)
             h.send_header("Content-Type", "application/json")
             h.send_header("Content-Length", str(len(data)))
             h.end_headers()
-            h.wfile.write(data[:upto])
+            if trickle is None:
+                h.wfile.write(data[:upto])
+                return
+            for i in range(upto):
+                h.wfile.write(data[i : i + 1])
+                h.wfile.flush()
+                time.sleep(trickle)
         except OSError:
             pass
 
@@ -106,10 +119,12 @@ class FakeLS:
                 p = {"id": next(self.ids), "title": body["title"], "label_config": body.get("label_config", "")}
                 self.projects[p["id"]] = p
                 return 201, p
-            if int(q.get("page", ["1"])[0]) > 1:
+            if int(q.get("page", ["1"])[0]) > 1 and not self.same_page:
                 return 404, {"detail": "Invalid page."}
             title = q.get("title", [""])[0]
             found = [p for p in self.projects.values() if title.lower() in p["title"].lower()]
+            if self.same_page:  # every page is this one, and the count promises many more
+                return 200, {"count": 10**6, "next": None, "previous": None, "results": found}
             return 200, {"count": len(found), "next": None, "previous": None, "results": found}
         if m := re.fullmatch(r"/api/projects/(\d+)/", path):
             p = self.projects[int(m[1])]
@@ -121,8 +136,9 @@ class FakeLS:
             for item in body:
                 tid = next(self.ids)
                 preds = [dict(p, id=next(self.ids), task=tid) for p in item.get("predictions", [])]
-                self.tasks[tid] = {"id": tid, "project": int(m[1]), "data": item["data"], "annotations": [],
-                                   "predictions": preds, "meta": {}}
+                annotations = [dict(a, id=next(self.ids), task=tid) for a in item.get("annotations", [])]
+                self.tasks[tid] = {"id": tid, "project": int(m[1]), "data": item["data"], "annotations": annotations,
+                                   "predictions": preds, "meta": item.get("meta", {})}
                 ids.append(tid)
             return 201, {"task_count": len(ids), "task_ids": ids}
         if path == "/api/tasks/":
@@ -253,25 +269,25 @@ def test_dropped_connection_is_retried(fake, sleeps):
 
 def test_push_is_idempotent_and_carries_predictions(fake, capsys):
     c = client(fake.url)
-    first = push(c, "vl")
+    first = push(c, "vl", restore=False)
     assert first["created"] and first["new"] == first["tasks"] == SENTENCES
     assert all(t["predictions"][0]["model_version"] == model_version() for t in fake.tasks.values())
     assert all("score" in t["predictions"][0] for t in fake.tasks.values())
-    second = push(c, "vl")
+    second = push(c, "vl", restore=False)
     assert not second["created"] and second["new"] == 0 and len(fake.tasks) == SENTENCES
     assert len(fake.projects) == 1
 
 
 def test_push_after_a_lost_answer_creates_no_duplicates(fake, sleeps):
     fake.fault("POST", "/import$", "commit_then", 502)  # committed, but the client sees 502
-    report = push(client(fake.url, sleeps), "vl")
+    report = push(client(fake.url, sleeps), "vl", restore=False)
     assert len(fake.tasks) == SENTENCES and not report["duplicated"]
     assert fake.count("POST", "/import$") == 1  # the retry found every task already there
 
 
 def test_push_updates_a_changed_label_config(fake):
     c = client(fake.url)
-    push(c, "vl")
+    push(c, "vl", restore=False)
     fake.projects[1]["label_config"] = "<View/>"
     push(c, "vl")
     assert fake.projects[1]["label_config"].startswith("<View>\n  <Header")
@@ -287,7 +303,7 @@ def _sheets(tmp_path, *doc_ids):
 
 def test_annotate_enters_sheets_once(fake, tmp_path):
     c = client(fake.url)
-    push(c, "vl")
+    push(c, "vl", restore=False)
     sheets = _sheets(tmp_path, "003")
     assert annotate(c, sheets, "vl") == {"created": 7}
     assert annotate(c, sheets, "vl") == {"unchanged": 7}
@@ -302,7 +318,7 @@ def test_annotate_enters_sheets_once(fake, tmp_path):
 
 def test_annotate_retry_after_lost_answer_does_not_duplicate(fake, tmp_path):
     c = client(fake.url)
-    push(c, "vl")
+    push(c, "vl", restore=False)
     fake.fault("POST", r"/annotations/$", "commit_then", 500)
     assert annotate(c, _sheets(tmp_path, "003"), "vl") == {"created": 6, "unchanged": 1}
     assert all(len(t["annotations"]) <= 1 for t in fake.tasks.values())
@@ -320,7 +336,7 @@ def test_annotate_refuses_without_tasks(fake, tmp_path):
 @pytest.fixture
 def annotated(fake, tmp_path):
     c = client(fake.url)
-    push(c, "vl")
+    push(c, "vl", restore=False)
     annotate(c, _sheets(tmp_path, "003"), "vl")
     old = tmp_path / "out" / "export.json"
     old.parent.mkdir()
@@ -470,6 +486,157 @@ def test_server_needs_its_tool_environment_and_a_sane_token(tmp_path):
         with pytest.raises(UserError):
             check_token(bad)
     check_token("a" * 40)
+
+
+# -- restoring the project from the export -------------------------------------------------------
+
+
+@pytest.fixture
+def committed(tmp_path):
+    """A copy of the committed export, as the file a pull would replace."""
+    path = tmp_path / "gold" / "export.json"
+    path.parent.mkdir()
+    shutil.copy(project().export, path)
+    return path
+
+
+def test_push_restores_the_export_and_a_pull_gives_it_back_byte_for_byte(fake, committed):
+    c = client(fake.url)
+    gold = json.loads(committed.read_text(encoding="utf-8"))
+    report = push(c, "vl", restore_from=committed)
+    assert report["restored"] == len(gold) and report["new"] == SENTENCES
+    assert all(t["annotations"] and t["meta"] for t in fake.tasks.values())
+    assert push(c, "vl", restore_from=committed)["new"] == 0  # idempotent
+    before = committed.read_bytes()
+    assert pull(c, committed, "vl", complete=True)["changed"] == []
+    assert committed.read_bytes() == before
+
+
+def test_a_pull_changes_only_what_annotators_changed_and_asks_first(fake, committed, capsys):
+    c = client(fake.url)
+    push(c, "vl", restore_from=committed)
+    gold = {t["data"]["sentence_id"]: t for t in json.loads(committed.read_text(encoding="utf-8"))}
+    task = next(t for t in fake.tasks.values() if t["data"]["sentence_id"] == "003-002")
+    stance = next(r for r in task["annotations"][0]["result"] if r["from_name"] == "stance")
+    old_choice = stance["value"]["choices"][0]
+    stance["value"]["choices"] = ["against" if old_choice != "against" else "neutral"]
+    before = committed.read_bytes()
+    with pytest.raises(UserError, match=r"change the annotations of 1 sentence.*\n  003-002: .*stance " + old_choice):
+        pull(c, committed, "vl")
+    assert committed.read_bytes() == before
+    assert pull(c, committed, "vl", accept_changes=True)["changed"][0].startswith("003-002: ")
+    after = {t["data"]["sentence_id"]: t for t in json.loads(committed.read_text(encoding="utf-8"))}
+    assert [sid for sid in gold if after[sid] != gold[sid]] == ["003-002"]
+    assert after["003-002"]["id"] == gold["003-002"]["id"]  # the sentence keeps its task id
+    assert after["003-002"]["annotations"][0]["completed_by"] == "annotator-1"
+
+
+def test_cli_pull_refuses_changes_with_one_error(fake, committed, monkeypatch, capsys):
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", TOKEN)
+    push(client(fake.url), "vl", restore=False)  # an unrestored project: none of the gold is there
+    annotate(client(fake.url), _sheets(committed.parent, "003"), "vl")
+    args = ["--url", fake.url, "--project-title", "vl", "--output", str(committed)]
+    before = committed.read_bytes()
+    assert main(["ls", "pull", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vietlao: error: the pull would change the annotations of ") and "dropped" in err
+    assert committed.read_bytes() == before
+
+
+# -- a misbehaving server, a bad token, a bad export ------------------------------------------------
+
+
+def test_a_server_repeating_one_page_stops_the_listing(fake):
+    push(client(fake.url), "vl", restore=False)
+    fake.same_page, before = True, fake.count("GET", "/api/projects/$")
+    start = time.monotonic()
+    with pytest.raises(UserError, match="sent page 2 of the projects again"):
+        client(fake.url).find_project("vl")
+    assert fake.count("GET", "/api/projects/$") - before == 2 and time.monotonic() - start < 5
+
+
+def test_a_trickling_server_cannot_outlast_the_deadline(fake, sleeps):
+    fake.fault("GET", "/api/projects/$", "trickle", 0.2, times=5)
+    start = time.monotonic()
+    with pytest.raises(UserError, match=r"did not finish within 1 s .*--deadline"):
+        client(fake.url, sleeps, timeout=2, deadline=1).find_project("x")
+    assert time.monotonic() - start < 3 and sleeps == []
+
+
+@pytest.mark.parametrize("token, kind", [("tökentoken", "non-ASCII"), ("token\ntoken", "line break"),
+                                         ("token token", "space")])
+def test_an_unusable_token_is_refused_before_any_request(fake, monkeypatch, capsys, token, kind):
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", token)
+    assert main(["ls", "push", "--url", fake.url, "--project-title", "vl"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vietlao: error: the API token in VIETLAO_LS_TOKEN holds ") and kind in err
+    assert err.count("\n") == 1 and token not in err and fake.log == []
+
+
+@pytest.mark.parametrize("body, message", [
+    (b'[{"id": 1, "data": {"sentence_id": "003-000"}, "annotations": [{"lead_time": NaN}]}]', "NaN is not a JSON value"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 64 levels"),
+    (b'[{"id": 1, "data": {"sentence_id": "003-000"}, "annotations": [{"result": []}], "meta": {"k": "%s"}}]'
+     % TOKEN.encode(), "holds the API token"),
+    (b"\xff\xfe[]", "is not UTF-8"),
+])
+def test_pull_no_validate_still_refuses_non_json_and_secrets(fake, tmp_path, body, message):
+    c = client(fake.url)
+    push(c, "vl", restore=False)
+    out = tmp_path / "export.json"
+    fake.fault("GET", "/export$", "raw", body)
+    with pytest.raises(UserError, match=message) as e:
+        pull(c, out, "vl", validate=False)
+    assert TOKEN not in str(e.value) and not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_pull_no_validate_still_pseudonymises(fake, tmp_path):
+    c = client(fake.url)
+    push(c, "vl", restore=False)
+    body = json.dumps([{"id": 1, "data": {"sentence_id": "003-000", "note": "ask linh@example.org"},
+                        "annotations": [{"completed_by": {"id": 4, "email": "linh@example.org"}, "result": []}]}])
+    fake.fault("GET", "/export$", "raw", body.encode())
+    out = tmp_path / "export.json"
+    pull(c, out, "vl", validate=False)
+    task = json.loads(out.read_text(encoding="utf-8"))[0]
+    assert task["annotations"][0]["completed_by"] == "annotator-1" and task["data"]["note"] == "ask annotator-1"
+
+
+def test_serve_generates_a_private_password_once(tmp_path, monkeypatch):
+    monkeypatch.delenv("VIETLAO_LS_PASSWORD", raising=False)
+    password, where = admin_password(tmp_path)
+    stored = tmp_path / PASSWORD_FILE
+    assert where == str(stored) and password not in where and len(password) >= 24
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert admin_password(tmp_path) == (password, where)
+    assert server_env("t" * 40, tmp_path, password)["LABEL_STUDIO_PASSWORD"] == password
+    other = tmp_path / "other"
+    other.mkdir()
+    assert admin_password(other)[0] != password
+    monkeypatch.setenv("VIETLAO_LS_PASSWORD", "chosen-by-the-user")
+    assert admin_password(tmp_path) == ("chosen-by-the-user", "$VIETLAO_LS_PASSWORD")
+
+
+def test_git_ignores_everything_in_a_data_dir(tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    data_dir = tmp_path / "somewhere" / "ls"
+    data_dir.mkdir(parents=True)
+    ignore_in_git(data_dir)
+    ignore_in_git(data_dir)  # idempotent
+    (data_dir / DATABASE_FILE).write_bytes(b"")
+    (data_dir / PASSWORD_FILE).write_text("secret\n")
+    status = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain", "--untracked-files=all"],
+                            capture_output=True, text=True, check=True).stdout
+    assert status == ""
+
+
+def test_a_data_dir_older_than_the_password_file_keeps_its_password(tmp_path, monkeypatch):
+    monkeypatch.delenv("VIETLAO_LS_PASSWORD", raising=False)
+    (tmp_path / DATABASE_FILE).write_bytes(b"")
+    password, where = admin_password(tmp_path)
+    assert "was created with" in where and not (tmp_path / PASSWORD_FILE).exists()
 
 
 def test_push_refreshes_context_in_place_and_shows_the_guidelines(fake, capsys):

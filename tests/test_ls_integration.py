@@ -3,11 +3,14 @@
 Without the tool environment the tests are skipped locally, but fail when ``CI=true``.
 """
 
+import hashlib
 import json
 import os
 import secrets
 import shutil
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -84,7 +87,7 @@ def test_server_listens_on_loopback_only(server):
 
 def test_push_imports_every_sentence_with_predictions(client):
     start = time.monotonic()
-    report = push(client, TITLE)
+    report = push(client, TITLE, restore=False)
     TIMINGS["push"] = time.monotonic() - start
     assert report["created"] and report["new"] == SENTENCES
     tasks = client.tasks(report["project_id"])
@@ -130,3 +133,131 @@ def test_push_again_adds_nothing(client):
 
 def test_token_stays_out_of_the_server_log(server):
     assert server.token not in server.handle.log.read_text(encoding="utf-8", errors="replace")
+
+
+# -- extending the data, end to end, in a temporary copy of the repository --------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+EXTENSION = Path(__file__).parent / "data" / "extension"
+#: Never copied: environments, servers' data, caches and build leftovers.
+_IGNORED = shutil.ignore_patterns(".git", ".venv*", ".ls-data*", "__pycache__", "*.egg-info", ".hypothesis",
+                                  ".pytest_cache", "build", "*.tmp")
+
+
+def NOT_COPIED(directory: str, names: list[str]) -> set[str]:
+    return set(_IGNORED(directory, names)) | ({"data"} if Path(directory).name == "perf" else set())
+
+
+def _copy_repository(dest: Path) -> Path:
+    """The repository's files (tracked ones if it is a git checkout) under ``dest``."""
+    listed = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True)
+    if listed.returncode == 0 and listed.stdout:
+        for name in filter(None, listed.stdout.decode().split("\0")):
+            if (REPO / name).is_file():
+                (dest / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, dest / name)
+    else:
+        for top in ("annotations", "benchmarks", "dataset", "scripts", "src", "tests"):
+            shutil.copytree(REPO / top, dest / top, ignore=NOT_COPIED)
+        for name in ("README.md", "DATASET_CARD.md", "LICENSE", "pyproject.toml"):
+            shutil.copy2(REPO / name, dest / name)
+    return dest
+
+
+def _row_counts(dataset: Path, cache: Path) -> dict:
+    import datasets
+
+    datasets.disable_progress_bars()
+    return {config: {split: d.num_rows for split, d in datasets.load_dataset(str(dataset), config, cache_dir=str(cache)).items()}
+            for config in ("ner", "documents")}
+
+
+def _documents_table(card: Path) -> list[str]:
+    block = card.read_text(encoding="utf-8").split("<!-- generated:documents -->")[1].split("<!-- /generated:documents -->")[0]
+    return [line for line in block.strip().splitlines()[2:]]
+
+
+def test_extending_the_data_end_to_end(server, tmp_path):
+    """Restore the project from the export, add a document, annotate it through the API, pull, validate,
+    build, benchmark: the dataset, the card and RESULTS.md all show the new document."""
+    from vietlao.spans import Span
+    from vietlao.labelstudio.tasks import ls_result
+
+    repo, cache = _copy_repository(tmp_path / "repo"), tmp_path / "hf-cache"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIETLAO_", "PYTHONPATH"))}
+    env.update(PYTHONPATH=str(repo / "src"), VIETLAO_LS_TOKEN=server.token, VIETLAO_LS_URL=server.url,
+               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PYTHONUTF8="1")
+    title = "vietlao-extension"
+
+    def vietlao(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "vietlao", *args], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"vietlao {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        assert server.token not in done.stdout + done.stderr
+        return done.stdout
+
+    export = repo / "annotations" / "export.json"
+    committed_bytes = export.read_bytes()
+    committed = json.loads(committed_bytes)
+    before = _row_counts(repo / "dataset", cache)
+    documents_before = _documents_table(repo / "DATASET_CARD.md")
+    assert sum(before["documents"].values()) == len(documents_before) == len({t["data"]["doc_id"] for t in committed})
+
+    # 1. restore the project from the export alone, and pull it back unchanged
+    out = vietlao("ls", "push", "--project-title", title)
+    assert f"{len(committed)} restored from" in out
+    vietlao("ls", "pull", "--project-title", title, "--complete")
+    assert export.read_bytes() == committed_bytes
+
+    # 2. add the document written for this test
+    spec = json.loads((EXTENSION / "annotations.json").read_text(encoding="utf-8"))
+    meta = spec["metadata"]
+    text_file = EXTENSION / "005_extension_test.txt"
+    shutil.copy(text_file, repo / "annotations" / "documents" / meta["source_file"])
+    metadata_file = repo / "annotations" / "documents" / "metadata.json"
+    rows = json.loads(metadata_file.read_text(encoding="utf-8"))
+    rows.append({**meta, "sha256": hashlib.sha256(text_file.read_bytes()).hexdigest()})
+    metadata_file.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert f"{meta['doc_id']}  {meta['lang']}" in vietlao("stats")
+
+    # 3. push imports only its sentences, with predictions; annotate them through the API
+    out = vietlao("ls", "push", "--project-title", title)
+    assert f"{len(spec['sentences'])} imported with" in out
+    ls = Client(server.url, server.token, timeout=60, attempts=3, backoff=0.5)
+    new = sorted((t for t in ls.tasks(ls.find_project(title)) if t["data"]["doc_id"] == meta["doc_id"]),
+                 key=lambda t: t["data"]["sentence_id"])
+    assert len(new) == len(spec["sentences"]) and all(t["predictions"] and not t["annotations"] for t in new)
+    for task, decided in zip(new, spec["sentences"]):
+        text, pos, mentions = task["data"]["text"], 0, []
+        for surface, label, entity_id in decided["mentions"]:
+            start = text.index(surface, pos)
+            pos = start + len(surface)
+            mentions.append(Span(start, pos, label, entity_id))
+        result = ls_result(task["data"]["sentence_id"], text, mentions, decided["stance"])
+        assert ls.annotate(task, result, replace=False, meta={"annotation_pass": "extension-test"}) == "created"
+
+    # 4. pull: the committed tasks stay as they were, the new ones are added
+    vietlao("ls", "pull", "--project-title", title, "--complete")
+    pulled = json.loads(export.read_text(encoding="utf-8"))
+    by_sentence = {t["data"]["sentence_id"]: t for t in pulled}
+    assert [by_sentence[t["data"]["sentence_id"]] for t in committed] == committed
+    assert len(pulled) == len(committed) + len(spec["sentences"])
+    assert len({t["id"] for t in pulled}) == len(pulled)
+
+    # 5. validate, refresh the inventory, build, benchmark
+    vietlao("validate")
+    vietlao("inventory")
+    vietlao("build")
+    vietlao("benchmark")
+
+    after = _row_counts(repo / "dataset", cache)
+    documents_after = _documents_table(repo / "DATASET_CARD.md")
+    print(f"\nload_dataset rows before: {before}\nload_dataset rows after:  {after}")
+    print("card documents table after:\n" + "\n".join(documents_after))
+    documents = len(documents_before) + 1
+    assert sum(after["documents"].values()) == documents == len(documents_after)
+    assert sum(after["ner"].values()) == sum(before["ner"].values()) + len(spec["sentences"])
+    assert documents_after[-1].startswith(f"| {meta['doc_id']} | {meta['lang']} | {meta['split']} |")
+    results = (repo / "benchmarks" / "results" / "RESULTS.md").read_text(encoding="utf-8")
+    assert f"({documents} folds" in results and f"({documents - 1} folds" not in results
+    lodo = [line for line in results.splitlines() if "| lodo |" in line and line.startswith(("| ner |", "| stance |"))]
+    assert lodo and all(f"| {sum(after['ner'].values())} |" in line for line in lodo)

@@ -108,15 +108,15 @@ def test_push_sends_trained_predictions_that_validate_when_accepted(tmp_path):
                 return pred and {**pred, "model_version": version}
             return predict
 
-        first = push(client, title, model_version=model.version, documents=docs, predictor=predictor(model.version))
+        first = push(client, title, model_version=model.version, documents=docs, restore=False, predictor=predictor(model.version))
         assert first["new"] == n
         tasks = client.tasks(first["project_id"])
         assert all([p["model_version"] for p in t["predictions"]] == [model.version] for t in tasks)
-        again = push(client, title, model_version=model.version, documents=docs, predictor=predictor(model.version))
+        again = push(client, title, model_version=model.version, documents=docs, restore=False, predictor=predictor(model.version))
         assert again["new"] == 0 and again["repredicted"] == 0
         annotated = sorted(tasks, key=lambda t: t["data"]["sentence_id"])[0]
         assert client.annotate(annotated, annotated["predictions"][0]["result"], replace=False) == "created"
-        newer = push(client, title, model_version="newer-1", documents=docs, predictor=predictor("newer-1"))
+        newer = push(client, title, model_version="newer-1", documents=docs, restore=False, predictor=predictor("newer-1"))
         assert newer["repredicted"] == n - 1 and newer["tasks"] == n
         for t in client.tasks(first["project_id"]):
             versions = [p["model_version"] for p in t["predictions"]]

@@ -19,7 +19,8 @@ from vietlao.paths import project
 
 
 def _client(args: argparse.Namespace) -> Client:
-    return Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff)
+    return Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff,
+                           deadline=args.deadline or None)
 
 
 def _timed(label: str, fn) -> int:
@@ -47,7 +48,8 @@ def _run_push(args: argparse.Namespace) -> int:
         ctx = gold_context()
         predictor, version = (lambda d: model.prediction(d, ctx)), model.version
     return _timed("push", lambda: push(
-        client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor))
+        client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor,
+        restore=not args.no_restore, restore_from=Path(args.restore_from) if args.restore_from else None))
 
 
 def _run_config(args: argparse.Namespace) -> int:
@@ -63,7 +65,8 @@ def _run_annotate(args: argparse.Namespace) -> int:
 
 def _run_pull(args: argparse.Namespace) -> int:
     return _timed("pull", lambda: pull(
-        _client(args), Path(args.output) if args.output else None, args.project_title, validate=not args.no_validate, complete=args.complete))
+        _client(args), Path(args.output) if args.output else None, args.project_title, validate=not args.no_validate,
+        complete=args.complete, accept_changes=args.accept_changes))
 
 
 def add_parser(subparsers) -> None:
@@ -81,7 +84,9 @@ def add_parser(subparsers) -> None:
     api = argparse.ArgumentParser(add_help=False)
     api.add_argument("--url", default=None, help="server URL (default: $VIETLAO_LS_URL or http://127.0.0.1:8080)")
     api.add_argument("--project-title", default=DEFAULT_TITLE, help="project title (default: %(default)s)")
-    api.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default: %(default)s)")
+    api.add_argument("--timeout", type=float, default=60.0, help="seconds per read (default: %(default)s)")
+    api.add_argument("--deadline", type=float, default=1800.0,
+                     help="seconds the whole command may take, retries included; 0: no limit (default: %(default)s)")
     api.add_argument("--retries", type=int, default=4, help="attempts for transient errors (default: %(default)s)")
     api.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubled each time (default: %(default)s)")
 
@@ -93,6 +98,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--pass", dest="pass_number", type=int, choices=PASSES, default=1,
                    help="annotation pass: 1 (the project, with predictions) or 2 (PROJECT_TITLE-pass2, blind: "
                         "same tasks, no predictions) (default: %(default)s)")
+    p.add_argument("--restore-from", default=None,
+                   help="pass 1: export whose annotated sentences are imported as they stand there "
+                        "(default: annotations/export.json)")
+    p.add_argument("--no-restore", action="store_true", help="import every new sentence with predictions only")
     p.set_defaults(func=_run_push)
 
     p = sub.add_parser("config", help="regenerate annotations/label_config.xml from the vocabularies and the inventory")
@@ -107,7 +116,10 @@ def add_parser(subparsers) -> None:
     p = sub.add_parser("pull", parents=[api], help="export, pseudonymise, validate, and write atomically")
     p.add_argument("--output", default=None, help="export file (default: annotations/export.json)")
     p.add_argument("--complete", action="store_true", help="require an annotated task for every sentence")
-    p.add_argument("--no-validate", action="store_true", help="write the export even if it is invalid")
+    p.add_argument("--no-validate", action="store_true",
+                   help="write the export even if its spans are invalid (it is still pseudonymised and strict JSON)")
+    p.add_argument("--accept-changes", action="store_true",
+                   help="replace annotations that differ from the current export (listed and refused otherwise)")
     p.set_defaults(func=_run_pull)
 
 

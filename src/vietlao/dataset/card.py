@@ -119,6 +119,27 @@ def statistics_block(records: list[SentenceRecord]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def documents_block(records: list[SentenceRecord]) -> str:
+    """One row per document of the metadata: language, split, fold, sentences, provenance."""
+    from urllib.parse import urlsplit
+
+    from vietlao.corpus.documents import load_metadata
+    from vietlao.dataset.rows import splits_and_folds
+
+    metadata = load_metadata()
+    _, fold_of = splits_and_folds(metadata)
+    sentences = Counter(r.doc_id for r in records)
+    rows = []
+    for m in metadata:
+        url = f"[{urlsplit(m.source_url).hostname}]({m.source_url})" if m.source_url else "not stated"
+        translation = f"yes, from {m.translated_from}" if m.is_translation and m.translated_from else (
+            "yes" if m.is_translation else "no")
+        rows.append([m.doc_id, m.lang, m.split, fold_of[m.doc_id], sentences[m.doc_id],
+                     (m.outlet or "not stated").replace("|", "\\|"), url, m.published or "not stated", translation])
+    return _table(["doc", "lang", "split", "fold", "sentences", "outlet (as the text credits it)", "source",
+                   "date stated", "translation"], rows) + "\n"
+
+
 def examples_block(records: list[SentenceRecord]) -> str:
     """One example row per language: the first sentence with at least three mentions."""
     out = []
@@ -159,7 +180,7 @@ def preannotator_block(export: Path) -> str:
         # Label Studio lists prediction ids on the task and embeds the prediction in its annotations.
         embedded = [a["prediction"] for a in task.get("annotations", []) if isinstance(a.get("prediction"), dict)]
         listed = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
-        versions.update({p.get("model_version") for p in embedded + listed})
+        versions.update({p["model_version"] for p in embedded + listed if p.get("model_version")})
     if not versions:
         return "No pre-annotations in the export.\n"
     listed = ", ".join(f"`{v}` ({n} tasks)" for v, n in sorted(versions.items()))
@@ -218,6 +239,7 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
     return fill_blocks(
         (path or project().card).read_text(encoding="utf-8"),
         {
+            "documents": documents_block(records),
             "statistics": statistics_block(records),
             "linking": linking_block(records),
             "examples": examples_block(records),

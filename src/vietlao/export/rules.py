@@ -18,6 +18,7 @@ from vietlao import label_config as lc
 from vietlao.corpus.documents import Document
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.corpus.segment import LINE_BREAKS
+from vietlao.emails import find_email
 from vietlao.labels import LINKABLE_TYPES
 
 #: Longest string accepted anywhere in a task (a sentence is far shorter).
@@ -32,8 +33,6 @@ REGION_TYPES = {lc.ENTITY_LABELS: ("labels",), lc.ENTITY_ID: ("choices", "textar
 #: Longest ``model_version`` of a prediction; it is quoted in the published card.
 MAX_MODEL_VERSION = 64
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
-#: Anchored on the ``@`` so the search is linear in the length of the string.
-_EMAIL = re.compile(r"[^@\s]@[^@\s]+\.[^@\s]")
 _LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
 
 
@@ -70,10 +69,6 @@ def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def has_email(text: str) -> bool:
-    return _EMAIL.search(text) is not None
-
-
 def text_problems(text: str, doc_id: str, sentence_id: str, offset: int, lang: str, ctx: Context) -> list[str]:
     """The sentence of a task: NFC, one line, in a known language, and (when the context has
     documents) exactly a sentence of its document, in the document's language."""
@@ -107,7 +102,7 @@ def flag_problem(name: str, value: object) -> str | None:
 
 def annotator_problem(who: object) -> str | None:
     """``completed_by`` is a pseudonym (a string without an e-mail address, or an integer)."""
-    if isinstance(who, dict) or (isinstance(who, str) and has_email(who)):
+    if isinstance(who, dict) or (isinstance(who, str) and find_email(who)):
         return "completed_by holds annotator identity (e-mail); pull with `vietlao ls pull`, which pseudonymises"
     return None
 

@@ -35,7 +35,53 @@ def token_from_env() -> str:
         raise UserError(
             f"set {TOKEN_ENV} to the Label Studio API token (the one `vietlao ls serve` was started with)"
         )
+    check_header_token(token)
     return token
+
+
+def check_header_token(token: str) -> None:
+    """Refuse a token that cannot go into an HTTP header: only printable ASCII, no spaces or newlines."""
+    if not re.fullmatch(r"[\x21-\x7e]+", token):
+        kinds = [name for name, bad in (
+            ("a non-ASCII character", any(ord(c) > 0x7E for c in token)),
+            ("a line break", any(c in "\r\n" for c in token)),
+            ("a space or control character", any(ord(c) <= 0x20 and c not in "\r\n" or ord(c) == 0x7F for c in token)),
+        ) if bad]
+        raise UserError(
+            f"the API token in {TOKEN_ENV} holds {' and '.join(kinds)}; a Label Studio token is printable "
+            "ASCII only (copy it again from the Account & Settings page, or the value `vietlao ls serve` used)"
+        )
+
+
+class DeadlineExceeded(UserError):
+    """The command ran past its overall deadline."""
+
+
+def _deadline_transport(check: Callable[[], None]):
+    """An httpx transport that checks the deadline before every request and every chunk of a body,
+    so a server trickling its answer cannot outlast it."""
+    import httpx
+
+    class DeadlineStream(httpx.SyncByteStream):
+        def __init__(self, stream: httpx.SyncByteStream):
+            self._stream = stream
+
+        def __iter__(self):
+            for chunk in self._stream:
+                check()
+                yield chunk
+
+        def close(self) -> None:
+            self._stream.close()
+
+    class DeadlineTransport(httpx.HTTPTransport):
+        def handle_request(self, request):
+            check()
+            response = super().handle_request(request)
+            response.stream = DeadlineStream(response.stream)
+            return response
+
+    return DeadlineTransport()
 
 
 def _detail(body: object) -> str:
@@ -73,17 +119,24 @@ class Client:
         timeout: float = 30.0,
         attempts: int = 4,
         backoff: float = 1.0,
+        deadline: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
         try:
+            import httpx
             from label_studio_sdk import LabelStudio
         except ImportError as exc:  # pragma: no cover - depends on the installed extras
             raise UserError("label-studio-sdk is not installed: pip install -e '.[ls]'") from exc
+        check_header_token(token)
         self.url = url.rstrip("/")
         self._token = token
         self.timeout, self.attempts, self.backoff, self._sleep = timeout, max(1, attempts), backoff, sleep
+        #: seconds the whole command may take (``None``: no limit), counted from here
+        self.deadline = deadline
+        self._ends = None if deadline is None else time.monotonic() + deadline
+        http = httpx.Client(timeout=timeout, transport=_deadline_transport(self.check_deadline))
         try:
-            self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=0)
+            self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=0, httpx_client=http)
         except Exception as exc:  # the SDK rejects an expired JWT before any request
             raise UserError(mask(f"Label Studio rejected the token: {_detail(getattr(exc, 'body', exc))}", token)) from None
 
@@ -92,6 +145,18 @@ class Client:
         return cls(url or os.environ.get(URL_ENV) or DEFAULT_URL, token_from_env(), **kwargs)
 
     # -- error handling ---------------------------------------------------------------------
+
+    def check_deadline(self) -> None:
+        """Raise :class:`DeadlineExceeded` once the command has run for ``deadline`` seconds."""
+        if self._ends is not None and time.monotonic() > self._ends:
+            raise DeadlineExceeded(
+                f"the command did not finish within {self.deadline:g} s talking to Label Studio at {self.url} "
+                "(--deadline)"
+            )
+
+    def holds_token(self, text: str) -> bool:
+        """Whether ``text`` contains the API token."""
+        return self._token in text
 
     def _classify(self, exc: Exception, what: str) -> tuple[bool, str] | None:
         """``(transient, message)`` for errors talking to the server; ``None`` for anything else."""
@@ -133,16 +198,40 @@ class Client:
                 transient, message = verdict
                 if not transient:
                     raise UserError(mask(message, self._token)) from None
-                if attempt == self.attempts:
+                delay = self.backoff * 2 ** (attempt - 1)
+                if attempt == self.attempts or (self._ends is not None and time.monotonic() + delay > self._ends):
                     tries = f"; gave up after {attempt} attempts" if attempt > 1 else ""
                     raise UserError(mask(message + tries, self._token)) from None
-                self._sleep(self.backoff * 2 ** (attempt - 1))
+                self._sleep(delay)
         raise AssertionError("unreachable")
 
     # -- projects ---------------------------------------------------------------------------
 
+    def _listed(self, pager, what: str) -> list:
+        """Every item of a paged listing, bounded: a page that repeats an earlier one is an error, and
+        reading stops once the reported count is reached (fewer items than that count is an error)."""
+        items, seen, count = [], set(), None
+        for number, page in enumerate(pager.iter_pages(), start=1):
+            reported = getattr(page.response, "count", None)
+            reported = getattr(page.response, "total", None) if reported is None else reported
+            count = reported if isinstance(reported, int) else count
+            fresh = [i for i in page.items or [] if i.id not in seen]
+            if page.items and not fresh:
+                raise UserError(
+                    f"Label Studio at {self.url} sent page {number} of the {what} again (the same items as an "
+                    "earlier page); stopped listing"
+                )
+            seen.update(i.id for i in fresh)
+            items += fresh
+            if count is not None and len(items) >= count:
+                break
+        if count is not None and len(items) < count:
+            raise UserError(f"Label Studio at {self.url} reported {count} {what} but listed {len(items)}")
+        return items
+
     def _projects_titled(self, title: str) -> list[int]:
-        return [p.id for p in self.sdk.projects.list(title=title, page_size=100) if p.title == title]
+        pager = self.sdk.projects.list(title=title, page_size=100)
+        return [p.id for p in self._listed(pager, "projects") if p.title == title]
 
     def find_project(self, title: str) -> int | None:
         """The id of the one project with this exact title, or ``None``."""
@@ -186,7 +275,7 @@ class Client:
 
     def _tasks(self, project_id: int) -> list[dict]:
         pager = self.sdk.tasks.list(project=project_id, page_size=500, fields="all")
-        return [t.model_dump(mode="json") if hasattr(t, "model_dump") else dict(t) for t in pager]
+        return [t.model_dump(mode="json") if hasattr(t, "model_dump") else dict(t) for t in self._listed(pager, "tasks")]
 
     def tasks(self, project_id: int) -> list[dict]:
         """Every task of the project, with its annotations and predictions."""

@@ -20,7 +20,9 @@ from vietlao.export.task import ExportError
 from vietlao.corpus.inventory import load_inventory
 from vietlao.label_config import write_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
+from vietlao.emails import find_email, replace_emails
 from vietlao.labelstudio.client import Client
+from vietlao.labelstudio.restore import changes, load_json, merge_pull, read_committed, restore_payloads
 from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
 from vietlao.labelstudio.project import pass_title, plan_data_updates, project_settings, stale_settings
 from vietlao.labelstudio.sheets import SheetError, read_sheet
@@ -37,7 +39,6 @@ IDENTITY_KEYS = frozenset({
 })
 #: Keys whose values change with the clock alone ("3 minutes ago"); dropped from the export.
 VOLATILE_KEYS = frozenset({"created_ago"})
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
 _NAME_WITH_ID = re.compile(r"^\s*(.*?),\s*(\d+)\s*$")
 
 
@@ -59,17 +60,21 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 
 
 def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
-         documents: list[Document] | None = None, pass_number: int = 1,
+         documents: list[Document] | None = None, pass_number: int = 1, restore: bool = True,
+         restore_from: Path | None = None,
          predictor: Callable[[dict], dict | None] | None = None) -> dict:
     """Create or reuse the project of an annotation pass and bring it up to date.
 
     The project gets the labelling config (generated from the current inventory; also written to
     ``annotations/label_config.xml`` if that is stale) and the guidelines as its instructions.
-    Sentences without a task are imported (pass 1 with gazetteer predictions, ``model_version``
-    default: the gazetteer's, from the inventory's checksum; pass 2 without); existing tasks get
-    new context in place; drifted ones are reported. With ``predictor`` (task data -> a prediction,
-    or None to send none; ``model_version`` then names it), new tasks get its predictions and tasks
-    without an annotation whose prediction differs get theirs replaced.
+    Sentences without a task are imported. In pass 1 with ``restore``, a sentence the export
+    ``restore_from`` (default: the project's ``annotations/export.json``) has annotated comes back as it
+    stands there (its completed annotations, predictions and meta, with the corpus's current task
+    data); any other comes with gazetteer predictions (``model_version`` default: the gazetteer's, from
+    the inventory's checksum), or with ``predictor``'s (task data -> a prediction, or None to send
+    none; ``model_version`` then names it), which also replaces the differing predictions of
+    existing tasks without an annotation; pass 2 is blind (no restore, no predictions). Existing
+    tasks get new context in place; drifted ones are reported.
     """
     model_version = model_version or gazetteer_version()
     title = pass_title(title, pass_number)
@@ -88,12 +93,16 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
     refresh, drifted = plan_data_updates(before, wanted)
     for task_id, data in refresh.items():
         client.update_task_data(task_id, data)
+    missing_now = [d for d in wanted if d["sentence_id"] not in before]
+    restore = restore and pass_number == 1
+    restore_from = Path(restore_from) if restore_from is not None else project().export
+    restored = restore_payloads(read_committed(restore_from), missing_now) if restore else {}
     predict = predictor or (lambda d: prediction(d, inventory, model_version))
     predicted = {d["sentence_id"]: predict(d) for d in wanted} if pass_number == 1 else {}
-    payloads = {
+    payloads = {**restored, **{
         d["sentence_id"]: {"data": d, "predictions": [p for p in [predicted.get(d["sentence_id"])] if p]}
-        for d in wanted if d["sentence_id"] not in before
-    }
+        for d in missing_now if d["sentence_id"] not in restored
+    }}
     repredicted = 0
     if predictor is not None:
         for sid, tasks in before.items():
@@ -109,13 +118,15 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
         raise UserError(f"project {title!r}: {len(missing)} sentences still have no task: {missing[:10]}")
     report = {
         "project_id": pid, "title": title, "created": created, "tasks": sum(len(ts) for ts in after.values()),
-        "new": len(payloads), "existing": len(wanted) - len(payloads), "refreshed": len(refresh), "repredicted": repredicted,
-        "duplicated": duplicated, "drifted": drifted, "model_version": model_version if pass_number == 1 else None,
+        "new": len(payloads), "restored": len(restored), "existing": len(wanted) - len(payloads),
+        "refreshed": len(refresh), "repredicted": repredicted, "duplicated": duplicated, "drifted": drifted,
+        "model_version": model_version if pass_number == 1 else None,
     }
     with_what = f"with {model_version} predictions" if pass_number == 1 else "without predictions (blind pass)"
     print(
         f"project {title!r} (id {pid}{', new' if created else ''}): {report['tasks']} tasks — "
-        f"{report['new']} imported {with_what}, {report['existing']} already there"
+        + (f"{len(restored)} restored from {restore_from}, " if restore else "")
+        + f"{len(payloads) - len(restored)} imported {with_what}, {report['existing']} already there"
         + (f", {len(refresh)} with refreshed context" if refresh else "")
         + (f", {repredicted} unannotated with new predictions" if repredicted else "")
     )
@@ -223,7 +234,7 @@ class Pseudonyms:
         if isinstance(node, list):
             return [self.scrub(v) for v in node]
         if isinstance(node, str):
-            return EMAIL.sub(lambda m: self.of(("name", m.group())), node)
+            return replace_emails(node, lambda address: self.of(("name", address)))
         return node
 
 
@@ -255,8 +266,14 @@ def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
 
 
 def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,
-         complete: bool = False) -> dict:
-    """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well."""
+         complete: bool = False, accept_changes: bool = False) -> dict:
+    """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well.
+
+    Tasks whose annotations did not change keep their version in ``output`` byte for byte; a pull that
+    would change or drop annotations ``output`` holds is refused, listing them, unless ``accept_changes``.
+    Pseudonymisation and the refusal of non-JSON values (NaN), e-mail addresses and the API token hold
+    with ``validate=False`` too.
+    """
     pid = _project_id(client, title)
     output = Path(output) if output is not None else project().export
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -267,18 +284,32 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
         with os.fdopen(fd, "w+b") as handle:
             size = client.download_export(pid, handle)
             handle.seek(0)
-            try:
-                exported = json.load(handle)
-            except RecursionError:
-                exported = None
-            except ValueError:
-                raise UserError(f"the export ({size} bytes) is not complete JSON; {output} left unchanged") from None
-        if exported is None or too_deep(exported):
-            raise UserError(f"the export holds JSON nested deeper than {MAX_DEPTH} levels; {output} left unchanged")
-        tasks, unannotated = prepare_export(exported)
-        text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        if EMAIL.search(text):
+            raw = handle.read()
+        where, tail = f"the export from Label Studio ({size} bytes)", f"; {output} left unchanged"
+        try:
+            raw_text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{where} is not UTF-8: {exc.reason} at byte {exc.start}{tail}") from None
+        exported = load_json(raw_text, where, tail)
+        if too_deep(exported):
+            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}")
+        committed = read_committed(output)
+        try:
+            pulled, unannotated = prepare_export(exported)
+            tasks = merge_pull(pulled, committed)
+            text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        except RecursionError:
+            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}") from None
+        changed = changes(tasks, committed)
+        if changed and not accept_changes:
+            raise UserError(
+                f"the pull would change the annotations of {len(changed)} sentence(s) in {output}, left unchanged "
+                "(--accept-changes writes them):\n  " + "\n  ".join(changed[:30])
+            )
+        if find_email(text):
             raise UserError(f"an e-mail address survived pseudonymisation; {output} left unchanged")
+        if client.holds_token(text):
+            raise UserError(f"the export holds the API token; {output} left unchanged")
         fd, new = _temp(output.parent, output.name, ".tmp")
         temps.append(new)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -299,7 +330,8 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
     finally:
         for path in temps:
             path.unlink(missing_ok=True)
-    report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output)}
+    report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output),
+              "changed": changed}
     checked = ("validated" if validate else "NOT validated") + ("" if complete else " as a partial export")
     print(f"{output}: {len(tasks)} annotated tasks, {checked}, pseudonymised"
           + (f"; {unannotated} tasks without annotations left out" if unannotated else ""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -27,7 +28,10 @@ USERNAME_ENV = "VIETLAO_LS_USERNAME"
 PASSWORD_ENV = "VIETLAO_LS_PASSWORD"
 DEFAULT_PORT = 8080
 DEFAULT_USERNAME = "admin@vietlao.local"  # Label Studio users are e-mail addresses
-DEFAULT_PASSWORD = "vietlao-local-only"
+#: Where a data dir keeps the admin password generated on its first start (mode 0600).
+PASSWORD_FILE = "admin-password"
+#: Label Studio's database in a data dir: its presence means the admin user exists already.
+DATABASE_FILE = "label_studio.sqlite3"
 HOST = "127.0.0.1"
 START_TIMEOUT = 300.0
 LOG_NAME = "label-studio.log"
@@ -104,14 +108,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(token: str, data_dir: Path) -> dict[str, str]:
+def admin_password(data_dir: Path) -> tuple[str, str]:
+    """The admin password for a server on ``data_dir``, and where it comes from (never the password).
+
+    ``VIETLAO_LS_PASSWORD`` if set; else the password the data dir stores (``admin-password``, readable
+    by its owner only), generated at random on the first start. Label Studio sets it only when it
+    creates the admin user: a data dir whose database predates that file keeps the password it was
+    created with (the random one passed then is not used, and not stored).
+    """
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV], f"${PASSWORD_ENV}"
+    path = Path(data_dir) / PASSWORD_FILE
+    if path.exists():
+        return path.read_text(encoding="ascii").strip(), str(path)
+    if (Path(data_dir) / DATABASE_FILE).exists():
+        return secrets.token_urlsafe(24), f"the password {data_dir} was created with"
+    password = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(password + "\n")
+    return password, str(path)
+
+
+def ignore_in_git(data_dir: Path) -> None:
+    """Make git ignore everything in ``data_dir`` (its database, media, password), wherever it is."""
+    marker = Path(data_dir) / ".gitignore"
+    if not marker.exists():
+        marker.write_text("# a Label Studio data dir (vietlao ls serve): never committed\n*\n", encoding="utf-8")
+
+
+def server_env(token: str, data_dir: Path, password: str) -> dict[str, str]:
     """The server's environment: admin user, legacy token, data dir; no outbound calls."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "VIETLAO_LS_TOKEN"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "VIETLAO_LS_"))}
     env.update(
         LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
         LABEL_STUDIO_USER_TOKEN=token,
         LABEL_STUDIO_USERNAME=os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME,
-        LABEL_STUDIO_PASSWORD=os.environ.get(PASSWORD_ENV) or DEFAULT_PASSWORD,
+        LABEL_STUDIO_PASSWORD=password,
         LABEL_STUDIO_BASE_DATA_DIR=str(data_dir),
         LABEL_STUDIO_LATEST_VERSION_CHECK="false",
         LABEL_STUDIO_COLLECT_ANALYTICS="false",
@@ -167,6 +200,8 @@ def start_server(port: int, data_dir: Path, token: str, *, venv: Path | None = N
         raise UserError(f"port {port} on {HOST} is in use; choose another with --port")
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ignore_in_git(data_dir)
+    password, _ = admin_password(data_dir)
     log = data_dir / LOG_NAME
     command = [
         str(binary), "start", "--no-browser", "--internal-host", HOST, "--port", str(port),
@@ -174,7 +209,7 @@ def start_server(port: int, data_dir: Path, token: str, *, venv: Path | None = N
     ]
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            command, env=server_env(token, data_dir), stdin=subprocess.DEVNULL, stdout=out,
+            command, env=server_env(token, data_dir, password), stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True, cwd=data_dir,
         )
     handle = ServerHandle(pid=process.pid, url=f"http://{HOST}:{port}", log=log, process=process)
@@ -213,7 +248,7 @@ def serve(port: int, data_dir: Path, token: str) -> int:
         handle = start_server(port, data_dir, token)
         user = os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME
         print(f"Label Studio is up at {handle.url} (pid {handle.pid}, started in {time.monotonic() - started:.0f} s)")
-        print(f"  log in as {user} (password: ${PASSWORD_ENV} or the local default); data in {data_dir}")
+        print(f"  log in as {user}, password: {admin_password(data_dir)[1]}; data in {data_dir}")
         print(f"  server log: {handle.log}")
         print("  Ctrl-C stops it.", flush=True)
         code = handle.process.wait()
