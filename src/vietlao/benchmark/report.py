@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vietlao.benchmark import linking
+from vietlao.benchmark.effort import effort_section
 from vietlao.benchmark.plots import plot_ner, plot_stance
 
 COLUMNS = (  # (metric key, header)
@@ -242,7 +243,8 @@ Every number comes from one scorer, `vietlao evaluate`, reading a predictions fi
 {baselines_table(meta)}
 
 {stance_gold_table(results)}
-{peers}
+
+{effort_section(results)}{peers}
 {LEGEND}
 ## Figures
 

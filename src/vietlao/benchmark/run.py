@@ -34,6 +34,9 @@ from types import ModuleType
 from typing import Callable
 
 from vietlao.benchmark import compare, linking
+from vietlao.benchmark.effort import effort_protocol
+from vietlao.corpus.inventory import load_inventory
+from vietlao.export.validate import gold_context
 from vietlao.corpus.metadata import LANGUAGES, CorpusLayout
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
@@ -311,6 +314,11 @@ def run_benchmark(
             meta["encoder"] = embed.shared_encoder().info()
         results = {"meta": meta, "rows": rows + [compare.headline(p) for p in peer_rows],
                    "peer_comparison": comparison}
+        if baselines is None:  # the full run: pre-annotation measured as effort saved
+            started = time.perf_counter()
+            results["preannotation"] = effort_protocol(gold["ner"], gold["stance"], load_inventory(), gold_context(),
+                                                       n_boot, boot_seed)
+            log(f"  {'effort':<7}{'pre-annotation':<15}{'lodo':<10}{time.perf_counter() - started:6.1f}s")
         (stage / MARKER).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         table = write_report(results, stage)
         _replace_dir(stage, out_dir)
