@@ -70,7 +70,7 @@ class Preannotator:
         return sorted(matched + free, key=lambda s: s.span.start)
 
     def _model_spans(self, text: str, lang: str) -> list[ScoredSpan]:
-        from baselines.common import sentence_features
+        from vietlao.benchmark.baselines.common import sentence_features
 
         tokens = tokenize(text)
         if not tokens:
@@ -164,7 +164,7 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
         raise UserError(f"unknown pre-annotation model {name!r}: choose from {', '.join(MODELS)}")
     if MODELS[name] is None:
         return Preannotator(name, gazetteer.model_version(), inventory)
-    from vietlao.benchmark.run import load_baselines
+    from vietlao.benchmark.run import select_baselines as load_baselines
 
     ner_name, stance_name, gazetteer_first = MODELS[name]
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
