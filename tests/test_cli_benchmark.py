@@ -15,7 +15,8 @@ from vietlao.cli import main
 from vietlao.paths import ROOT_ENV
 
 
-CARD = "# card\n<!-- generated:results -->\nfull table\n<!-- /generated:results -->\n"
+CARD = ("# card\n<!-- generated:results -->\nfull table\n<!-- /generated:results -->\n"
+        "<!-- generated:preannotation -->\neffort\n<!-- /generated:preannotation -->\n")
 
 
 def _digests(folder: Path) -> dict[str, str]:
