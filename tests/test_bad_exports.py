@@ -806,6 +806,13 @@ def _(tasks):
     return {"raw": dumps(tasks).decode("utf-8").encode("utf-16-le")}
 
 
+@case("lone_surrogate_in_value_text", "a string holds an escaped lone UTF-16 surrogate")
+def _(tasks):
+    t = target(tasks)
+    regions(t)[0]["value"]["text"] = "@@SURROGATE@@"
+    return {**named(t), "raw": dumps(tasks).replace(b"@@SURROGATE@@", b"\\udc80")}
+
+
 @case("task_id_true", "task None (sentence {sid}): task id must be an integer, got boolean true")
 def _(tasks):
     t = target(tasks)

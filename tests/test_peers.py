@@ -1,4 +1,4 @@
-"""The off-the-shelf NER peers (benchmarks/peers): offset recovery, offline runs, predictions format."""
+"""The off-the-shelf NER peers (vietlao.benchmark.peers): offset recovery, offline runs, predictions format."""
 
 from __future__ import annotations
 
@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-PEERS = ROOT / "benchmarks" / "peers"
-sys.path.insert(0, str(PEERS))
+from vietlao.benchmark import peers as run_peers
+from vietlao.benchmark.peers import common
+from vietlao.benchmark.peers import natasha as nat
+from vietlao.benchmark.peers import underthesea as ut
 
-common = importlib.import_module("_peers_common")
-ut = importlib.import_module("underthesea_runner")
-nat = importlib.import_module("natasha_runner")
-run_peers = importlib.import_module("run_peers")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _corpus_ids(lang: str) -> list[str]:
@@ -131,17 +129,16 @@ def refuse(*a, **k):
 socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 socket.create_connection = refuse
-sys.path.insert(0, sys.argv[1])
-import {module} as r
-print(r.predict(sys.argv[2]))
+import vietlao.benchmark.peers.{module} as r
+print(r.predict(sys.argv[1]))
 """
 
 
 @pytest.mark.parametrize(
     ("package", "module", "text"),
     [
-        ("natasha", "natasha_runner", "Президент Лаоса Тхонглун Сисулит посетил Ханой."),
-        ("underthesea", "underthesea_runner", "Chủ tịch nước Tô Lâm thăm Lào."),
+        ("natasha", "natasha", "Президент Лаоса Тхонглун Сисулит посетил Ханой."),
+        ("underthesea", "underthesea", "Chủ tịch nước Tô Lâm thăm Lào."),
     ],
 )
 def test_peers_run_without_network(package, module, text):
@@ -149,7 +146,7 @@ def test_peers_run_without_network(package, module, text):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
     env.update(HF_HUB_OFFLINE="1", PYTHONUTF8="1")
     proc = subprocess.run(
-        [sys.executable, "-c", _NO_NETWORK.replace("{module}", module), str(PEERS), text],
+        [sys.executable, "-c", _NO_NETWORK.replace("{module}", module), text],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
@@ -174,12 +171,11 @@ def test_run_writes_one_line_per_sentence_of_each_language(tmp_path):
     report = json.loads((tmp_path / "peers" / "peers.json").read_text(encoding="utf-8"))
     assert report["rows"] == rows
     if importlib.util.find_spec("vietlao.evaluation.evaluate") and any((ROOT / "dataset" / "data" / "ner").glob("*.arrow")):
-        for row in rows:
-            assert row["scorer"] == "vietlao.evaluation.evaluate" and row["sentences_from"] == "dataset"
-            assert 0 <= row["f1"] <= 1 and set(row["per_type_f1"]) == set(common.COARSE_LABELS)
-            assert row["n_gold"] > 0 and "--lang " + row["lang"] in row["command"]
+        for row in rows:  # unscored: the benchmark scores each file once
+            assert row["sentences_from"] == "dataset" and "f1" not in row and "scorer" not in row
+            assert "--lang " + row["lang"] in row["command"]
             anatomy = row["anatomy"]
-            assert anatomy["kinds"].get("exact", 0) == row["tp"]
+            assert anatomy["n_gold"] > 0
             assert set(anatomy["surfaces"]) >= {"swallows_person", "unreachable", "spurious", "wrong_type"}
 
 

@@ -83,8 +83,9 @@ class Project:
         return self.results / "RESULTS.md"
 
     @property
-    def peers_script(self) -> Path:
-        return self.benchmarks / "peers" / "run_peers.py"
+    def embedding_cache(self) -> Path:
+        """Encoder vectors cached by the benchmark (git-ignored)."""
+        return self.root / ".cache" / "embeddings"
 
     @property
     def ls_venv(self) -> Path:

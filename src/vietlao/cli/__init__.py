@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import commands, corpus, dataset, evaluation, export, labelstudio
+from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio
 from vietlao.corpus.metadata import CorpusError
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -28,10 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_parser(subparsers)
     export.add_parser(subparsers)
     dataset.add_parser(subparsers)
-    commands.add_parsers(subparsers)
     labelstudio.add_parser(subparsers)
     labelstudio.add_agreement_parser(subparsers)
     evaluation.add_parser(subparsers)
+    benchmark.add_parser(subparsers)
     return parser
 
 

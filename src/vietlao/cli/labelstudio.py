@@ -14,6 +14,7 @@ from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
 from vietlao.labelstudio.project import PASSES
+from vietlao.benchmark.model_preannotate import DEFAULT_MODEL, MODELS
 from vietlao.paths import project
 
 
@@ -36,8 +37,18 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_push(args: argparse.Namespace) -> int:
+    client = _client(args)  # a missing token is reported before any training
+    predictor, version = None, args.model_version
+    if args.pass_number == 1 and args.model != "gazetteer":
+        from vietlao.benchmark.model_preannotate import train
+        from vietlao.evaluation.evaluate import load_gold
+
+        every = "train,validation,test"
+        model = train(args.model, load_gold("ner", every), load_gold("stance", every), load_inventory())
+        ctx = gold_context()
+        predictor, version = (lambda d: model.prediction(d, ctx)), model.version
     return _timed("push", lambda: push(
-        _client(args), args.project_title, model_version=args.model_version, pass_number=args.pass_number,
+        client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor,
         restore=not args.no_restore, restore_from=Path(args.restore_from) if args.restore_from else None))
 
 
@@ -80,7 +91,10 @@ def add_parser(subparsers) -> None:
     api.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubled each time (default: %(default)s)")
 
     p = sub.add_parser("push", parents=[api], help="create the project, import missing sentence tasks with predictions")
-    p.add_argument("--model-version", default=None, help="prediction model version (default: gazetteer- and 8 hex digits of the inventory's sha256)")
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS),
+                   help="pre-annotation model, trained on the current gold (default: %(default)s, the fewest "
+                        "edits per 100 gold mentions in benchmarks/results/RESULTS.md)")
+    p.add_argument("--model-version", default=None, help="the gazetteer's model version (default: gazetteer- and 8 hex digits of the inventory's sha256)")
     p.add_argument("--pass", dest="pass_number", type=int, choices=PASSES, default=1,
                    help="annotation pass: 1 (the project, with predictions) or 2 (PROJECT_TITLE-pass2, blind: "
                         "same tasks, no predictions) (default: %(default)s)")

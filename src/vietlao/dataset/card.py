@@ -209,6 +209,16 @@ def results_block(table: Path | None = None) -> str:
     return body + "\nFull results, plots and the commands: `benchmarks/results/RESULTS.md`.\n"
 
 
+def preannotation_block(table: Path | None = None) -> str:
+    """The effort-saved section of ``table`` (default: the project's ``benchmarks/results/RESULTS.md``)."""
+    table = table or project().results_table
+    match = re.search(r"<!-- preannotation -->\n(.*?)<!-- /preannotation -->", table.read_text(encoding="utf-8"), re.S) \
+        if table.exists() else None
+    if match is None:
+        return "No pre-annotation measurement yet: run `vietlao benchmark`.\n"
+    return match.group(1) + "\nProtocol and command: `benchmarks/results/RESULTS.md`, section Pre-annotation.\n"
+
+
 def _results_versions(path: Path) -> dict:
     """The package versions the benchmark recorded in ``results.json`` (``meta.versions``)."""
     if not path.exists():
@@ -237,6 +247,7 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
             "checksums": checksums_block(sums),
             "preannotator": preannotator_block(export),
             "results": results_block(),
+            "preannotation": preannotation_block(),
         },
     )
 
@@ -257,7 +268,7 @@ def render_dataset_readme(card: str, files: dict[str, dict[str, str]], languages
 def refresh_results(path: Path | None = None, dataset_dir: Path | None = None) -> None:
     """Re-quote the benchmark table in the card and in ``dataset/README.md`` (after a benchmark run)."""
     path, dataset_dir = path or project().card, dataset_dir or project().dataset
-    card = fill_blocks(path.read_text(encoding="utf-8"), {"results": results_block()})
+    card = fill_blocks(path.read_text(encoding="utf-8"), {"results": results_block(), "preannotation": preannotation_block()})
     write_card(card, path)
     readme = dataset_dir / "README.md"
     if readme.exists():

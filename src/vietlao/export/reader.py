@@ -146,6 +146,9 @@ def _items(handle, source: str) -> Iterator[object]:
             pass
     except _Oversized as exc:
         raise ExportError(source, [_problem_in(builder, str(exc))]) from None
+    except UnicodeDecodeError:  # yajl decodes an escaped lone low surrogate (\udc80) to invalid UTF-8
+        message = "a string holds an escaped lone UTF-16 surrogate (such as \\udc80), which is not text"
+        raise ExportError(source, [_problem_in(builder, message)]) from None
     except ijson.JSONError as exc:
         if "integer overflow" not in str(exc):
             raise ExportError(source, [Problem(None, None, f"malformed or truncated JSON: {exc}")]) from None

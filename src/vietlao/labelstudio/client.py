@@ -292,6 +292,27 @@ class Client:
 
         self.call("import tasks", unit)
 
+    def replace_predictions(self, task: dict, prediction: dict | None) -> bool:
+        """Make ``prediction`` (or none) the task's only prediction; False if it already was.
+        A retry re-reads the task's predictions, so nothing is created twice."""
+        task_id = task["id"]
+
+        def unit() -> bool:
+            have = [p.model_dump(mode="json") for p in self.sdk.predictions.list(task=task_id)]
+            keep = [p for p in have if prediction and p.get("model_version") == prediction["model_version"]
+                    and same_result(p.get("result"), prediction["result"])]
+            if len(have) == len(keep) == 1 or (not have and not prediction):
+                return False
+            for p in have:
+                if not keep or p["id"] != keep[0]["id"]:
+                    self.sdk.predictions.delete(p["id"])
+            if prediction and not keep:
+                self.sdk.predictions.create(task=task_id, result=prediction["result"], score=prediction["score"],
+                                            model_version=prediction["model_version"])
+            return True
+
+        return self.call(f"replace the predictions of task {task_id}", unit)
+
     def annotate(self, task: dict, result: list[dict], *, replace: bool, meta: dict | None = None) -> str:
         """Enter ``result`` as the annotation of ``task`` (as listed); returns what was done.
 

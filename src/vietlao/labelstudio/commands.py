@@ -12,6 +12,7 @@ import re
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from vietlao.corpus.documents import Document, load_corpus
 from vietlao.errors import UserError
@@ -60,7 +61,8 @@ def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
 
 def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | None = None,
          documents: list[Document] | None = None, pass_number: int = 1, restore: bool = True,
-         restore_from: Path | None = None) -> dict:
+         restore_from: Path | None = None,
+         predictor: Callable[[dict], dict | None] | None = None) -> dict:
     """Create or reuse the project of an annotation pass and bring it up to date.
 
     The project gets the labelling config (generated from the current inventory; also written to
@@ -69,8 +71,10 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
     ``restore_from`` (default: the project's ``annotations/export.json``) has annotated comes back as it
     stands there (its completed annotations, predictions and meta, with the corpus's current task
     data); any other comes with gazetteer predictions (``model_version`` default: the gazetteer's, from
-    the inventory's checksum); pass 2 is blind (no restore, no predictions). Existing tasks get new
-    context in place; drifted ones are reported.
+    the inventory's checksum), or with ``predictor``'s (task data -> a prediction, or None to send
+    none; ``model_version`` then names it), which also replaces the differing predictions of
+    existing tasks without an annotation; pass 2 is blind (no restore, no predictions). Existing
+    tasks get new context in place; drifted ones are reported.
     """
     model_version = model_version or gazetteer_version()
     title = pass_title(title, pass_number)
@@ -93,10 +97,18 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
     restore = restore and pass_number == 1
     restore_from = Path(restore_from) if restore_from is not None else project().export
     restored = restore_payloads(read_committed(restore_from), missing_now) if restore else {}
+    predict = predictor or (lambda d: prediction(d, inventory, model_version))
+    predicted = {d["sentence_id"]: predict(d) for d in wanted} if pass_number == 1 else {}
     payloads = {**restored, **{
-        d["sentence_id"]: {"data": d, "predictions": [prediction(d, inventory, model_version)] if pass_number == 1 else []}
+        d["sentence_id"]: {"data": d, "predictions": [p for p in [predicted.get(d["sentence_id"])] if p]}
         for d in missing_now if d["sentence_id"] not in restored
     }}
+    repredicted = 0
+    if predictor is not None:
+        for sid, tasks in before.items():
+            for t in tasks:
+                if sid in predicted and not t.get("annotations") and client.replace_predictions(t, predicted[sid]):
+                    repredicted += 1
     if payloads:
         client.import_missing(pid, payloads)
     after = _by_sentence(client.tasks(pid))
@@ -107,7 +119,7 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
     report = {
         "project_id": pid, "title": title, "created": created, "tasks": sum(len(ts) for ts in after.values()),
         "new": len(payloads), "restored": len(restored), "existing": len(wanted) - len(payloads),
-        "refreshed": len(refresh), "duplicated": duplicated, "drifted": drifted,
+        "refreshed": len(refresh), "repredicted": repredicted, "duplicated": duplicated, "drifted": drifted,
         "model_version": model_version if pass_number == 1 else None,
     }
     with_what = f"with {model_version} predictions" if pass_number == 1 else "without predictions (blind pass)"
@@ -116,6 +128,7 @@ def push(client: Client, title: str = DEFAULT_TITLE, *, model_version: str | Non
         + (f"{len(restored)} restored from {restore_from}, " if restore else "")
         + f"{len(payloads) - len(restored)} imported {with_what}, {report['existing']} already there"
         + (f", {len(refresh)} with refreshed context" if refresh else "")
+        + (f", {repredicted} unannotated with new predictions" if repredicted else "")
     )
     if duplicated:
         print(f"  warning: {len(duplicated)} sentences have more than one task: {duplicated[:10]}")

@@ -5,7 +5,7 @@ embeddings; both ship inside the ``natasha`` wheel, so nothing is downloaded at 
 sentence is tagged on its own; natasha returns character spans (``start``/``stop``) into the text it
 was given, which are the sentence-relative offsets the project's format asks for.
 
-    python benchmarks/peers/natasha_runner.py OUT.jsonl
+    python -m vietlao.benchmark.peers.natasha OUT.jsonl
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _peers_common import run_runner, runner_main  # type: ignore[no-redef]
-else:
-    from ._peers_common import run_runner, runner_main
+from vietlao.benchmark.peers.common import run_runner, runner_main
 
 TOOL = "natasha"
 LANG = "ru"
@@ -33,7 +29,7 @@ _PIPELINE = None
 def available() -> bool:
     try:
         import natasha  # noqa: F401
-    except Exception:  # noqa: BLE001 - any import failure means the peer cannot run
+    except ImportError:
         return False
     return True
 

@@ -8,17 +8,12 @@ shuffles the training tokens each epoch), so it runs with several seeds.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from .common import repair_iob2, script_main, sentence_features
+from vietlao.benchmark.baselines.common import repair_iob2, script_main, sentence_features
 
 NAME, TASK, SEEDED = "token-lr", "ner", True
 ALPHA = 1e-3

@@ -8,16 +8,19 @@ a form seen in training (``Lào``, ``Kambodsja``) is matched by itself.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
-
-from .link_encoder import link, name_keys
-from .linking_common import knowledge_base, script_main
+from vietlao.benchmark.baselines.link_encoder import link, name_keys
+from vietlao.benchmark.baselines.linking_common import knowledge_base, script_main
 
 NAME, TASK, SEEDED = "e5-nn+train", "linking", False
+EXTRA = "embed"
+
+
+def available() -> bool:
+    from vietlao.benchmark import embed
+
+    return embed.available()
+
 
 
 def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:

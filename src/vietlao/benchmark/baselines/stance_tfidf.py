@@ -6,31 +6,34 @@ C = 1 (fixed, not tuned), L-BFGS: deterministic, so there is no seed.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from .common import script_main
+from vietlao.benchmark.baselines.common import script_main
 
 NAME, TASK, SEEDED = "tfidf-char-lr", "stance", False
 C = 1.0
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+def fit(train: list[dict]):
+    """The pipeline trained on ``train`` (also used for pre-annotation, which reads its
+    probabilities); None when the training rows have one class only."""
     labels = [r["label"] for r in train]
-    if len(set(labels)) == 1:  # nothing to learn: the one class
-        return [{"id": r["id"], "label": labels[0]} for r in test]
+    if len(set(labels)) == 1:
+        return None
     model = make_pipeline(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True),
         LogisticRegression(C=C, class_weight="balanced", max_iter=2000),
     )
-    model.fit([r["text"] for r in train], labels)
+    return model.fit([r["text"] for r in train], labels)
+
+
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+    model = fit(train)
+    if model is None:  # nothing to learn: the one class
+        return [{"id": r["id"], "label": train[0]["label"]} for r in test]
     return [{"id": r["id"], "label": str(y)} for r, y in zip(test, model.predict([r["text"] for r in test]))]
 
 

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
 
 from vietlao.labels import STANCE_LABELS
 
-from .common import script_main
+from vietlao.benchmark.baselines.common import script_main
 
 NAME, TASK, SEEDED = "majority", "stance", False
 

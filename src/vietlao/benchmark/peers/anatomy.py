@@ -16,7 +16,7 @@ swallowed), gold spans split across predictions, recall per gold person (by ``en
 per *fine* gold type, which shows what the coarse LOC/MISC hide (GPE vs LOC, EVENT vs MISC).
 
 ``surfaces`` lists the texts behind those counts, most frequent first (the examples quoted in
-``benchmarks/results/RESULTS.md`` come from there): predictions that swallow a gold person, cover several
+``RESULTS.md`` come from there): predictions that swallow a gold person, cover several
 gold mentions, sit inside a longer gold mention, match nothing or get the type wrong, and the gold
 mentions the tool's word segmentation cannot produce, with the tool's words around them.
 """
@@ -27,19 +27,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-#: The nationality of each person of the entity inventory (``annotations/entities.yaml``): a fact about
-#: the people, used only to group the per-person recall (transliterated Lao names vs the others).
-NATIONALITY = {
-    "bui_thanh_son": "Vietnamese",
-    "hun_sen": "Cambodian",
-    "nguyen_phu_trong": "Vietnamese",
-    "pham_minh_chinh": "Vietnamese",
-    "sonexay_siphandone": "Lao",
-    "thongloun_sisoulith": "Lao",
-    "to_lam": "Vietnamese",
-    "vo_van_thuong": "Vietnamese",
-}
-
+from vietlao.paths import project
 
 def load_gold(lang: str) -> dict[str, dict]:
     """Gold per sentence id of ``lang`` from the built dataset: text, token edges, fine+coarse spans."""
@@ -47,7 +35,7 @@ def load_gold(lang: str) -> dict[str, dict]:
 
     from vietlao.labels import COARSE_OF
 
-    root = Path(__file__).resolve().parents[2] / "dataset"
+    root = project().dataset
     loaded = datasets.load_dataset(str(root), "ner")
     gold: dict[str, dict] = {}
     for split in loaded.values():
@@ -190,8 +178,7 @@ def anatomy(
         "span_shape": dict(shape),
         "gold_not_on_tool_word_edges": None if tool_words is None else dict(unreachable),
         "persons": {
-            k: {**v, "surface": _ranked(person_surface[k], ("text",))[0]["text"],
-                "nationality": NATIONALITY.get(k, "unknown")}
+            k: {**v, "surface": _ranked(person_surface[k], ("text",))[0]["text"]}
             for k, v in sorted(people.items())
         },
         "recall_by_fine_type": {

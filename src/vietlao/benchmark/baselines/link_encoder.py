@@ -12,24 +12,27 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 from functools import lru_cache
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
 
 import numpy as np
 
-from .linking_common import knowledge_base, prediction, ranked, same_type, script_main
+from vietlao.benchmark.baselines.linking_common import knowledge_base, prediction, ranked, same_type, script_main
 
 NAME, TASK, SEEDED = "e5-nn", "linking", False
+EXTRA = "embed"
+
+
+def available() -> bool:
+    from vietlao.benchmark import embed
+
+    return embed.available()
+
 
 
 @lru_cache(maxsize=1)
 def _encoder():
-    from vietlao.benchmark.embed import Encoder
+    from vietlao.benchmark.embed import shared_encoder
 
-    return Encoder()
+    return shared_encoder()
 
 
 def embed(texts: list[str]) -> np.ndarray:

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
-
-from .linking_common import prediction, ranked, script_main
+from vietlao.benchmark.baselines.linking_common import prediction, ranked, script_main
 
 NAME, TASK, SEEDED = "exact-lookup", "linking", False
 

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the package importable (PEP 366)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    __package__ = "baselines"
 
 from vietlao.spans import tag_chunks
 
-from .common import script_main
+from vietlao.benchmark.baselines.common import script_main
 
 NAME, TASK, SEEDED = "gazetteer", "ner", False
 MIN_TAGGED_SHARE = 0.5

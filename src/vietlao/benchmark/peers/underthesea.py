@@ -7,7 +7,7 @@ tool's own token normalisation (``hoà`` -> ``hòa``, ``ð`` -> ``đ``, a few re
 not offsets. Offsets are recovered by re-finding each syllable in the sentence string with a
 left-to-right cursor search, so no token positions are ever compared across tokenisers.
 
-    python benchmarks/peers/underthesea_runner.py OUT.jsonl
+    python -m vietlao.benchmark.peers.underthesea OUT.jsonl
 """
 
 from __future__ import annotations
@@ -18,11 +18,7 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _peers_common import fold, run_runner, runner_main  # type: ignore[no-redef]
-else:
-    from ._peers_common import fold, run_runner, runner_main
+from vietlao.benchmark.peers.common import fold, run_runner, runner_main
 
 TOOL = "underthesea"
 LANG = "vi"
@@ -44,7 +40,7 @@ class AlignmentError(ValueError):
 def available() -> bool:
     try:
         import underthesea  # noqa: F401
-    except Exception:  # noqa: BLE001 - any import failure means the peer cannot run
+    except ImportError:
         return False
     return True
 

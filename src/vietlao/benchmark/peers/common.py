@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from vietlao.paths import project
+
 # The peers must never reach a model hub: everything they use ships inside their packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -34,13 +36,9 @@ class SentenceRow:
     text: str
 
 
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
 def _sentences_from_dataset(lang: str) -> list[SentenceRow] | None:
     """Sentences of ``lang`` from the built dataset (all splits), or None if it is not built."""
-    root = _repo_root() / "dataset"
+    root = project().dataset
     if not any((root / "data" / "ner").glob("*.arrow")):
         return None
     try:

@@ -1,0 +1,17 @@
+"""Baselines: each module trains on gold rows and returns predictions in the scorer's JSONL format.
+
+Every module defines ``NAME``, ``TASK`` (``ner``, ``stance`` or ``linking``), ``SEEDED`` (whether
+the result depends on ``seed``: such baselines run with several seeds) and
+``predict(train_rows, test_rows, seed=0) -> list[dict]`` (linking baselines also take ``kb``, the
+knowledge base of :func:`vietlao.benchmark.linking.baseline_kb`); a module that needs an optional extra
+names it in ``EXTRA`` and says whether it is installed with ``available()``. Each runs as a module
+that writes a predictions file::
+
+    python -m vietlao.benchmark.baselines.ner_crf --train train,validation --test test --out crf.jsonl
+    vietlao evaluate --task ner --predictions crf.jsonl
+"""
+
+MODULES = (
+    "stance_majority", "stance_tfidf", "stance_e5", "ner_caps", "ner_gazetteer", "ner_crf", "ner_logreg",
+    "ner_e5_crf", "link_exact", "link_normalised", "link_encoder", "link_encoder_train",
+)

@@ -1,0 +1,39 @@
+"""Stance baseline: multilingual-e5-small sentence embeddings + balanced logistic regression.
+
+The sentence is embedded with the ``query:`` prefix (the model card's choice for embeddings used as
+features) by :mod:`vietlao.benchmark.embed`; C = 1 as for the TF-IDF baseline, L-BFGS: deterministic,
+so there is no seed. Needs the ``embed`` extra.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sklearn.linear_model import LogisticRegression
+
+from vietlao.benchmark import embed
+from vietlao.benchmark.baselines.common import script_main
+
+NAME, TASK, SEEDED = "e5-lr", "stance", False
+EXTRA = "embed"
+C = 1.0
+KIND = "query"
+
+
+def available() -> bool:
+    return embed.available()
+
+
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+    labels = [r["label"] for r in train]
+    if len(set(labels)) == 1:  # nothing to learn: the one class
+        return [{"id": r["id"], "label": labels[0]} for r in test]
+    encoder = embed.shared_encoder()
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
+    model.fit(encoder.embed([r["text"] for r in train], KIND), labels)
+    predicted = model.predict(encoder.embed([r["text"] for r in test], KIND)) if test else []
+    return [{"id": r["id"], "label": str(y)} for r, y in zip(test, predicted)]
+
+
+if __name__ == "__main__":
+    sys.exit(script_main(TASK, predict))

@@ -1,0 +1,175 @@
+"""Pre-annotation from trained models: Label Studio predictions for sentence tasks.
+
+A model is an NER baseline and a stance baseline of ``benchmarks/baselines`` trained on the gold
+rows, alone or after the inventory gazetteer of :mod:`vietlao.labelstudio.preannotate`, or that
+gazetteer alone (:data:`MODELS`).
+Predicted tags are decoded into spans over the sentence's tokens (so spans sit on token
+boundaries and never overlap); a span of a linkable type gets the ID of the inventory entry whose
+form (in the sentence's language) it spells, with that entry's type, and is left out when no entry
+matches (a linkable mention without an ID would not validate). A region's ``score`` is the mean
+marginal probability of its tags, the stance's the classifier's probability, the task's the
+lowest of them. A prediction that, accepted as the annotation, breaks a rule of
+:mod:`vietlao.export.rules` (checked by :func:`vietlao.export.task.convert_task`) is not made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from vietlao.corpus.inventory import CanonicalEntity
+from vietlao.corpus.segment import tokenize
+from vietlao.errors import UserError
+from vietlao.export.task import Context, TaskInvalid, convert_task
+from vietlao.labels import LINKABLE_TYPES
+from vietlao.labelstudio import preannotate as gazetteer
+from vietlao.labelstudio.tasks import ls_result
+from vietlao.spans import Span
+
+#: ``--model`` name -> (NER baseline, stance baseline, gazetteer matches first); ``gazetteer``
+#: trains nothing; ``gazetteer+crf`` keeps the gazetteer's spans and adds the CRF's that overlap none.
+MODELS: dict[str, tuple[str, str, bool] | None] = {
+    "gazetteer": None,
+    "crf": ("crf", "tfidf-char-lr", False),
+    "gazetteer+crf": ("crf", "tfidf-char-lr", True),
+}
+#: The model with the fewest edits per 100 gold mentions in the effort protocol
+#: (``benchmarks/results/results.json``, ``preannotation``); a test checks it is still so.
+DEFAULT_MODEL = "gazetteer+crf"
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    span: Span
+    score: float
+
+
+@dataclass
+class Preannotator:
+    """A trained model that pre-annotates sentences; ``version`` is its ``model_version``."""
+
+    name: str
+    version: str
+    inventory: Mapping[str, CanonicalEntity]
+    ner: object = None
+    stance: object = None
+    gazetteer_first: bool = False
+    _gazetteers: dict = field(default_factory=dict)
+
+    def spans(self, text: str, lang: str) -> list[ScoredSpan]:
+        """Token-aligned, non-overlapping, linked spans (score 1.0 for the gazetteer's)."""
+        matched = [ScoredSpan(s, 1.0) for s in gazetteer.preannotate(text, lang, self.inventory)]
+        if self.ner is None:
+            return matched
+        if not self.gazetteer_first:
+            return self._model_spans(text, lang)
+        free = [s for s in self._model_spans(text, lang)
+                if not any(s.span.start < m.span.end and m.span.start < s.span.end for m in matched)]
+        return sorted(matched + free, key=lambda s: s.span.start)
+
+    def _model_spans(self, text: str, lang: str) -> list[ScoredSpan]:
+        from vietlao.benchmark.baselines.common import sentence_features
+
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        words = [t.text for t in tokens]
+        marginals = self.ner.predict_marginals_single(sentence_features(words))
+        tags = self.ner.predict_single(sentence_features(words))
+        forms = self._gazetteer(lang)
+        out = []
+        for label, a, b in chunks(tags):
+            score = sum(marginals[i][tags[i]] for i in range(a, b)) / (b - a)
+            entity_id = None
+            if label in LINKABLE_TYPES:
+                hit = forms.get(tuple(words[a:b]))
+                if hit is None:
+                    continue
+                label, entity_id = hit
+            out.append(ScoredSpan(Span(tokens[a].start, tokens[b - 1].end, label, entity_id), round(score, 4)))
+        return out
+
+    def stance_of(self, text: str) -> tuple[str, float] | None:
+        if self.stance is None:
+            return None
+        probs = self.stance.predict_proba([text])[0]
+        best = max(range(len(probs)), key=probs.__getitem__)
+        return str(self.stance.classes_[best]), round(float(probs[best]), 4)
+
+    def _gazetteer(self, lang: str):
+        if lang not in self._gazetteers:
+            self._gazetteers[lang] = gazetteer.build_gazetteer(self.inventory, lang)
+        return self._gazetteers[lang]
+
+    def prediction(self, task_data: dict, ctx: Context | None = None) -> dict | None:
+        """The Label Studio prediction for one sentence task, or None if, accepted as the
+        annotation, it would not validate against ``ctx`` (the gazetteer's is not checked: it
+        proposes no stance)."""
+        text = task_data["text"]
+        if self.ner is None:
+            return gazetteer.prediction(task_data, self.inventory, self.version)
+        scored = self.spans(text, task_data["lang"])
+        stance = self.stance_of(text)
+        result = ls_result(task_data["sentence_id"], text, [s.span for s in scored], stance and stance[0])
+        by_region = {(s.span.start, s.span.end): s.score for s in scored}
+        for item in result:
+            value = item["value"]
+            if "start" in value:
+                item["score"] = by_region[(value["start"], value["end"])]
+            elif stance is not None:
+                item["score"] = stance[1]
+        scores = [s.score for s in scored] + ([stance[1]] if stance else [])
+        pred = {"model_version": self.version, "score": min(scores, default=1.0), "result": result}
+        if ctx is not None:
+            try:
+                convert_task({"data": task_data, "annotations": [{"result": result}], "predictions": [pred]}, ctx)
+            except TaskInvalid:
+                return None
+        return pred
+
+
+def chunks(tags: list[str]) -> list[tuple[str, int, int]]:
+    """(type, first token, end token) of IOB2 tags; an ``I-T`` that continues nothing starts a span."""
+    out: list[list] = []
+    for i, tag in enumerate(tags):
+        if tag == "O":
+            continue
+        kind, label = tag.split("-", 1)
+        if kind == "I" and out and out[-1][0] == label and out[-1][2] == i:
+            out[-1][2] = i + 1
+        else:
+            out.append([label, i, i + 1])
+    return [tuple(c) for c in out]
+
+
+def training_digest(ner_rows: list[dict], stance_rows: list[dict],
+                    inventory: Mapping[str, CanonicalEntity] | None = None) -> str:
+    """8 hex digits of the sha256 of the training rows (ids, tokens, tags, stances) and of the
+    inventory that links the spans."""
+    payload = json.dumps(
+        [[r["id"], r["tokens"], r["ner_tags"]] for r in sorted(ner_rows, key=lambda r: r["id"])]
+        + [[r["id"], r["label"]] for r in sorted(stance_rows, key=lambda r: r["id"])]
+        + [inventory[k].model_dump(mode="json") for k in sorted(inventory or {})],
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:8]
+
+
+def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
+          inventory: Mapping[str, CanonicalEntity]) -> Preannotator:
+    """Train the model ``name`` of :data:`MODELS` on gold rows (``load_gold('ner'|'stance', …)``)."""
+    if name not in MODELS:
+        raise UserError(f"unknown pre-annotation model {name!r}: choose from {', '.join(MODELS)}")
+    if MODELS[name] is None:
+        return Preannotator(name, gazetteer.model_version(), inventory)
+    from vietlao.benchmark.run import select_baselines as load_baselines
+
+    ner_name, stance_name, gazetteer_first = MODELS[name]
+    modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
+    ner_mod, stance_mod = modules[ner_name], modules[stance_name]
+    p = ner_mod.PARAMS
+    version = ("gazetteer+" if gazetteer_first else "") + (f"{ner_name}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_name}-C{stance_mod.C}"
+               f"-{training_digest(ner_rows, stance_rows, inventory)}")
+    return Preannotator(name, version, inventory, ner_mod.fit(ner_rows), stance_mod.fit(stance_rows), gazetteer_first)
