@@ -3,6 +3,7 @@ import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import SEA_SCRIPT_TEXT
 
 from pathlib import Path
 
@@ -46,19 +47,7 @@ def test_invariants_on_arbitrary_text(text):
     check_invariants(text)
 
 
-#: Lao, Thai, Khmer and Myanmar letters and marks, with spaces, stops and line breaks between them.
-_SEA_SCRIPTS = st.text(
-    alphabet=st.one_of(
-        st.characters(min_codepoint=0x0E00, max_codepoint=0x0EFF),
-        st.characters(min_codepoint=0x1780, max_codepoint=0x17FF),
-        st.characters(min_codepoint=0x1000, max_codepoint=0x109F),
-        st.sampled_from(list(" .!?-\n\u200b\u200c\u200d\u0301aZ5")),
-    ),
-    max_size=60,
-)
-
-
-@given(_SEA_SCRIPTS)
+@given(SEA_SCRIPT_TEXT)
 @settings(max_examples=300, deadline=None)
 def test_invariants_on_lao_thai_khmer_myanmar_text(text):
     check_invariants(text)

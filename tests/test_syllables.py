@@ -5,22 +5,12 @@ import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import SEA_SCRIPT_TEXT
 
 from vietlao.corpus.segment import tokenize
 from vietlao.corpus.syllables import NO_SPACE_RUN, NO_SPACE_SCRIPTS, SCRIPT_BLOCKS, syllable_spans
 
-_SEA_SCRIPTS = st.text(
-    alphabet=st.one_of(
-        st.characters(min_codepoint=0x0E00, max_codepoint=0x0EFF),
-        st.characters(min_codepoint=0x1780, max_codepoint=0x17FF),
-        st.characters(min_codepoint=0x1000, max_codepoint=0x109F),
-        st.sampled_from(list(" .!?-\n\u200b\u200c\u200d\u0301aZ5")),
-    ),
-    max_size=60,
-)
-
-
-@given(_SEA_SCRIPTS)
+@given(SEA_SCRIPT_TEXT)
 @settings(max_examples=300, deadline=None)
 def test_syllables_never_split_a_grapheme_cluster(text):
     for run in regex.finditer(NO_SPACE_RUN, text):
