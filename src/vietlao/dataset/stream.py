@@ -31,6 +31,7 @@ import stat
 import sys
 import tempfile
 from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -171,9 +172,15 @@ def _converted_ranges(path: Path, job: _Job, workers: int, chunk_bytes: int):
         for task_range in ranges:
             yield task_range, (job(task_range) if task_range else None)
         return
-    # fork: the workers inherit the imported modules and the context; no Arrow thread has started yet
-    pool = multiprocessing.get_context("fork").Pool(
-        workers, initializer=_start_worker, initargs=(path, job.ctx, job.split_of, job.fold_of_doc)
+    # fork: the workers inherit the imported modules and the context; no Arrow thread has started yet.
+    # An executor, not multiprocessing.Pool: Pool.terminate() can deadlock while its task thread is
+    # putting a task (seen under load); shutdown() lets the ranges in flight finish instead, and a
+    # worker that dies surfaces as BrokenProcessPool rather than a wait that never ends.
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(path, job.ctx, job.split_of, job.fold_of_doc),
     )
     try:
         pending: deque = deque()
@@ -181,16 +188,15 @@ def _converted_ranges(path: Path, job: _Job, workers: int, chunk_bytes: int):
             if task_range is None:
                 pending.append((None, None))
                 break
-            pending.append((task_range, pool.apply_async(_run_in_worker, (task_range,))))
+            pending.append((task_range, pool.submit(_run_in_worker, task_range)))
             while len(pending) > 2 * workers:
                 task_range, result = pending.popleft()
-                yield task_range, result.get()
+                yield task_range, result.result()
         while pending:
             task_range, result = pending.popleft()
-            yield task_range, (result.get() if result is not None else None)
+            yield task_range, (result.result() if result is not None else None)
     finally:
-        pool.terminate()
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _replay(result: tuple, checks: ExportChecks) -> None:
