@@ -186,7 +186,7 @@ def preannotator_block(export: Path) -> str:
     listed = ", ".join(f"`{v}` ({n} tasks)" for v, n in sorted(versions.items()))
     return (
         f"{listed}: a gazetteer of the entity inventory's names and surface forms at push time (longest "
-        "token-aligned match, no stance), `src/vietlao/preannotate.py`; the version is a hash of the inventory "
+        "token-aligned match, no stance), `vietlao.labelstudio.preannotate`; the version is a hash of the inventory "
         "file. Its predictions are kept in the export beside the annotations.\n"
     )
 
