@@ -119,8 +119,9 @@ def _collect(tasks: list[Task], ctx: Context, split_of, fold_of_doc) -> dict[str
         c = by_split.get(split)
         if c is None:
             c = by_split[split] = SentenceColumns()
-        for region_id, (start, end, label) in labelled.items():
-            entity_id = ids.get(region_id) or None
+        mentions = [(start, end, label, ids.get(region_id) or None) for region_id, (start, end, label) in labelled.items()]
+        mentions += [(start, end, label, None) for start, end, label in unnamed]
+        for start, end, label, entity_id in mentions:
             problem = mention_problem(text, start, end, label, entity_id, ctx)
             if problem:
                 raise _declined(task, problem)
@@ -128,15 +129,7 @@ def _collect(tasks: list[Task], ctx: Context, split_of, fold_of_doc) -> dict[str
             c.m_end.append(end)
             c.m_type.append(type_index[label])
             c.m_id.append(entity_id)
-        for start, end, label in unnamed:
-            problem = mention_problem(text, start, end, label, None, ctx)
-            if problem:
-                raise _declined(task, problem)
-            c.m_start.append(start)
-            c.m_end.append(end)
-            c.m_type.append(type_index[label])
-            c.m_id.append(None)
-        c.mention_counts.append(len(labelled) + len(unnamed))
+        c.mention_counts.append(len(mentions))
         c.ids.append(sentence_id)
         c.docs.append(doc_id)
         c.langs.append(data.lang)
