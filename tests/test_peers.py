@@ -15,6 +15,7 @@ import pytest
 
 from vietlao.benchmark import peers as run_peers
 from vietlao.benchmark.peers import common
+from vietlao.benchmark.peers.common import available, version
 from vietlao.benchmark.peers import natasha as nat
 from vietlao.benchmark.peers import underthesea as ut
 
@@ -109,7 +110,7 @@ def test_natasha_spans_are_character_offsets():
     common.check_entities(text, entities)
     found = {(text[e["start"] : e["end"]], e["label"]) for e in entities}
     assert ("Нгуен Фу Чонг", "PER") in found
-    assert nat.version() == "1.6.0"
+    assert version(nat) == "1.6.0"
 
 
 def test_underthesea_reproduces_its_documented_example_as_character_spans():
@@ -119,7 +120,7 @@ def test_underthesea_reproduces_its_documented_example_as_character_spans():
         {"start": 4, "end": 9, "label": "PER"},
         {"start": 45, "end": 52, "label": "LOC"},
     ]
-    assert ut.version() == "9.5.0"
+    assert version(ut) == "9.5.0"
 
 
 _NO_NETWORK = """
@@ -154,10 +155,10 @@ def test_peers_run_without_network(package, module, text):
 
 
 def test_run_writes_one_line_per_sentence_of_each_language(tmp_path):
-    if not (nat.available() or ut.available()):
+    if not (available(nat) or available(ut)):
         pytest.skip("neither natasha nor underthesea is installed (the 'peers' extra)")
     rows = run_peers.run(tmp_path)
-    assert {r["system"] for r in rows} == {m.TOOL for m in (nat, ut) if m.available()}
+    assert {r["system"] for r in rows} == {m.TOOL for m in (nat, ut) if available(m)}
     for row in rows:
         path = tmp_path / "peers" / f"{row['system']}.jsonl"
         lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -181,7 +182,7 @@ def test_run_writes_one_line_per_sentence_of_each_language(tmp_path):
 
 def test_run_is_deterministic_and_records_no_run_facts(tmp_path):
     """Two runs write the same bytes: no run times, no paths that depend on the working directory."""
-    if not (nat.available() or ut.available()):
+    if not (available(nat) or available(ut)):
         pytest.skip("neither natasha nor underthesea is installed (the 'peers' extra)")
     first = run_peers.run(tmp_path, diagnose=False)
     files = {p.name: p.read_bytes() for p in sorted((tmp_path / "peers").iterdir())}

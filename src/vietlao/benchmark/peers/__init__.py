@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from vietlao.benchmark.peers import anatomy, natasha, underthesea
+from vietlao.benchmark.peers.common import available
 from vietlao.paths import project
 
 PROTOCOL = "off-the-shelf"
@@ -45,7 +46,7 @@ def run(out_dir: Path, *, diagnose: bool = True) -> list[dict]:
     peers_dir.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], {}
     for runner in RUNNERS:
-        if not runner.available():
+        if not available(runner):
             skipped[runner.TOOL] = f"{runner.TOOL} is not importable (install the 'peers' extra)"
             continue
         info = runner.run(peers_dir / f"{runner.TOOL}.jsonl")

@@ -10,12 +10,14 @@ coarse CoNLL set PER/ORG/LOC/MISC.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import unicodedata
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from vietlao.paths import project
@@ -129,12 +131,26 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
+def available(runner) -> bool:
+    """Whether the runner's tool (the package named ``runner.TOOL``) imports."""
+    try:
+        importlib.import_module(runner.TOOL)
+    except ImportError:
+        return False
+    return True
+
+
+def version(runner) -> str:
+    """The installed version of the runner's tool."""
+    return metadata.version(runner.TOOL)
+
+
 def run_runner(runner, out_path: Path, source: str = "auto", **extra) -> dict:
     """Tag every sentence of ``runner.LANG`` with ``runner.predict``, write ``out_path``; what was run on what."""
     rows, origin = load_sentences(runner.LANG, source)
     n = write_predictions(rows, runner.predict, out_path)
     return {
-        "system": runner.TOOL, "tool_version": runner.version(), "model": runner.MODEL,
+        "system": runner.TOOL, "tool_version": version(runner), "model": runner.MODEL,
         "lang": runner.LANG, "n_sentences": n, "sentences_from": origin,
         "predictions": str(out_path), **{k: v() if callable(v) else v for k, v in extra.items()},
     }

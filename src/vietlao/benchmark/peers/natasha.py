@@ -11,7 +11,6 @@ was given, which are the sentence-relative offsets the project's format asks for
 from __future__ import annotations
 
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from vietlao.benchmark.peers.common import run_runner, runner_main
@@ -24,18 +23,6 @@ MODEL = "slovnet_ner_news_v1 + navec_news_v1_1B_250K_300d_100q (bundled in the w
 LABEL_MAP = {"PER": "PER", "LOC": "LOC", "ORG": "ORG"}
 
 _PIPELINE = None
-
-
-def available() -> bool:
-    try:
-        import natasha  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def version() -> str:
-    return metadata.version("natasha")
 
 
 def _pipeline():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from importlib import metadata
 from pathlib import Path
 
 from vietlao.benchmark.peers.common import fold, run_runner, runner_main
@@ -35,18 +34,6 @@ _WORD_RUN = re.compile(r"\w+|\S")
 
 class AlignmentError(ValueError):
     """A token of the tool's output cannot be found in the sentence."""
-
-
-def available() -> bool:
-    try:
-        import underthesea  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def version() -> str:
-    return metadata.version("underthesea")
 
 
 def _skip_space(text: str, i: int) -> int:
