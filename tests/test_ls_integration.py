@@ -164,6 +164,24 @@ def _copy_repository(dest: Path) -> Path:
     return dest
 
 
+def _project_copy(tmp_path: Path, server):
+    """A copy of the repository, its Hugging Face cache folder, and ``vietlao(*args)``: a command run in
+    the copy (against this server, offline, with its own Hugging Face home) that must succeed and never
+    print the token."""
+    repo, cache = _copy_repository(tmp_path / "repo"), tmp_path / "hf-cache"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIETLAO_", "PYTHONPATH"))}
+    env.update(PYTHONPATH=str(repo / "src"), VIETLAO_LS_TOKEN=server.token, VIETLAO_LS_URL=server.url,
+               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PYTHONUTF8="1")
+
+    def vietlao(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "vietlao", *args], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"vietlao {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        assert server.token not in done.stdout + done.stderr
+        return done.stdout
+
+    return repo, cache, vietlao
+
+
 def _row_counts(dataset: Path, cache: Path) -> dict:
     import datasets
 
@@ -183,17 +201,8 @@ def test_extending_the_data_end_to_end(server, tmp_path):
     from vietlao.spans import Span
     from vietlao.labelstudio.tasks import ls_result
 
-    repo, cache = _copy_repository(tmp_path / "repo"), tmp_path / "hf-cache"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIETLAO_", "PYTHONPATH"))}
-    env.update(PYTHONPATH=str(repo / "src"), VIETLAO_LS_TOKEN=server.token, VIETLAO_LS_URL=server.url,
-               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PYTHONUTF8="1")
+    repo, cache, vietlao = _project_copy(tmp_path, server)
     title = "vietlao-extension"
-
-    def vietlao(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "vietlao", *args], cwd=repo, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, f"vietlao {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-        assert server.token not in done.stdout + done.stderr
-        return done.stdout
 
     export = repo / "annotations" / "export.json"
     committed_bytes = export.read_bytes()
@@ -278,16 +287,8 @@ def test_lao_end_to_end(server, tmp_path):
     import datasets
     import yaml
 
-    repo, cache = _copy_repository(tmp_path / "repo"), tmp_path / "hf-cache"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIETLAO_", "PYTHONPATH"))}
-    env.update(PYTHONPATH=str(repo / "src"), VIETLAO_LS_TOKEN=server.token, VIETLAO_LS_URL=server.url,
-               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PYTHONUTF8="1")
+    repo, cache, vietlao = _project_copy(tmp_path, server)
     title = "vietlao-lao"
-
-    def vietlao(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "vietlao", *args], cwd=repo, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, f"vietlao {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-        return done.stdout
 
     def ner_rows() -> list[dict]:
         loaded = datasets.load_dataset(str(repo / "dataset"), "ner", cache_dir=str(cache))
