@@ -985,8 +985,6 @@ def test_bad_export_is_rejected_and_nothing_is_written(make, fragments, base, wo
         assert snapshot(path.parent) == before, "the streaming path wrote something"
 
 
-@pytest.mark.xfail(strict=True, reason="the streaming path keeps the last of two duplicate keys: a second "
-                   "'result' placed before the real one goes unnoticed (the plain path rejects it)")
 def test_a_duplicate_key_before_the_real_one_is_rejected_by_the_stream(base, tmp_path):
     tasks = copy.deepcopy(base)
     t = target(tasks)

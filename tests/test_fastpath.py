@@ -19,6 +19,7 @@ from vietlao.export.rules import MAX_DEPTH, MAX_TEXT_CHARS
 from vietlao.export.task import Context, convert_task
 from vietlao.dataset.fastpath import Declined, convert_range
 from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
+from vietlao.dataset.ranges import parse_range
 from vietlao.export.typed import decode_range, task_id
 from vietlao.dataset.rows import splits_and_folds
 from vietlao.export.validate import gold_context
@@ -150,6 +151,55 @@ def test_typed_route_refuses_what_it_cannot_vouch_for(tmp_path, change):
     raw = json.dumps(tasks, ensure_ascii=False).encode()
     assert typed_route(raw, _CTX) is None
     assert typed_route(json.dumps(_BASE, ensure_ascii=False).encode(), _CTX) is not None
+
+
+# -- a key twice in one object: both routes refuse, wherever it is and whatever it holds ----------------
+
+
+def _objects(value: object) -> list[dict]:
+    """Every JSON object inside ``value`` (``value`` itself included), depth first."""
+    found = [value] if isinstance(value, dict) else []
+    for child in value.values() if isinstance(value, dict) else value if isinstance(value, list) else []:
+        found += _objects(child)
+    return found
+
+
+def _dumps_twice(value: object, target: dict, key: str, extra: object, before: bool) -> str:
+    """``value`` as JSON with ``"key": extra`` written once more in the object ``target``
+    (before or after the object's own members)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_dumps_twice(v, target, key, extra, before) for v in value) + "]"
+    if not isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    members = [f"{json.dumps(k, ensure_ascii=False)}: {_dumps_twice(v, target, key, extra, before)}"
+               for k, v in value.items()]
+    if value is target:
+        twin = f"{json.dumps(key, ensure_ascii=False)}: {json.dumps(extra, ensure_ascii=False)}"
+        members = [twin, *members] if before else [*members, twin]
+    return "{" + ", ".join(members) + "}"
+
+
+_TWIN_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(0, 99), st.text(alphabet=":ab\\\"\u003a", max_size=5),
+    st.just([]), st.just({}), st.just({"a:b": "c:d"}),
+)
+
+
+@given(st.data(), _TWIN_VALUES, st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_a_key_twice_in_any_object_is_refused_by_both_streaming_routes(data, extra, before):
+    """The plain path names the key ("appears twice"); the typed and the generic route of the stream
+    must leave such a range to it, wherever the twin is (before the key, where a decoder keeping the
+    last one would not see it, or after) and whatever it holds (colons too)."""
+    tasks = copy.deepcopy(_BASE)
+    objects = [o for o in _objects(tasks) if o]
+    target = data.draw(st.sampled_from(objects))
+    key = data.draw(st.sampled_from(sorted(target)))
+    raw = ("[" + ", ".join(_dumps_twice(t, target, key, extra, before) for t in tasks) + "]").encode()
+    assert decode_range(raw) is None
+    assert parse_range(bytearray(raw)) is None
+    clean = json.dumps(tasks, ensure_ascii=False).encode()
+    assert decode_range(clean) is not None and parse_range(bytearray(clean)) is not None
 
 
 # -- a property: what the typed route accepts, the plain path accepts with the same rows ------------------
