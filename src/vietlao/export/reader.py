@@ -8,6 +8,7 @@ and reports every problem of the export at once.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -20,6 +21,8 @@ from vietlao.export.task import Context, ExportError, Problem, SentenceRecord, T
 
 #: What JSON counts as whitespace.
 JSON_WHITESPACE = b" \t\n\r"
+#: Bytes the parser asks for at a time.
+READ_BYTES = 64 << 10
 
 
 def iter_tasks(path: Path) -> Iterator[object]:
@@ -59,29 +62,99 @@ def _opening_problem(handle) -> str | None:
 MAX_RUN_BYTES = 12 * MAX_TEXT_CHARS
 
 
-class _Oversized(Exception):
-    pass
+class _Stopped(Exception):
+    """A problem found in the bytes before the parser reads them; its message names it."""
+
+
+#: From a point outside any escape, what holds no lone surrogate escape: bytes other than a
+#: backslash, an escape other than ``\\u``, a ``\\u`` escape of a character that is not a
+#: surrogate, an escaped high surrogate with its escaped low one. It stops at the first lone
+#: surrogate escape, at an escape cut by the end of the bytes, or at a malformed ``\\u`` escape.
+_PAIRED = re.compile(
+    rb"(?:[^\\]++|\\[^u]|\\u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}"
+    rb"|[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}))*+"
+)
+#: An escaped UTF-16 surrogate; the group is its third hexadecimal digit (8-B high, C-F low).
+_SURROGATE = re.compile(rb"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
+#: An escaped low surrogate.
+_LOW = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(escape: str, high: bool) -> str:
+    """The problem of a string holding an escaped UTF-16 surrogate that is not half of a pair."""
+    half = "a high surrogate without an escaped low one right after it" if high else (
+        "a low surrogate without an escaped high one right before it")
+    return f"a string holds an escaped lone UTF-16 surrogate {escape} ({half}), which is not text"
+
+
+class _LoneSurrogates:
+    """Finds, in a file read chunk by chunk, the first escaped UTF-16 surrogate that is not half of
+    a pair: a high one (``\\uD800``-``\\uDBFF``) not followed at once by an escaped low one
+    (``\\uDC00``-``\\uDFFF``), or a low one not preceded by a high one. yajl decodes the first to
+    a wrong character (``"\\ud800b"`` to ``"?b"``, ``"\\ud800\\u0041"`` to U+10041) and the second
+    to bytes that are not UTF-8. Escapes are read from the start of the file as JSON reads them
+    (``\\\\ud800`` is a backslash and the text ``ud800``); one cut by the end of a chunk is
+    decided with the next chunk."""
+
+    def __init__(self) -> None:
+        #: The undecided end of what has been read (at most 11 bytes): an escape cut by the end of
+        #: the chunk, or an escaped high surrogate and the start of the next escape. No escape is
+        #: open before it, so that ``carry + chunk`` is read from a point outside any escape.
+        self.carry = b""
+
+    def find(self, chunk: bytes) -> tuple[int, str] | None:
+        """``(where it starts in chunk, the problem)`` of the first lone surrogate escape, if one
+        is decided with this chunk; where is negative if the escape starts in an earlier chunk."""
+        carry = self.carry
+        data = carry + chunk if carry else chunk
+        self.carry = b""
+        end = _PAIRED.match(data).end()
+        if end == len(data):
+            return None
+        rest = data[end : end + 12]
+        surrogate = _SURROGATE.match(rest)
+        if surrogate:
+            high = surrogate.group(1) in b"89abAB"
+            after = rest[6:]  # a low surrogate's escape, or (cut by the end of data) the start of one
+            if not high or len(after) == 6 or not _LOW.fullmatch(after + b"\\udc00"[len(after) :]):
+                return end - len(carry), _lone_surrogate(rest[:6].decode("ascii"), high)
+        if len(rest) < 12:
+            self.carry = data[end:]
+        # Otherwise a malformed \\u escape: the parser refuses it and reads no further.
+        return None
 
 
 class _BoundedReader:
     """A binary file whose reads fail after ``MAX_RUN_BYTES`` bytes without a quote (``\\"`` does
     not count). yajl re-scans a token that spans reads, so a string of n bytes would cost O(n²)
-    time (a 50 MB string takes about 15 s to parse); this stops it after about a megabyte."""
+    time (a 50 MB string takes about 15 s to parse); this stops it after about a megabyte.
+    Reads also stop at a lone surrogate escape (:class:`_LoneSurrogates`): the bytes before it are
+    read, so that the parser has built the task that holds it as far as it goes, and the next read
+    fails."""
 
     def __init__(self, raw):
         self.raw, self.run, self.position, self.backslash = raw, 0, 0, False
         self.after_list = False  # set when the top-level list has closed: whitespace may follow
+        self.surrogates, self.stop = _LoneSurrogates(), None
 
     def read(self, size: int = -1) -> bytes:
+        if self.stop:
+            raise _Stopped(self.stop)
         chunk = self.raw.read(size)
         if self.after_list and not chunk.strip(JSON_WHITESPACE):
             self.position += len(chunk)
             return chunk
+        lone = self.surrogates.find(chunk)
+        if lone:
+            at, self.stop = lone
+            if at <= 0:
+                raise _Stopped(self.stop)
+            chunk = chunk[:at]
         text = ((b"\\" if self.backslash else b"") + chunk).replace(b'\\"', b"__")
         first = text.find(b'"')
         run = self.run + (len(text) if first < 0 else first)
         if run > MAX_RUN_BYTES:
-            raise _Oversized(
+            raise _Stopped(
                 f"a string of more than {MAX_RUN_BYTES} bytes from byte {self.position - self.run} "
                 f"(strings are limited to {MAX_TEXT_CHARS} characters)"
             )
@@ -105,7 +178,7 @@ def _items(handle, source: str) -> Iterator[object]:
     holds it; a string too long to parse in linear time (see :class:`_BoundedReader`) or an integer
     beyond 64 bits stops it at once."""
     reader = _BoundedReader(handle)
-    events = ijson.basic_parse(reader, use_float=True)
+    events = ijson.basic_parse(reader, buf_size=READ_BYTES, use_float=True)
     depth, builder, problem, keys = 1, ObjectBuilder(), None, []
     try:
         next(events, None)  # the opening "[" (checked by the caller)
@@ -144,10 +217,10 @@ def _items(handle, source: str) -> Iterator[object]:
         reader.after_list = True
         for _ in events:  # whatever follows the list is an error, raised by the parser
             pass
-    except _Oversized as exc:
+    except _Stopped as exc:
         raise ExportError(source, [_problem_in(builder, str(exc))]) from None
-    except UnicodeDecodeError:  # yajl decodes an escaped lone low surrogate (\udc80) to invalid UTF-8
-        message = "a string holds an escaped lone UTF-16 surrogate (such as \\udc80), which is not text"
+    except UnicodeDecodeError as exc:  # yajl passes encoded surrogates, overlong forms, code points > U+10FFFF
+        message = f"a string holds bytes that are not UTF-8 (byte 0x{exc.object[exc.start]:02x}: {exc.reason})"
         raise ExportError(source, [_problem_in(builder, message)]) from None
     except ijson.JSONError as exc:
         if "integer overflow" not in str(exc):
