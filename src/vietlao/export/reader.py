@@ -175,8 +175,8 @@ def _items(handle, source: str) -> Iterator[object]:
     """The items of the top-level list, like ``ijson.items(handle, "item")`` but bounded: a string
     longer than ``MAX_TEXT_CHARS``, nesting deeper than ``MAX_DEPTH`` (which makes ijson's path
     prefixes grow quadratically) or a key twice in one object stops the read after the task that
-    holds it; a string too long to parse in linear time (see :class:`_BoundedReader`) or an integer
-    beyond 64 bits stops it at once."""
+    holds it; a string too long to parse in linear time, an escaped surrogate that is not half of a
+    pair (see :class:`_BoundedReader`) or an integer beyond 64 bits stops it at once."""
     reader = _BoundedReader(handle)
     events = ijson.basic_parse(reader, buf_size=READ_BYTES, use_float=True)
     depth, builder, problem, keys = 1, ObjectBuilder(), None, []
