@@ -857,6 +857,14 @@ def _(tasks):
     return {**fields, "escape": "\\udc80"}
 
 
+@case("lone_high_surrogate_before_the_task_id", LONE_HIGH)
+def _(tasks):
+    """Keys sorted as Label Studio writes them: the annotations come before the task's id and data."""
+    fields = _surrogate(tasks, b"\\ud800", _value_text)
+    raw = json.dumps(tasks, ensure_ascii=False, sort_keys=True).encode()
+    return {**fields, "raw": raw.replace(b"@@SURROGATE@@", b"\\ud800")}
+
+
 @case("encoded_surrogate_in_value_text", "a string holds bytes that are not UTF-8 (byte 0xed: invalid continuation byte)")
 def _(tasks):
     return _surrogate(tasks, b"\xed\xa0\x80", _value_text)

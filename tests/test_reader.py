@@ -59,10 +59,14 @@ def test_paired_and_escaped_surrogates_are_read_as_json_reads_them(body, text, r
 
 @pytest.mark.parametrize("read_bytes", [1 << 16, *range(1, 8)])
 @pytest.mark.parametrize(("body", "escape"), REFUSED)
-@pytest.mark.parametrize("where", ["value", "key"])
+@pytest.mark.parametrize("where", ["value", "key", "before the id"])
 def test_a_lone_surrogate_escape_is_refused_naming_the_task(body, escape, where, read_bytes, tmp_path):
-    task = '{"id": 7, "data": {"sentence_id": "000-001", %s}}' % (
-        f'"text": "{body}"' if where == "value" else f'"{body}": 1')
+    """The task is named even when its id comes after the string (Label Studio sorts the keys)."""
+    task = {
+        "value": '{"id": 7, "data": {"sentence_id": "000-001", "text": "%s"}}',
+        "key": '{"id": 7, "data": {"sentence_id": "000-001", "%s": 1}}',
+        "before the id": '{"annotations": [{"result": [{"value": {"text": "%s"}}]}], "data": {"sentence_id": "000-001"}, "id": 7}',
+    }[where] % body
     data = f'[{{"id": 6, "data": {{"sentence_id": "000-000", "text": "ok"}}}}, {task}, {{"id": 8}}]'.encode()
     with pytest.raises(ExportError) as caught:
         _read(tmp_path / "e.json", data, read_bytes)
@@ -86,10 +90,12 @@ def _lone_in(value: object) -> str | None:
     return next((found for found in map(_lone_in, items) if found), None)
 
 
-@given(st.lists(_BODIES, min_size=1, max_size=4), st.integers(1, 13))
+@given(st.lists(_BODIES, min_size=1, max_size=4), st.integers(1, 13), st.booleans())
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_surrogate_escapes_cut_anywhere_are_read_as_json_reads_them(tmp_path, bodies, read_bytes):
-    text = ", ".join(f'{{"id": {i}, "data": {{"text": "{b}"}}, "{b}": ["{b}"]}}' for i, b in enumerate(bodies))
+def test_surrogate_escapes_cut_anywhere_are_read_as_json_reads_them(tmp_path, bodies, read_bytes, id_last):
+    task = '{{"data": {{"text": "{b}"}}, "{b}": ["{b}"], "id": {i}}}' if id_last else (
+        '{{"id": {i}, "data": {{"text": "{b}"}}, "{b}": ["{b}"]}}')
+    text = ", ".join(task.format(i=i, b=b) for i, b in enumerate(bodies))
     data = f"[{text}]".encode()
     expected = json.loads(data)  # Python's json keeps a lone surrogate as a code point
     lone = _lone_in(expected)
@@ -100,7 +106,7 @@ def test_surrogate_escapes_cut_anywhere_are_read_as_json_reads_them(tmp_path, bo
         _read(tmp_path / "e.json", data, read_bytes)
     (problem,) = caught.value.problems
     assert problem.message.lower().startswith(f"{LONE} {lone}".lower()), problem.message
-    assert problem.task_id == next(i for i, task in enumerate(expected) if _lone_in(task))  # its id comes first
+    assert problem.task_id == next(i for i, task in enumerate(expected) if _lone_in(task))
 
 
 def _task(task_id: object, sentence_id: object) -> dict:

@@ -62,14 +62,14 @@ def _opening_problem(handle) -> str | None:
 MAX_RUN_BYTES = 12 * MAX_TEXT_CHARS
 
 
-class _Stopped(Exception):
-    """A problem found in the bytes before the parser reads them; its message names it."""
+class _Oversized(Exception):
+    pass
 
 
 #: From a point outside any escape, what holds no lone surrogate escape: bytes other than a
-#: backslash, an escape other than ``\\u``, a ``\\u`` escape of a character that is not a
+#: backslash, an escape other than ``\u``, a ``\u`` escape of a character that is not a
 #: surrogate, an escaped high surrogate with its escaped low one. It stops at the first lone
-#: surrogate escape, at an escape cut by the end of the bytes, or at a malformed ``\\u`` escape.
+#: surrogate escape, at an escape cut by the end of the bytes, or at a malformed ``\u`` escape.
 _PAIRED = re.compile(
     rb"(?:[^\\]++|\\[^u]|\\u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}"
     rb"|[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}))*+"
@@ -88,73 +88,84 @@ def _lone_surrogate(escape: str, high: bool) -> str:
 
 
 class _LoneSurrogates:
-    """Finds, in a file read chunk by chunk, the first escaped UTF-16 surrogate that is not half of
-    a pair: a high one (``\\uD800``-``\\uDBFF``) not followed at once by an escaped low one
-    (``\\uDC00``-``\\uDFFF``), or a low one not preceded by a high one. yajl decodes the first to
-    a wrong character (``"\\ud800b"`` to ``"?b"``, ``"\\ud800\\u0041"`` to U+10041) and the second
-    to bytes that are not UTF-8. Escapes are read from the start of the file as JSON reads them
-    (``\\\\ud800`` is a backslash and the text ``ud800``); one cut by the end of a chunk is
-    decided with the next chunk."""
+    """Escaped UTF-16 surrogates that are not half of a pair, in a file read chunk by chunk: a high
+    one (``\\uD800``-``\\uDBFF``) not followed at once by an escaped low one (``\\uDC00``-
+    ``\\uDFFF``), or a low one not preceded by a high one. yajl decodes the first to a wrong
+    character (``"\\ud800b"`` to ``"?b"``, ``"\\ud800\\u0041"`` to U+10041) and the second to
+    bytes that are not UTF-8 (an error that stops the parser), so each is replaced by ``\\ufffd``
+    before the parser reads it. Escapes are read from the start of the file as JSON reads them
+    (``\\\\ud800`` is a backslash and the text ``ud800``); an escape cut by the end of a chunk is
+    held back and decided with the next chunk."""
 
     def __init__(self) -> None:
-        #: The undecided end of what has been read (at most 11 bytes): an escape cut by the end of
-        #: the chunk, or an escaped high surrogate and the start of the next escape. No escape is
-        #: open before it, so that ``carry + chunk`` is read from a point outside any escape.
+        #: The end of what has been read that is held back (at most 11 bytes): an escape cut by the
+        #: end of the chunk, or an escaped high surrogate and the start of the next escape. No
+        #: escape is open before it, so that ``carry + chunk`` is read from outside any escape.
         self.carry = b""
 
-    def find(self, chunk: bytes) -> tuple[int, str] | None:
-        """``(where it starts in chunk, the problem)`` of the first lone surrogate escape, if one
-        is decided with this chunk; where is negative if the escape starts in an earlier chunk."""
-        carry = self.carry
-        data = carry + chunk if carry else chunk
+    def feed(self, chunk: bytes) -> tuple[bytes, int, str | None]:
+        """``(bytes, where, problem)``: the bytes of ``chunk``, after those held back from the
+        chunks before, that can be passed on (all of them at the end of the file, ``chunk`` empty),
+        each lone surrogate escape replaced; where the first one starts in them and its problem."""
+        data = self.carry + chunk if self.carry else chunk
         self.carry = b""
-        end = _PAIRED.match(data).end()
-        if end == len(data):
-            return None
-        rest = data[end : end + 12]
-        surrogate = _SURROGATE.match(rest)
-        if surrogate:
-            high = surrogate.group(1) in b"89abAB"
-            after = rest[6:]  # a low surrogate's escape, or (cut by the end of data) the start of one
-            if not high or len(after) == 6 or not _LOW.fullmatch(after + b"\\udc00"[len(after) :]):
-                return end - len(carry), _lone_surrogate(rest[:6].decode("ascii"), high)
-        if len(rest) < 12:
-            self.carry = data[end:]
-        # Otherwise a malformed \\u escape: the parser refuses it and reads no further.
-        return None
+        pieces, start, where, problem = [], 0, -1, None
+        while chunk:
+            end = _PAIRED.match(data, start).end()
+            if end == len(data):
+                break
+            rest = data[end : end + 12]
+            surrogate = _SURROGATE.match(rest)
+            if surrogate:
+                high = surrogate.group(1) in b"89abAB"
+                after = rest[6:]  # a low surrogate's escape, or (cut by the end of data) the start of one
+                if not high or len(after) == 6 or not _LOW.fullmatch(after + b"\\udc00"[len(after) :]):
+                    if problem is None:
+                        where, problem = end, _lone_surrogate(rest[:6].decode("ascii"), high)
+                    pieces += [data[start:end], b"\\ufffd"]
+                    start = end + 6
+                    continue
+            if len(rest) < 12:
+                data, self.carry = data[:end], data[end:]
+            break  # or a malformed \u escape: the parser refuses it and reads no further
+        if pieces:
+            data = b"".join([*pieces, data[start:]])
+        return data, where, problem
 
 
 class _BoundedReader:
     """A binary file whose reads fail after ``MAX_RUN_BYTES`` bytes without a quote (``\\"`` does
     not count). yajl re-scans a token that spans reads, so a string of n bytes would cost O(n²)
     time (a 50 MB string takes about 15 s to parse); this stops it after about a megabyte.
-    Reads also stop at a lone surrogate escape (:class:`_LoneSurrogates`): the bytes before it are
-    read, so that the parser has built the task that holds it as far as it goes, and the next read
-    fails."""
+    Lone surrogate escapes are replaced (:class:`_LoneSurrogates`); ``lone`` becomes the problem
+    of the first one when the parser has read every byte before it, so that the task being built
+    is the one that holds it, and the caller refuses that task once it has read it whole."""
 
     def __init__(self, raw):
         self.raw, self.run, self.position, self.backslash = raw, 0, 0, False
         self.after_list = False  # set when the top-level list has closed: whitespace may follow
-        self.surrogates, self.stop = _LoneSurrogates(), None
+        self.surrogates, self.lone, self.held = _LoneSurrogates(), None, None
 
     def read(self, size: int = -1) -> bytes:
-        if self.stop:
-            raise _Stopped(self.stop)
-        chunk = self.raw.read(size)
+        if self.held:  # the bytes from the first lone surrogate escape on
+            (chunk, self.lone), self.held = self.held, None
+        else:
+            chunk, where, lone = self.surrogates.feed(self.raw.read(size))
+            while not chunk and self.surrogates.carry:  # all held back: read on
+                chunk, where, lone = self.surrogates.feed(self.raw.read(size))
+            if lone and not self.lone:
+                if where:
+                    chunk, self.held = chunk[:where], (chunk[where:], lone)
+                else:
+                    self.lone = lone
         if self.after_list and not chunk.strip(JSON_WHITESPACE):
             self.position += len(chunk)
             return chunk
-        lone = self.surrogates.find(chunk)
-        if lone:
-            at, self.stop = lone
-            if at <= 0:
-                raise _Stopped(self.stop)
-            chunk = chunk[:at]
         text = ((b"\\" if self.backslash else b"") + chunk).replace(b'\\"', b"__")
         first = text.find(b'"')
         run = self.run + (len(text) if first < 0 else first)
         if run > MAX_RUN_BYTES:
-            raise _Stopped(
+            raise _Oversized(
                 f"a string of more than {MAX_RUN_BYTES} bytes from byte {self.position - self.run} "
                 f"(strings are limited to {MAX_TEXT_CHARS} characters)"
             )
@@ -175,8 +186,9 @@ def _items(handle, source: str) -> Iterator[object]:
     """The items of the top-level list, like ``ijson.items(handle, "item")`` but bounded: a string
     longer than ``MAX_TEXT_CHARS``, nesting deeper than ``MAX_DEPTH`` (which makes ijson's path
     prefixes grow quadratically) or a key twice in one object stops the read after the task that
-    holds it; a string too long to parse in linear time, an escaped surrogate that is not half of a
-    pair (see :class:`_BoundedReader`) or an integer beyond 64 bits stops it at once."""
+    holds it, and so does an escaped surrogate that is not half of a pair (see
+    :class:`_BoundedReader`); a string too long to parse in linear time or an integer beyond 64
+    bits stops it at once."""
     reader = _BoundedReader(handle)
     events = ijson.basic_parse(reader, buf_size=READ_BYTES, use_float=True)
     depth, builder, problem, keys = 1, ObjectBuilder(), None, []
@@ -210,14 +222,14 @@ def _items(handle, source: str) -> Iterator[object]:
                 continue
             builder.event(event, value)
             if depth == 1:
-                if problem:
-                    raise ExportError(source, [_problem_in(builder, problem)])
+                if problem or reader.lone:
+                    raise ExportError(source, [_problem_in(builder, problem or reader.lone)])
                 yield builder.value
                 builder = ObjectBuilder()
         reader.after_list = True
         for _ in events:  # whatever follows the list is an error, raised by the parser
             pass
-    except _Stopped as exc:
+    except _Oversized as exc:
         raise ExportError(source, [_problem_in(builder, str(exc))]) from None
     except UnicodeDecodeError as exc:  # yajl passes encoded surrogates, overlong forms, code points > U+10FFFF
         message = f"a string holds bytes that are not UTF-8 (byte 0x{exc.object[exc.start]:02x}: {exc.reason})"
