@@ -150,6 +150,8 @@ def server_env(token: str, data_dir: Path, password: str) -> dict[str, str]:
         LABEL_STUDIO_COLLECT_ANALYTICS="false",
         LABEL_STUDIO_SENTRY_DSN="",
         LABEL_STUDIO_FRONTEND_SENTRY_DSN="",
+        # ML backends on this machine (`vietlao ls backend` listens on 127.0.0.1 only) may be attached
+        LABEL_STUDIO_ML_BLOCK_LOCAL_IP="false",
         PYTHONUNBUFFERED="1",
     )
     return env
