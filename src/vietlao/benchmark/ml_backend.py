@@ -9,9 +9,9 @@ It speaks the protocol Label Studio 1.23 uses with ML backends (``label_studio/m
   each a list of zero or one prediction, made by
   :meth:`vietlao.benchmark.model_preannotate.Preannotator.prediction` (a prediction that, accepted as
   the annotation, would not validate is not made);
-- ``POST /webhook``: ``START_TRAINING`` (Label Studio sends it after every annotation when the project
-  trains on annotations, as :func:`vietlao.labelstudio.project.connect_ml_backend` sets it) or an
-  ``ANNOTATION*`` event of a project webhook: a retraining is scheduled; ``POST /train`` likewise.
+- ``POST /webhook``: an ``ANNOTATION*`` event of the project webhook Label Studio creates when the
+  backend is attached (:func:`vietlao.labelstudio.project.connect_ml_backend`), or ``START_TRAINING``
+  (Label Studio's "start training"): a retraining is scheduled; ``POST /train`` likewise.
 
 The model is one of :data:`~vietlao.benchmark.model_preannotate.MODELS`, trained on the gold rows with
 every valid annotated task of the project in place of (or in addition to) the gold of its sentence.

@@ -62,6 +62,7 @@ def _run_backend(args: argparse.Namespace) -> int:
     from vietlao.labelstudio.project import connect_ml_backend
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
     client, fetch, connect = None, None, None
     if not args.no_connect:
         # a server runs for hours: each call is bounded by --timeout, the whole process by nothing

@@ -84,10 +84,11 @@ def plan_data_updates(existing: dict[str, list[dict]], wanted: list[dict]) -> tu
 
 def connect_ml_backend(client, project_id: int, url: str, title: str) -> int:
     """Attach the ML backend at ``url`` to the project (the backend entry with that URL is reused,
-    so reconnecting never adds a second one), select it as the source of the predictions
-    annotators see (``model_version``: its title), and have Label Studio ask it to retrain after
-    every annotation (``min_annotations_to_start_training``: 1). Label Studio checks the backend
-    (``/health``, ``/setup``) while attaching it, so it must be serving. Returns the entry's id."""
+    so reconnecting never adds a second one) and select it as the source of the predictions
+    annotators see (``model_version``: its title). Label Studio checks the backend (``/health``,
+    ``/setup``) while attaching it, so it must be serving; attaching it also creates the project
+    webhook ``URL/webhook`` that reports every annotation created, updated or deleted. Returns the
+    entry's id."""
 
     def unit() -> int:
         same = [b for b in client.sdk.ml.list(project=project_id) if (b.url or "").rstrip("/") == url.rstrip("/")]
@@ -96,6 +97,5 @@ def connect_ml_backend(client, project_id: int, url: str, title: str) -> int:
         return client.sdk.ml.create(project=project_id, url=url, title=title, is_interactive=False).id
 
     backend_id = client.call("connect the ML backend", unit)
-    client.update_project(project_id, show_collab_predictions=True, model_version=title,
-                          min_annotations_to_start_training=1)
+    client.update_project(project_id, show_collab_predictions=True, model_version=title)
     return backend_id
