@@ -191,3 +191,16 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain(tmp
                     backend.kill()
         handle.stop()
     assert token not in log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_a_port_in_use_is_one_error_line(trainer):
+    import socket
+
+    from vietlao.benchmark.ml_server import HOST, serve
+    from vietlao.errors import UserError
+
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        with pytest.raises(UserError, match=rf"cannot listen on {HOST}:{taken.getsockname()[1]}"):
+            serve(trainer, taken.getsockname()[1])

@@ -9,6 +9,7 @@ Requests are checked before use: a body that is not a JSON object, ``tasks`` tha
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from typing import Callable
 
@@ -86,10 +87,14 @@ def serve(trainer: Trainer, port: int = DEFAULT_PORT, connect: Callable[[str], N
     then ``ready`` with a line saying where it listens."""
     from werkzeug.serving import make_server
 
-    try:
-        server = make_server(HOST, port, create_app(trainer), threaded=True)
-    except OSError as exc:
-        raise UserError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:  # bound here: Werkzeug exits the process on a port in use
+            listener.bind((HOST, port))
+        except OSError as exc:
+            raise UserError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
+        listener.listen()
+        server = make_server(HOST, port, create_app(trainer), threaded=True, fd=listener.fileno())
     url = f"http://{HOST}:{server.port}"
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
