@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from vietlao.corpus.inventory import load_inventory
+from vietlao.errors import UserError
 from vietlao.export.validate import gold_context
 from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
@@ -50,6 +51,34 @@ def _run_push(args: argparse.Namespace) -> int:
     return _timed("push", lambda: push(
         client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor,
         restore=not args.no_restore, restore_from=Path(args.restore_from) if args.restore_from else None))
+
+
+def _run_backend(args: argparse.Namespace) -> int:
+    import logging
+
+    from vietlao.benchmark.ml_backend import Trainer
+    from vietlao.benchmark.ml_server import serve
+    from vietlao.evaluation.evaluate import load_gold
+    from vietlao.labelstudio.project import connect_ml_backend
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
+    client, fetch, connect = None, None, None
+    if not args.no_connect:
+        # a server runs for hours: each call is bounded by --timeout, the whole process by nothing
+        client = Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff)
+        project_id = client.find_project(args.project_title)
+        if project_id is None:
+            raise UserError(f"no project titled {args.project_title!r} at {client.url}: create it with `vietlao ls push`")
+        fetch = lambda: client.tasks(project_id)  # noqa: E731
+        connect = lambda url: connect_ml_backend(client, project_id, url, f"vietlao-{args.model}")  # noqa: E731
+    every = "train,validation,test"
+    trainer = Trainer(args.model, load_gold("ner", every), load_gold("stance", every), load_inventory(),
+                      gold_context(), fetch, args.debounce)
+    trainer.retrain()
+    if trainer.model is None:
+        raise UserError(f"the first training failed: {trainer.last_error}")
+    return serve(trainer, args.port, connect)
 
 
 def _run_config(args: argparse.Namespace) -> int:
@@ -103,6 +132,19 @@ def add_parser(subparsers) -> None:
                         "(default: annotations/export.json)")
     p.add_argument("--no-restore", action="store_true", help="import every new sentence with predictions only")
     p.set_defaults(func=_run_push)
+
+    p = sub.add_parser(
+        "backend", parents=[api], help="serve a pre-annotation model as Label Studio's ML backend, retrained on annotations",
+        description="Serve a pre-annotation model on 127.0.0.1 with Label Studio's ML-backend protocol (/health, "
+                    "/setup, /predict, /webhook), attach it to the project, and retrain it (debounced, in the "
+                    "background) whenever Label Studio reports new annotations. Ctrl-C or SIGTERM stops it.")
+    p.add_argument("--port", type=int, default=9090, help="port on 127.0.0.1; 0: a free one (default: %(default)s)")
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS), help="model (default: %(default)s)")
+    p.add_argument("--debounce", type=float, default=10.0,
+                   help="seconds without new annotations before retraining starts (default: %(default)s)")
+    p.add_argument("--no-connect", action="store_true",
+                   help="serve the model trained on the gold only; attach it to no project")
+    p.set_defaults(func=_run_backend)
 
     p = sub.add_parser("config", help="regenerate annotations/label_config.xml from the vocabularies and the inventory")
     p.set_defaults(func=_run_config)

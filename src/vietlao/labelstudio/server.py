@@ -137,6 +137,18 @@ def ignore_in_git(data_dir: Path) -> None:
         marker.write_text("# a Label Studio data dir (vietlao ls serve): never committed\n*\n", encoding="utf-8")
 
 
+#: The subnets Label Studio 1.23 refuses to fetch from by default (``core/utils/io.py``,
+#: ``validate_ip``) except ``127.0.0.0/8``: ML backends, webhooks and imports may use the IPv4
+#: loopback, and nothing else that Label Studio blocks.
+BANNED_SUBNETS = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::1/128", "::ffff:0:0/96",
+    "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28",
+    "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+)
+
+
 def server_env(token: str, data_dir: Path, password: str) -> dict[str, str]:
     """The server's environment: admin user, legacy token, data dir; no outbound calls."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "VIETLAO_LS_"))}
@@ -150,6 +162,10 @@ def server_env(token: str, data_dir: Path, password: str) -> dict[str, str]:
         LABEL_STUDIO_COLLECT_ANALYTICS="false",
         LABEL_STUDIO_SENTRY_DSN="",
         LABEL_STUDIO_FRONTEND_SENTRY_DSN="",
+        # Label Studio's SSRF block list without the IPv4 loopback, so that it may reach an ML backend
+        # on this machine (`vietlao ls backend`, 127.0.0.1 only) and that backend's webhook
+        LABEL_STUDIO_USE_DEFAULT_BANNED_SUBNETS="false",
+        LABEL_STUDIO_USER_ADDITIONAL_BANNED_SUBNETS=",".join(BANNED_SUBNETS),
         PYTHONUNBUFFERED="1",
     )
     return env

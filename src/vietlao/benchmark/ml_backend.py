@@ -1,0 +1,198 @@
+"""A Label Studio ML backend serving a pre-annotation model, retrained on the project's annotations.
+
+It speaks the protocol Label Studio 1.23 uses with ML backends (``label_studio/ml/api_connector.py``):
+
+- ``GET /health``: ``{"status": "UP", "model_version": ...}`` and the backend's counters;
+- ``POST /setup``: ``{"model_version": ...}`` (Label Studio also sends its project's access token:
+  it is neither kept nor logged);
+- ``POST /predict`` with ``{"tasks": [...]}``: ``{"results": [...]}``, one entry per task in order,
+  each a list of zero or one prediction, made by
+  :meth:`vietlao.benchmark.model_preannotate.Preannotator.prediction` (a prediction that, accepted as
+  the annotation, would not validate is not made);
+- ``POST /webhook``: an ``ANNOTATION*`` event of the project webhook Label Studio creates when the
+  backend is attached (:func:`vietlao.labelstudio.project.connect_ml_backend`), or ``START_TRAINING``
+  (Label Studio's "start training"): a retraining is scheduled; ``POST /train`` likewise.
+
+The model is one of :data:`~vietlao.benchmark.model_preannotate.MODELS`, trained on the gold rows with
+every valid annotated task of the project in place of (or in addition to) the gold of its sentence.
+Retraining is debounced (it starts ``debounce`` seconds after the last event) and runs in a
+background thread while the old model goes on predicting; its ``model_version`` names the model and
+a hash of the training data, so it changes exactly when the training data do.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from vietlao.benchmark.model_preannotate import Preannotator, train
+from vietlao.corpus.inventory import CanonicalEntity
+from vietlao.corpus.segment import tokenize
+from vietlao.errors import UserError
+from vietlao.export.task import Context, SentenceRecord, TaskInvalid, convert_task
+from vietlao.spans import spans_to_tags
+
+log = logging.getLogger("vietlao.ml_backend")
+
+#: Webhook actions that schedule a retraining.
+TRAINING_ACTIONS = frozenset({
+    "START_TRAINING", "ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED",
+})
+#: Largest request body accepted (Label Studio sends a few tasks per request).
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+def training_rows(records: list[SentenceRecord]) -> tuple[list[dict], list[dict]]:
+    """``ner`` and ``stance`` training rows (labels as strings, as ``load_gold`` gives them) of
+    validated records."""
+    ner, stance = [], []
+    for r in records:
+        tokens = tokenize(r.text)
+        tags = spans_to_tags([(t.start, t.end) for t in tokens], r.mentions)
+        ner.append({"id": r.sentence_id, "doc_id": r.doc_id, "lang": r.lang, "text": r.text,
+                    "tokens": [t.text for t in tokens], "ner_tags": list(tags)})
+        stance.append({"id": r.sentence_id, "doc_id": r.doc_id, "lang": r.lang, "text": r.text, "label": r.stance})
+    return ner, stance
+
+
+def annotated_records(tasks: list[dict], ctx: Context) -> tuple[list[SentenceRecord], list[str]]:
+    """The valid records of the tasks that hold a completed annotation, and one line per task that
+    holds one but does not validate (it is left out of the training data)."""
+    records, problems = [], []
+    for task in tasks:
+        annotations = task.get("annotations") or []
+        if not any(isinstance(a, dict) and not a.get("was_cancelled") for a in annotations):
+            continue
+        try:
+            records.append(convert_task(task, ctx))
+        except TaskInvalid as invalid:
+            problems.append(f"task {task.get('id')}: {invalid.messages[0]}")
+    return records, problems
+
+
+def merged(gold: list[dict], annotated: list[dict]) -> list[dict]:
+    """The gold rows with each annotated sentence's row in place of its gold row (new sentences added)."""
+    by_id = {r["id"]: r for r in gold}
+    by_id.update((r["id"], r) for r in annotated)
+    return list(by_id.values())
+
+
+@dataclass
+class Trainer:
+    """The current model and its debounced retraining.
+
+    ``fetch_tasks`` returns the project's tasks with their annotations (None: train on the gold
+    only); ``train_fn`` is :func:`~vietlao.benchmark.model_preannotate.train`'s signature.
+    """
+
+    model_name: str
+    gold_ner: list[dict]
+    gold_stance: list[dict]
+    inventory: Mapping[str, CanonicalEntity]
+    ctx: Context
+    fetch_tasks: Callable[[], list[dict]] | None = None
+    debounce: float = 5.0
+    train_fn: Callable[..., Preannotator] = train
+    model: Preannotator | None = None
+    counts: dict = field(default_factory=lambda: {"predict": 0, "webhook": 0, "trainings": 0, "predictions": 0})
+    trained_on: int = 0
+    last_error: str | None = None
+    _due: float | None = None
+    _stopping: bool = False
+    _training: bool = False
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _thread: threading.Thread | None = None
+
+    @property
+    def version(self) -> str | None:
+        return self.model.version if self.model else None
+
+    def retrain(self) -> None:
+        """Train on the gold and the project's valid annotations, and swap the model in. A failure
+        to read the project keeps the current model and is reported (``last_error``, the log)."""
+        ner, stance = self.gold_ner, self.gold_stance
+        if self.fetch_tasks is not None:
+            try:
+                tasks = self.fetch_tasks()
+            except UserError as exc:
+                self.last_error = str(exc)
+                log.error("retraining skipped: %s", exc)
+                return
+            records, problems = annotated_records(tasks, self.ctx)
+            for problem in problems:
+                log.warning("not trained on %s", problem)
+            more_ner, more_stance = training_rows(records)
+            ner, stance = merged(ner, more_ner), merged(stance, more_stance)
+        model = self.train_fn(self.model_name, ner, stance, self.inventory)
+        previous, self.model, self.trained_on, self.last_error = self.version, model, len(ner), None
+        self.counts["trainings"] += 1
+        log.info("model %s (was %s), trained on %d sentences", model.version, previous, len(ner))
+
+    def predict(self, tasks: list[dict]) -> list[list[dict]]:
+        """Per task, a list of zero or one prediction: none for a task whose data is not a corpus
+        sentence (the reason is logged) or whose prediction would not validate."""
+        model, out = self.model, []
+        self.counts["predict"] += 1
+        for task in tasks:
+            problem = task_data_problem(task)
+            if problem:
+                log.warning("no prediction for task %s: %s", task.get("id") if isinstance(task, dict) else None, problem)
+                out.append([])
+                continue
+            prediction = model.prediction(task["data"], self.ctx)
+            out.append([prediction] if prediction else [])
+            self.counts["predictions"] += bool(prediction)
+        return out
+
+    # -- debounced retraining ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background thread that runs the scheduled retrainings."""
+        self._thread = threading.Thread(target=self._loop, name="retrain", daemon=True)
+        self._thread.start()
+
+    def schedule(self) -> None:
+        """Retrain ``debounce`` seconds after the last call (a call during a retraining schedules
+        another one after it)."""
+        with self._cond:
+            self._due = time.monotonic() + self.debounce
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a retraining is scheduled or running."""
+        with self._cond:
+            return self._due is not None or self._training
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopping and (self._due is None or time.monotonic() < self._due):
+                    self._cond.wait(None if self._due is None else self._due - time.monotonic())
+                if self._stopping:
+                    return
+                self._due, self._training = None, True
+            try:
+                self.retrain()
+            finally:
+                with self._cond:
+                    self._training = False
+
+
+def task_data_problem(task: object) -> str | None:
+    """Why ``task`` is not a sentence task the model can pre-annotate (None if it is)."""
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+        return "a task must be an object with a `data` object"
+    data = task["data"]
+    missing = [k for k in ("text", "lang", "sentence_id") if not isinstance(data.get(k), str)]
+    return f"data lacks the string(s) {', '.join(missing)}" if missing else None

@@ -1,0 +1,206 @@
+"""vietlao.benchmark.ml_server: Label Studio's ML-backend protocol over HTTP. The endpoints on
+Flask's test client, then a real Label Studio that asks the backend for predictions when a task
+is opened and tells it (``/webhook``) to retrain when an annotation is created."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from vietlao.benchmark.ml_backend import MAX_REQUEST_BYTES, Trainer
+from vietlao.benchmark.ml_server import create_app
+from vietlao.benchmark.model_preannotate import Preannotator, training_digest
+from vietlao.corpus.inventory import load_inventory
+from vietlao.evaluation.evaluate import load_gold
+from vietlao.export.task import convert_task
+from vietlao.export.validate import gold_context
+from vietlao.paths import project
+
+EVERY = "train,validation,test"
+EXPORT = json.loads(project().export.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def trainer():
+    def fake(name, ner, stance, inventory):
+        return Preannotator(name, f"fake-{training_digest(ner, stance, inventory)}", inventory)
+
+    t = Trainer("gazetteer", load_gold("ner", EVERY), load_gold("stance", EVERY), load_inventory(), gold_context(),
+                debounce=60, train_fn=fake)
+    t.retrain()
+    return t
+
+
+@pytest.fixture()
+def http(trainer):
+    return create_app(trainer).test_client()
+
+
+def test_health_and_setup_report_the_model_version(http, trainer):
+    health = http.get("/health").get_json()
+    assert health["status"] == "UP" and health["model_version"] == trainer.version
+    setup = http.post("/setup", json={"project": "1.1700000000", "schema": "<View/>", "access_token": "t0ken"})
+    assert setup.status_code == 200 and setup.get_json() == {"model_version": trainer.version}
+    assert http.get("/versions").get_json() == {"versions": [trainer.version]}
+
+
+def test_predict_answers_one_entry_per_task_in_order(http, trainer):
+    tasks = [{"id": 7, "data": EXPORT[0]["data"]}, {"id": 8, "data": {"url": "x"}}, {"id": 9, "data": EXPORT[1]["data"]}]
+    answer = http.post("/predict", json={"tasks": tasks, "project": "1.1700000000", "label_config": "<View/>"})
+    results = answer.get_json()["results"]
+    assert answer.status_code == 200 and len(results) == 3 and results[1] == []
+    for task, entry in zip((tasks[0], tasks[2]), (results[0], results[2])):
+        [prediction] = entry  # the gazetteer's: spans of the sentence, no stance
+        assert prediction["model_version"] == trainer.version and prediction["result"]
+        text = task["data"]["text"]
+        assert all(r["value"]["text"] == text[r["value"]["start"]:r["value"]["end"]] for r in prediction["result"])
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"not json", "must be a JSON object"),
+    (b"[1, 2]", "must be a JSON object"),
+    (b'{"tasks": {"id": 1}}', "`tasks` must be a list"),
+])
+def test_bad_predict_requests_get_400_and_one_line(http, body, message):
+    answer = http.post("/predict", data=body, content_type="application/json")
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert message in error and "\n" not in error
+
+
+def test_a_body_over_the_limit_gets_413(http):
+    answer = http.post("/predict", data=b" " * (MAX_REQUEST_BYTES + 1), content_type="application/json")
+    assert answer.status_code == 413 and "error" in answer.get_json()
+
+
+def test_webhook_schedules_a_retraining_for_annotation_events_only(http, trainer):
+    before = trainer.counts["webhook"]
+    assert http.post("/webhook", json={"action": "PROJECT_UPDATED"}).get_json()["status"] == "ignored"
+    assert not trainer.busy
+    answer = http.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}})
+    assert answer.status_code == 201 and answer.get_json()["status"] == "scheduled"
+    assert trainer.busy and trainer.counts["webhook"] == before + 1
+    assert http.post("/webhook", json={"action": 3}).status_code == 400
+    assert http.get("/predict").status_code == 405 and "error" in http.get("/predict").get_json()
+
+
+# -- a real Label Studio -----------------------------------------------------------------------------
+
+
+def _health(url: str) -> dict | None:
+    try:
+        return httpx.get(f"{url}/health", timeout=5).json()
+    except httpx.HTTPError:
+        return None
+
+
+def _until(what: str, check, limit: float, log: Path, process=None):
+    ends = time.monotonic() + limit
+    while time.monotonic() < ends and (process is None or process.poll() is None):
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"{what} within {limit:g} s; backend log:\n{log.read_text(encoding='utf-8', errors='replace')[-3000:]}")
+
+
+def _open_afresh(client, task: dict) -> list[dict]:
+    """Delete the task's predictions and open it as an annotator would (``GET /api/tasks/ID``):
+    Label Studio then asks the project's ML backend; the task's predictions afterwards."""
+    for prediction in task["predictions"]:
+        client.sdk.predictions.delete(prediction["id"])
+    client.sdk.tasks.get(str(task["id"]))
+    return [p.model_dump(mode="json") for p in client.sdk.predictions.list(task=task["id"])]
+
+
+@pytest.mark.server
+def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain(tmp_path):
+    from vietlao.cli import main
+    from vietlao.labelstudio.client import TOKEN_ENV, Client
+    from vietlao.labelstudio.server import VENV_ENV, free_port, start_server
+
+    venv = Path(os.environ.get(VENV_ENV) or project().ls_venv)
+    if not (venv / "bin" / "label-studio").exists():
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(f"no Label Studio in {venv} (CI=true: this must not be skipped)")
+        pytest.skip(f"no Label Studio in {venv}; `python3 scripts/dev.py test` creates it")
+    token, title, ctx = secrets.token_hex(20), "vietlao-backend", gold_context()
+    handle = start_server(free_port(), tmp_path / "ls-data", token)
+    backend, log = None, tmp_path / "backend.log"
+    env = {**os.environ, TOKEN_ENV: token}
+    try:
+        client = Client(handle.url, token, timeout=60, attempts=3, backoff=0.5)
+        os.environ[TOKEN_ENV] = token
+        try:
+            assert main(["ls", "push", "--url", handle.url, "--project-title", title, "--model", "crf", "--no-restore"]) == 0
+        finally:
+            del os.environ[TOKEN_ENV]
+        project_id = client.find_project(title)
+        tasks = sorted(client.tasks(project_id), key=lambda t: t["data"]["sentence_id"])
+        pushed = {p["model_version"] for t in tasks for p in t["predictions"]}
+        assert len(pushed) == 1 and pushed.pop().startswith("crf-")
+        for t in tasks:  # the pushed predictions validate when accepted as annotations
+            for p in t["predictions"]:
+                convert_task({"data": t["data"], "annotations": [{"result": p["result"]}]}, ctx)
+
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            backend = subprocess.Popen(
+                [sys.executable, "-m", "vietlao", "ls", "backend", "--url", handle.url, "--project-title", title,
+                 "--port", str(port), "--model", "crf", "--debounce", "1"],
+                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=project().root)
+        _until("the backend attached to the project",
+               lambda: "listening on" in log.read_text(encoding="utf-8", errors="replace"), 180, log, backend)
+        v0 = _health(url)["model_version"]
+        assert v0 == tasks[0]["predictions"][0]["model_version"]  # the project holds no annotation yet: the gold
+
+        predictions = _open_afresh(client, tasks[0])
+        assert [p["model_version"] for p in predictions] == [v0]
+        assert _health(url)["counts"]["predict"] >= 1
+        convert_task({"data": tasks[0]["data"], "annotations": [{"result": predictions[0]["result"]}]}, ctx)
+
+        gold = next(t for t in EXPORT if t["data"]["sentence_id"] == tasks[1]["data"]["sentence_id"])
+        result = copy.deepcopy(gold["annotations"][0]["result"])
+        stance = next(r for r in result if r["from_name"] == "stance")
+        stance["value"]["choices"] = ["against" if stance["value"]["choices"] != ["against"] else "favor"]
+        assert client.annotate(tasks[1], result, replace=False) == "created"
+        health = _until("a new model version after the annotation",
+                        lambda: (h := _health(url)) and h["model_version"] != v0 and not h["retraining"] and h, 180, log, backend)
+        assert health["counts"]["webhook"] >= 1 and health["last_error"] is None
+        v1 = health["model_version"]
+
+        predictions = _open_afresh(client, tasks[2])
+        assert [p["model_version"] for p in predictions] == [v1]
+    finally:
+        if backend is not None:
+            backend.terminate()
+            try:
+                assert backend.wait(30) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            finally:
+                if backend.poll() is None:
+                    backend.kill()
+        handle.stop()
+    assert token not in log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_a_port_in_use_is_one_error_line(trainer):
+    import socket
+
+    from vietlao.benchmark.ml_server import HOST, serve
+    from vietlao.errors import UserError
+
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        with pytest.raises(UserError, match=rf"cannot listen on {HOST}:{taken.getsockname()[1]}"):
+            serve(trainer, taken.getsockname()[1])
