@@ -16,7 +16,6 @@ from test_evaluate import make_dataset
 from vietlao.benchmark import embed
 from vietlao.benchmark.baselines import common
 from vietlao.benchmark.run import protocols, run_benchmark, select_baselines as load_baselines
-from vietlao.paths import project
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold, read_predictions, write_predictions
 

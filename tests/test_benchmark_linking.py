@@ -3,8 +3,6 @@ folds train on, the baselines' knowledge base has no gold forms, and each baseli
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from vietlao.benchmark.linking import KB_FIELDS, baseline_kb, linking_table, seen_in

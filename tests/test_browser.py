@@ -32,7 +32,7 @@ from vietlao.labelstudio.client import Client
 from vietlao.labelstudio.commands import annotate, pull, push, sheet_results
 from vietlao.labelstudio.project import pass_title
 from vietlao.labelstudio.server import (
-    DEFAULT_USERNAME, USERNAME_ENV, VENV_ENV, admin_password, free_port, start_server,
+    DEFAULT_USERNAME, USERNAME_ENV, admin_password, free_port, start_server,
 )
 from vietlao.paths import project
 
@@ -62,10 +62,7 @@ def _unavailable(message: str):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    venv = Path(os.environ.get(VENV_ENV) or project().ls_venv)
-    if not (venv / "bin" / "label-studio").exists():
-        _unavailable(f"no Label Studio in {venv}; `python3 scripts/dev.py test` creates it")
+def server(tmp_path_factory, ls_venv):
     token = secrets.token_hex(20)
     data_dir = tmp_path_factory.mktemp("ls-data")
     handle = start_server(free_port(), data_dir, token)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 import tomllib
 from pathlib import Path
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 

@@ -9,7 +9,7 @@ import pytest
 
 from vietlao.cli import main
 from vietlao.errors import UserError
-from vietlao.evaluation.evaluate import evaluate, evaluate_records, load_gold, ner_scores, stance_scores, write_predictions
+from vietlao.evaluation.evaluate import evaluate, evaluate_records, load_gold, ner_scores, write_predictions
 from vietlao.labels import COARSE_OF, ENTITY_TYPES, NER_TAGS, NER_TAGS_COARSE, STANCE_LABELS
 from vietlao.corpus.segment import tokenize
 from vietlao.spans import Span, spans_to_tags

@@ -73,24 +73,16 @@ def test_gazetteer_stays_available_and_unknown_models_are_refused():
 
 
 @pytest.mark.server
-def test_push_sends_trained_predictions_that_validate_when_accepted(tmp_path):
+def test_push_sends_trained_predictions_that_validate_when_accepted(tmp_path, ls_venv):
     """A real Label Studio: push document 003 with the trained model's predictions, re-push with a
     newer version (unannotated tasks updated, no duplicates), accept them as annotations, pull, validate."""
-    import os
     import secrets
-    from pathlib import Path
 
     from vietlao.export.reader import read_export
     from vietlao.labelstudio.client import Client
     from vietlao.labelstudio.commands import pull, push
-    from vietlao.labelstudio.server import VENV_ENV, free_port, start_server
-    from vietlao.paths import project
+    from vietlao.labelstudio.server import free_port, start_server
 
-    venv = Path(os.environ.get(VENV_ENV) or project().ls_venv)
-    if not (venv / "bin" / "label-studio").exists():
-        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-            pytest.fail(f"no Label Studio in {venv} (CI=true: this must not be skipped)")
-        pytest.skip(f"no Label Studio in {venv}; `python3 scripts/dev.py test` creates it")
     ner, stance = load_gold("ner", EVERY), load_gold("stance", EVERY)
     model = train("gazetteer+crf", ner, stance, load_inventory())
     ctx = gold_context()
