@@ -96,3 +96,14 @@ def test_cli_prints_tables_and_refuses_a_missing_pass(exports, capsys, tmp_path)
     assert main(["agreement", str(pa), str(tmp_path / "nope.json")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("vietlao: error: ") and "nope.json" in err and "Traceback" not in err
+
+
+def test_the_card_block_quotes_the_passes_compared():
+    from vietlao.evaluation.agreement import card_block, compare_passes
+    from vietlao.paths import project
+
+    res = compare_passes(project().passes / "pass1", project().passes / "pass2")
+    block = card_block()
+    assert f"Cohen's κ {res['stance_kappa']:.3f}" in block
+    assert f"| micro | {res['micro']['a']} | {res['micro']['b']} | {res['micro']['both']} |" in block
+    assert block in project().card.read_text(encoding="utf-8")  # the committed card is current

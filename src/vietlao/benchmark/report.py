@@ -12,6 +12,7 @@ from pathlib import Path
 from vietlao.benchmark import linking
 from vietlao.benchmark.effort import effort_section
 from vietlao.benchmark.plots import plot_ner, plot_stance
+from vietlao.tables import markdown_table
 
 COLUMNS = (  # (metric key, header)
     ("precision", "P"), ("recall", "R"), ("f1", "F1"), ("f1_coarse", "F1 coarse"), ("f1_partial", "F1 partial"),
@@ -53,11 +54,6 @@ LEGEND = """\
 """
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
-
-
 def _cell(block: dict | None, seeds: int, digits: int = 2) -> str:
     if block is None:
         return "—"
@@ -79,7 +75,7 @@ def _baseline_rows(results: dict) -> list[dict]:
 def results_table(results: dict) -> str:
     """Task × baseline × protocol, one column per metric (peers: their own table)."""
     header = ["task", "baseline", "protocol", "train → test", "n"] + [h for _, h in COLUMNS]
-    return _table(header, [
+    return markdown_table(header, [
         [r["task"], r["baseline"], r["protocol"], r["setting"], str(r["n_sentences"])]
         + [_cell(r["metrics"].get(key), len(r["seeds"])) for key, _ in COLUMNS]
         for r in _baseline_rows(results)
@@ -97,12 +93,12 @@ def protocols_table(meta: dict) -> str:
         for i, fold in enumerate(p["folds"]):
             rows.append([name, p["setting"], str(i), names(fold["train"]), names(fold["test"]),
                          names(fold.get("same_event", []))])
-    return _table(["protocol", "setting", "fold", "train documents", "test documents",
+    return markdown_table(["protocol", "setting", "fold", "train documents", "test documents",
                    "training documents reporting a test document's event"], rows)
 
 
 def documents_table(meta: dict) -> str:
-    return _table(["document", "language", "split", "event"],
+    return markdown_table(["document", "language", "split", "event"],
                   [[d, m["lang"], m["split"], m.get("event") or "—"] for d, m in meta["documents"].items()])
 
 
@@ -113,12 +109,12 @@ def stance_gold_table(results: dict) -> str:
     cm = row["confusion_matrix"]
     support = {label: sum(line) for label, line in zip(cm["labels"], cm["matrix"])}
     total = sum(support.values()) or 1
-    return _table(["gold stance", "sentences", "share"],
+    return markdown_table(["gold stance", "sentences", "share"],
                   [[k, str(v), f"{v / total:.2f}"] for k, v in support.items()])
 
 
 def baselines_table(meta: dict) -> str:
-    return _table(["baseline", "task", "seeds", "what"],
+    return markdown_table(["baseline", "task", "seeds", "what"],
                   [[f"`{n}`", b["task"], ", ".join(map(str, meta["seeds"])) if b["seeded"] else "deterministic",
                     b["summary"]] for n, b in meta["baselines"].items()])
 
@@ -132,7 +128,7 @@ def run_table(meta: dict) -> str:
         rows += [["encoder", enc["model"]], ["encoder package", enc["package"]],
                  ["encoder model sha256", f"`{enc['model_sha256']}`"]]
     rows += [[f"skipped: `{k}`", v] for k, v in meta.get("skipped", {}).items()]
-    return _table(["", ""], rows)
+    return markdown_table(["", ""], rows)
 
 
 def peer_table(comparison: dict, source: str) -> str:
@@ -144,7 +140,7 @@ def peer_table(comparison: dict, source: str) -> str:
                      _cell(r["precision"], 1, 3), _cell(r["recall"], 1, 3), _cell(r["f1"], 1, 3),
                      f"{r['f1_partial']:.3f}"]
                     + [f"{r['per_type'][t]['f1']:.3f}" if t in r["per_type"] else "—" for t in COARSE])
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def _examples(items: list[dict], limit: int = 3) -> str:
@@ -184,7 +180,7 @@ def anatomy_table(comparison: dict) -> str:
             else:
                 n = sum(x["n"] for x in items)
             rows.append([name, category.replace("_", " "), str(n), _examples(items)])
-    return _table(["peer", "category", "count", "examples (most frequent first)"], rows)
+    return markdown_table(["peer", "category", "count", "examples (most frequent first)"], rows)
 
 
 def recall_by_type_table(comparison: dict) -> str:
@@ -192,14 +188,14 @@ def recall_by_type_table(comparison: dict) -> str:
     for peer in (r for r in comparison["rows"] if r["source"] == "peer" and "anatomy" in r):
         for t, v in peer["anatomy"]["recall_by_fine_type"].items():
             rows.append([peer["system"], t, str(v["gold"]), str(v["exact"]), str(v["overlapped"])])
-    return _table(["peer", "gold fine type", "gold mentions", "exact (coarse type)", "overlapped"], rows)
+    return markdown_table(["peer", "gold fine type", "gold mentions", "exact (coarse type)", "overlapped"], rows)
 
 
 def commands_table(results: dict) -> str:
     rows = [[r["task"], r["baseline"], r["protocol"], f"`{r['command']}`"] for r in _baseline_rows(results)]
     rows += [["ner", r["system"], r["protocol"], f"`{r['command']}`"]
              for r in results.get("peer_comparison", {}).get("rows", [])]
-    return _table(["task", "system", "protocol", "command"], rows)
+    return markdown_table(["task", "system", "protocol", "command"], rows)
 
 
 def render_markdown(results: dict, table: str) -> str:

@@ -12,7 +12,11 @@ from vietlao.paths import project
 
 
 def _run(args: argparse.Namespace) -> int:
-    out = run_build(Path(args.export) if args.export else None, Path(args.output) if args.output else None)
+    # the card's agreement block is the evaluation stage's (the scorer and Cohen's kappa)
+    from vietlao.evaluation.agreement import card_block
+
+    out = run_build(Path(args.export) if args.export else None, Path(args.output) if args.output else None,
+                    card_blocks={"agreement": card_block()})
     for name, digest in checksums(out).items():
         print(f"{digest[:16]}  {name}")
     print(f"built {out}")

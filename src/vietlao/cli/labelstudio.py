@@ -17,6 +17,7 @@ from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
 from vietlao.labelstudio.project import PASSES
 from vietlao.benchmark.model_preannotate import DEFAULT_MODEL, MODELS
 from vietlao.paths import project
+from vietlao.tables import markdown_table
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -168,15 +169,6 @@ def add_parser(subparsers) -> None:
 # -- agreement ----------------------------------------------------------------------------------
 
 
-def _table(header: list[str], rows: list[list[object]]) -> str:
-    """A Markdown table."""
-    def cell(v: object) -> str:
-        return f"{v:.3f}" if isinstance(v, float) else str(v).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows])
-
-
 def _run_agreement(args: argparse.Namespace) -> int:
     # scikit-learn (Cohen's kappa) is in the bench extra; only this command needs it
     from vietlao.evaluation.agreement import agreement
@@ -189,13 +181,13 @@ def _run_agreement(args: argparse.Namespace) -> int:
           f"({res['only_in_a']} only in A, {res['only_in_b']} only in B)\n")
     rows = [[t, r["a"], r["b"], r["both"], r["f1"]] for t, r in [*res["per_type"].items(), ("all", res["micro"])]
             if r["a"] or r["b"]]
-    print(_table(["type", "A", "B", "both", "span F1"], rows) + "\n")
+    print(markdown_table(["type", "A", "B", "both", "span F1"], rows) + "\n")
     ids = res["entity_ids"]
-    print(_table(["stance agreement", "Cohen's kappa", "linkable spans in both", "same entity_id"],
+    print(markdown_table(["stance agreement", "Cohen's kappa", "linkable spans in both", "same entity_id"],
                  [[res["stance_agreement"], res["stance_kappa"], ids["shared_linkable_spans"], ids["same_id"]]]))
     if args.disagreements and res["disagreements"]:
         keys = ["sentence_id", "stance_a", "stance_b", "only_a", "only_b", "entity_ids"]
-        print("\n" + _table(["sentence", "stance A", "stance B", "spans only in A", "spans only in B",
+        print("\n" + markdown_table(["sentence", "stance A", "stance B", "spans only in A", "spans only in B",
                               "entity_id A / B"], [[d[k] for k in keys] for d in res["disagreements"]]))
     return 0
 

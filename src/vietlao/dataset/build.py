@@ -118,10 +118,12 @@ def replace_directory(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def run_build(export: Path | None = None, out_dir: Path | None = None, card_file: Path | None = None) -> Path:
-    """Validate the export, build into a temporary folder, render the card, swap into place
-    (defaults: the project's ``annotations/export.json``, ``dataset/`` and ``DATASET_CARD.md``).
-    An existing ``out_dir`` must be a previous build (or empty); missing parents are created."""
+def run_build(export: Path | None = None, out_dir: Path | None = None, card_file: Path | None = None,
+              card_blocks: dict[str, str] | None = None) -> Path:
+    """Validate the export, build into a temporary folder, render the card (with ``card_blocks``
+    rendered by later stages), swap into place (defaults: the project's ``annotations/export.json``,
+    ``dataset/`` and ``DATASET_CARD.md``). An existing ``out_dir`` must be a previous build (or
+    empty); missing parents are created."""
     card_file = card_file or project().card
     export = export or project().export
     out_dir = (out_dir or project().dataset).absolute()
@@ -134,7 +136,7 @@ def run_build(export: Path | None = None, out_dir: Path | None = None, card_file
     try:
         os.chmod(tmp, 0o755)  # a published folder, not a private temporary one
         build_dataset(records, documents, inventory, tmp)
-        card = update_card(records, checksums(tmp), export, card_file)
+        card = update_card(records, checksums(tmp), export, card_file, card_blocks)
         languages = CorpusLayout(tuple(d.meta for d in documents)).languages
         (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp), languages), encoding="utf-8")
         replace_directory(tmp, out_dir)

@@ -22,6 +22,7 @@ from vietlao.dataset.linking import card_block as linking_block
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
 from vietlao.paths import project
+from vietlao.tables import markdown_table
 
 _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
 
@@ -84,12 +85,6 @@ class CardMetadata(BaseModel):
         return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100) + "---\n"
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def statistics_block(records: list[SentenceRecord]) -> str:
     """Counts per split × language, and per language × label for entities and stance."""
     from vietlao.dataset.rows import splits_and_folds
@@ -103,16 +98,16 @@ def statistics_block(records: list[SentenceRecord]) -> str:
     splits = Counter((split_of[r.doc_id], r.lang) for r in records)
     parts = [
         "Sentences per split and language (`ner` and `stance` have one row per sentence):\n",
-        _table(["split", *langs, "all"], [
+        markdown_table(["split", *langs, "all"], [
             [s, *(splits[(s, lang)] for lang in langs), sum(splits[(s, lang)] for lang in langs)]
             for s in SPLITS
         ]),
         "\nEntity mentions per language and type (`ner`, `documents`):\n",
-        _table(["type", *langs, "all"], [
+        markdown_table(["type", *langs, "all"], [
             [t, *(ent[lang][t] for lang in langs), sum(ent[lang][t] for lang in langs)] for t in ENTITY_TYPES
         ] + [["all", *(sum(ent[lang].values()) for lang in langs), sum(sum(ent[lang].values()) for lang in langs)]]),
         "\nStance labels per language (`stance`), target *Vietnam–Laos relations*:\n",
-        _table(["label", *langs, "all"], [
+        markdown_table(["label", *langs, "all"], [
             [s, *(st[lang][s] for lang in langs), sum(st[lang][s] for lang in langs)] for s in STANCE_LABELS
         ]),
     ]
@@ -136,7 +131,7 @@ def documents_block(records: list[SentenceRecord]) -> str:
             "yes" if m.is_translation else "no")
         rows.append([m.doc_id, m.lang, m.split, fold_of[m.doc_id], sentences[m.doc_id],
                      (m.outlet or "not stated").replace("|", "\\|"), url, m.published or "not stated", translation])
-    return _table(["doc", "lang", "split", "fold", "sentences", "outlet (as the text credits it)", "source",
+    return markdown_table(["doc", "lang", "split", "fold", "sentences", "outlet (as the text credits it)", "source",
                    "date stated", "translation"], rows) + "\n"
 
 
@@ -151,24 +146,6 @@ def examples_block(records: list[SentenceRecord]) -> str:
                           for m in r.mentions)
         out.append(f"- **{r.sentence_id}** ({lang}, stance *{r.stance}*): {r.text}\n  - {spans}")
     return "\n".join(out) + "\n"
-
-
-def agreement_block() -> str:
-    """Agreement of the two passes, recomputed from the committed sheets."""
-    from vietlao.evaluation.agreement import compare_passes
-
-    passes = project().passes
-    res = compare_passes(passes / "pass1", passes / "pass2")
-    rows = [[t, r["a"], r["b"], r["both"], f"{r['f1']:.3f}"]
-            for t, r in [*res["per_type"].items(), ("micro", res["micro"])] if r["a"] or r["b"]]
-    return (
-        f"Documents {', '.join(res['documents'])} ({res['sentences']} sentences), pass 1 vs the independent "
-        "pass 2, strict span match (same offsets and type):\n\n"
-        + _table(["type", "pass 1", "pass 2", "both", "F1"], rows)
-        + f"\n\nStance: observed agreement {res['stance_agreement']:.3f}, Cohen's κ {res['stance_kappa']:.3f}"
-        f" ({len(res['disagreements'])} sentence(s) with any disagreement; see `annotations/ADJUDICATION.md`).\n"
-        "Reproduce: `vietlao agreement annotations/passes/pass1 annotations/passes/pass2`.\n"
-    )
 
 
 def preannotator_block(export: Path) -> str:
@@ -205,7 +182,7 @@ def results_block(table: Path | None = None) -> str:
     body = match.group(1) if match else text
     versions = _results_versions(table.with_name("results.json"))
     if versions:
-        body += "\nMeasured with:\n\n" + _table(["package", "version"], [[k, v or "—"] for k, v in versions.items()]) + "\n"
+        body += "\nMeasured with:\n\n" + markdown_table(["package", "version"], [[k, v or "—"] for k, v in versions.items()]) + "\n"
     return body + "\nFull results, plots and the commands: `benchmarks/results/RESULTS.md`.\n"
 
 
@@ -234,8 +211,11 @@ def fill_blocks(card: str, blocks: dict[str, str]) -> str:
     return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), card)
 
 
-def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Path, path: Path | None = None) -> str:
-    """The card (default: the project's ``DATASET_CARD.md``) with its build blocks regenerated (not written)."""
+def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Path, path: Path | None = None,
+                extra: dict[str, str] | None = None) -> str:
+    """The card (default: the project's ``DATASET_CARD.md``) with its build blocks regenerated (not
+    written), and the ``extra`` blocks that later stages render (the agreement of the annotation
+    passes: :func:`vietlao.evaluation.agreement.card_block`); a block not given stays as it was."""
     return fill_blocks(
         (path or project().card).read_text(encoding="utf-8"),
         {
@@ -243,11 +223,11 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
             "statistics": statistics_block(records),
             "linking": linking_block(records),
             "examples": examples_block(records),
-            "agreement": agreement_block(),
             "checksums": checksums_block(sums),
             "preannotator": preannotator_block(export),
             "results": results_block(),
             "preannotation": preannotation_block(),
+            **(extra or {}),
         },
     )
 

@@ -24,6 +24,7 @@ from vietlao.export.task import SentenceRecord
 from vietlao.spans import Span
 from vietlao.labels import LINKABLE_TYPES, SPLITS
 from vietlao.dataset.rows import ARROW_SCHEMAS, TYPE_INDEX, splits_and_folds, write_rows
+from vietlao.tables import markdown_table
 
 CONFIG = "linking"
 TYPE_NAMES = {i: t for t, i in TYPE_INDEX.items()}
@@ -127,12 +128,6 @@ def seen_flags(rule: SeenRule, gold: Sequence[dict], rows: Iterable[dict]) -> li
 # --------------------------------------------------------------------------- card statistics
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _settings(rows: list[dict], langs: list[str]) -> list[tuple[str, list[dict], SeenRule]]:
     """(label, test rows, training rule) of the card's seen/unseen table: the benchmark's protocols."""
     out = [
@@ -164,17 +159,17 @@ def statistics_block(rows: list[dict]) -> str:
                            len(test_ids), len(seen_ids), len(test_ids - seen_ids)])
     parts = [
         "Linkable mentions (`linking`, one row each) per split and language:\n",
-        _table(["split", *langs, "all"], [
+        markdown_table(["split", *langs, "all"], [
             [s, *(by[(s, lang)] for lang in langs), sum(by[(s, lang)] for lang in langs)] for s in SPLITS
         ]),
         "\nPer type and language, and distinct entities mentioned:\n",
-        _table(["type", *langs, "all"], [
+        markdown_table(["type", *langs, "all"], [
             [t, *(by_type[(t, lang)] for lang in langs), sum(by_type[(t, lang)] for lang in langs)] for t in types
         ] + [["distinct entities", *(len(entities[lang]) for lang in langs),
               len({r["entity_id"] for r in rows})]]),
         "\nMentions whose entity is seen in the training data of each protocol (an entity is *seen* when "
         "a training mention links to it):\n",
-        _table(["protocol: test ← training", "mentions", "seen", "unseen",
+        markdown_table(["protocol: test ← training", "mentions", "seen", "unseen",
                 "entities", "seen entities", "unseen entities"], seen_table),
     ]
     return "\n".join(parts) + "\n"

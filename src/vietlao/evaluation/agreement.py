@@ -29,7 +29,9 @@ from vietlao.export.task import Context
 from vietlao.export.validate import gold_context
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
 from vietlao.labelstudio.sheets import read_sheet
+from vietlao.paths import project
 from vietlao.spans import Span
+from vietlao.tables import markdown_table
 
 ANNOTATOR_SEPARATOR = "#"
 
@@ -149,3 +151,19 @@ def agreement(source_a: str, source_b: str, ctx: Context) -> dict:
 def compare_passes(dir_a: Path, dir_b: Path) -> dict:
     """:func:`compare` of two folders of sheets (the project's ``annotations/passes/``)."""
     return agreement(str(dir_a), str(dir_b), gold_context())
+
+
+def card_block(passes: Path | None = None) -> str:
+    """The card's agreement block: the two passes (default: the committed sheets) compared."""
+    passes = passes or project().passes
+    res = compare_passes(passes / "pass1", passes / "pass2")
+    rows = [[t, r["a"], r["b"], r["both"], f"{r['f1']:.3f}"]
+            for t, r in [*res["per_type"].items(), ("micro", res["micro"])] if r["a"] or r["b"]]
+    return (
+        f"Documents {', '.join(res['documents'])} ({res['sentences']} sentences), pass 1 vs the independent "
+        "pass 2, strict span match (same offsets and type):\n\n"
+        + markdown_table(["type", "pass 1", "pass 2", "both", "F1"], rows)
+        + f"\n\nStance: observed agreement {res['stance_agreement']:.3f}, Cohen's κ {res['stance_kappa']:.3f}"
+        f" ({len(res['disagreements'])} sentence(s) with any disagreement; see `annotations/ADJUDICATION.md`).\n"
+        "Reproduce: `vietlao agreement annotations/passes/pass1 annotations/passes/pass2`.\n"
+    )

@@ -1,0 +1,14 @@
+"""Markdown tables: the one form of every report, card block and command-line summary."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table: floats with three decimals, other cells as text, ``|`` in a cell escaped."""
+    def cell(value: object) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows])
