@@ -18,11 +18,9 @@ from vietlao.export.reader import JSON_WHITESPACE
 from vietlao.export.rules import MAX_DEPTH, MAX_TEXT_CHARS
 from vietlao.export.typed import same_keys, short_runs, within_limits
 
-#: Bytes per range of tasks handed to a worker (about 270 tasks of a Label Studio export). Larger
-#: ranges spread the fixed cost of a range, but a range's decoded tasks and their re-encoding then
-#: no longer stay in the processor's cache: on the 100,000-task benchmark export, 1 MiB ranges took
-#: 4.6 CPU seconds against 5.1 for 3 MiB, and 512 KiB ones 5.1.
-CHUNK_BYTES = 1 << 20
+#: Bytes per range of tasks handed to a worker (about 800 tasks of a Label Studio export;
+#: larger ranges spread the fixed cost of a range but take more memory per worker).
+CHUNK_BYTES = 3 << 20
 #: How far past ``CHUNK_BYTES`` to look for the next task boundary before giving up on cutting.
 _MAX_SCAN = 16 << 20
 _LEXEME = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{},]', re.S)
