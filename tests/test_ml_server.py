@@ -177,14 +177,17 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain(tmp
         predictions = _open_afresh(client, tasks[2])
         assert [p["model_version"] for p in predictions] == [v1]
     finally:
-        if backend is not None:
-            backend.terminate()
-            try:
-                assert backend.wait(30) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
-            finally:
-                if backend.poll() is None:
-                    backend.kill()
-        handle.stop()
+        try:
+            if backend is not None:
+                backend.terminate()
+                try:
+                    assert backend.wait(30) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+                finally:
+                    if backend.poll() is None:
+                        backend.kill()
+        finally:
+            handle.stop()  # whatever happened to the backend
+    assert not handle.alive()
     assert token not in log.read_text(encoding="utf-8", errors="replace")
 
 
