@@ -153,7 +153,7 @@ def _examples(items: list[dict], limit: int = 3) -> str:
                 text += f" (gold {x['gold_label']})"
         else:
             text = f"`{x['gold']}` {x['gold_label']} (tool words `{x['tool_words']}`)"
-        return text.replace("|", "\\|") + (f" ×{x['n']}" if x["n"] > 1 else "")
+        return text + (f" ×{x['n']}" if x["n"] > 1 else "")  # markdown_table escapes "|"
 
     shown = [one(x) for x in items[:limit]]
     return "; ".join(shown) + ("; …" if len(items) > limit else "") if shown else "—"
@@ -169,7 +169,7 @@ def anatomy_table(comparison: dict) -> str:
                 examples = _examples(surfaces.get(EXAMPLES_OF_KIND[kind], []))
             else:  # "<sentence id> '<text>':<label> (gold ...)", the first few in sentence order
                 shown = a.get("examples", {}).get(kind, [])
-                examples = "; ".join(x.replace("|", "\\|") for x in shown[:3]) + ("; …" if len(shown) > 3 else "") or "—"
+                examples = "; ".join(shown[:3]) + ("; …" if len(shown) > 3 else "") or "—"
             rows.append([name, kind.replace("_", " "), str(a["kinds"].get(kind, 0)), examples])
         for category, counted_in, examples in SHAPES:
             items = surfaces.get(examples, []) if examples else []

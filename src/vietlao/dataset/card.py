@@ -130,7 +130,7 @@ def documents_block(records: list[SentenceRecord]) -> str:
         translation = f"yes, from {m.translated_from}" if m.is_translation and m.translated_from else (
             "yes" if m.is_translation else "no")
         rows.append([m.doc_id, m.lang, m.split, fold_of[m.doc_id], sentences[m.doc_id],
-                     (m.outlet or "not stated").replace("|", "\\|"), url, m.published or "not stated", translation])
+                     m.outlet or "not stated", url, m.published or "not stated", translation])
     return markdown_table(["doc", "lang", "split", "fold", "sentences", "outlet (as the text credits it)", "source",
                    "date stated", "translation"], rows) + "\n"
 
