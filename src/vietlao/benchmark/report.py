@@ -94,12 +94,12 @@ def protocols_table(meta: dict) -> str:
             rows.append([name, p["setting"], str(i), names(fold["train"]), names(fold["test"]),
                          names(fold.get("same_event", []))])
     return markdown_table(["protocol", "setting", "fold", "train documents", "test documents",
-                   "training documents reporting a test document's event"], rows)
+                          "training documents reporting a test document's event"], rows)
 
 
 def documents_table(meta: dict) -> str:
     return markdown_table(["document", "language", "split", "event"],
-                  [[d, m["lang"], m["split"], m.get("event") or "—"] for d, m in meta["documents"].items()])
+                          [[d, m["lang"], m["split"], m.get("event") or "—"] for d, m in meta["documents"].items()])
 
 
 def stance_gold_table(results: dict) -> str:
@@ -110,12 +110,12 @@ def stance_gold_table(results: dict) -> str:
     support = {label: sum(line) for label, line in zip(cm["labels"], cm["matrix"])}
     total = sum(support.values()) or 1
     return markdown_table(["gold stance", "sentences", "share"],
-                  [[k, str(v), f"{v / total:.2f}"] for k, v in support.items()])
+                          [[k, str(v), f"{v / total:.2f}"] for k, v in support.items()])
 
 
 def baselines_table(meta: dict) -> str:
     return markdown_table(["baseline", "task", "seeds", "what"],
-                  [[f"`{n}`", b["task"], ", ".join(map(str, meta["seeds"])) if b["seeded"] else "deterministic",
+                          [[f"`{n}`", b["task"], ", ".join(map(str, meta["seeds"])) if b["seeded"] else "deterministic",
                     b["summary"]] for n, b in meta["baselines"].items()])
 
 

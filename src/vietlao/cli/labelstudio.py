@@ -38,15 +38,20 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(args.port, Path(args.data_dir) if args.data_dir else project().ls_data, token_from_env())
 
 
+def _gold_rows() -> tuple[list[dict], list[dict]]:
+    """The ``ner`` and ``stance`` gold rows of every split: what the pre-annotation models train on."""
+    from vietlao.evaluation.evaluate import load_gold
+
+    every = "train,validation,test"
+    return load_gold("ner", every), load_gold("stance", every)
+
+
 def _run_push(args: argparse.Namespace) -> int:
     client = _client(args)  # a missing token is reported before any training
     predictor, version = None, args.model_version
     if args.pass_number == 1 and args.model != "gazetteer":
         from vietlao.benchmark.model_preannotate import train
-        from vietlao.evaluation.evaluate import load_gold
-
-        every = "train,validation,test"
-        model = train(args.model, load_gold("ner", every), load_gold("stance", every), load_inventory())
+        model = train(args.model, *_gold_rows(), load_inventory())
         ctx = gold_context()
         predictor, version = (lambda d: model.prediction(d, ctx)), model.version
     return _timed("push", lambda: push(
@@ -59,12 +64,11 @@ def _run_backend(args: argparse.Namespace) -> int:
 
     from vietlao.benchmark.ml_backend import Trainer
     from vietlao.benchmark.ml_server import serve
-    from vietlao.evaluation.evaluate import load_gold
     from vietlao.labelstudio.project import connect_ml_backend
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
-    client, fetch, connect = None, None, None
+    fetch, connect = None, None
     if not args.no_connect:
         # a server runs for hours: each call is bounded by --timeout, the whole process by nothing
         client = Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff)
@@ -73,9 +77,7 @@ def _run_backend(args: argparse.Namespace) -> int:
             raise UserError(f"no project titled {args.project_title!r} at {client.url}: create it with `vietlao ls push`")
         fetch = lambda: client.tasks(project_id)  # noqa: E731
         connect = lambda url: connect_ml_backend(client, project_id, url, f"vietlao-{args.model}")  # noqa: E731
-    every = "train,validation,test"
-    trainer = Trainer(args.model, load_gold("ner", every), load_gold("stance", every), load_inventory(),
-                      gold_context(), fetch, args.debounce)
+    trainer = Trainer(args.model, *_gold_rows(), load_inventory(), gold_context(), fetch, args.debounce)
     trainer.retrain()
     if trainer.model is None:
         raise UserError(f"the first training failed: {trainer.last_error}")
@@ -184,11 +186,11 @@ def _run_agreement(args: argparse.Namespace) -> int:
     print(markdown_table(["type", "A", "B", "both", "span F1"], rows) + "\n")
     ids = res["entity_ids"]
     print(markdown_table(["stance agreement", "Cohen's kappa", "linkable spans in both", "same entity_id"],
-                 [[res["stance_agreement"], res["stance_kappa"], ids["shared_linkable_spans"], ids["same_id"]]]))
+                         [[res["stance_agreement"], res["stance_kappa"], ids["shared_linkable_spans"], ids["same_id"]]]))
     if args.disagreements and res["disagreements"]:
         keys = ["sentence_id", "stance_a", "stance_b", "only_a", "only_b", "entity_ids"]
         print("\n" + markdown_table(["sentence", "stance A", "stance B", "spans only in A", "spans only in B",
-                              "entity_id A / B"], [[d[k] for k in keys] for d in res["disagreements"]]))
+                                     "entity_id A / B"], [[d[k] for k in keys] for d in res["disagreements"]]))
     return 0
 
 

@@ -132,7 +132,7 @@ def documents_block(records: list[SentenceRecord]) -> str:
         rows.append([m.doc_id, m.lang, m.split, fold_of[m.doc_id], sentences[m.doc_id],
                      m.outlet or "not stated", url, m.published or "not stated", translation])
     return markdown_table(["doc", "lang", "split", "fold", "sentences", "outlet (as the text credits it)", "source",
-                   "date stated", "translation"], rows) + "\n"
+                           "date stated", "translation"], rows) + "\n"
 
 
 def examples_block(records: list[SentenceRecord]) -> str:

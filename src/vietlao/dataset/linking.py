@@ -170,7 +170,7 @@ def statistics_block(rows: list[dict]) -> str:
         "\nMentions whose entity is seen in the training data of each protocol (an entity is *seen* when "
         "a training mention links to it):\n",
         markdown_table(["protocol: test ← training", "mentions", "seen", "unseen",
-                "entities", "seen entities", "unseen entities"], seen_table),
+                       "entities", "seen entities", "unseen entities"], seen_table),
     ]
     return "\n".join(parts) + "\n"
 
