@@ -8,8 +8,11 @@
 Set-up is idempotent: ``.venv`` holds the package with its extras, ``.venv-ls`` holds the
 Label Studio server, kept apart so the dataset package's dependencies stay light. Both are
 installed from lock files with hashes (``requirements/venv.txt``, ``requirements/venv-ls.txt``,
-made by ``uv pip compile --generate-hashes``): ``pip install --require-hashes`` of the lock, then
-the package itself with ``--no-deps``. ``lock`` keeps every pin it can (uv prefers the versions
+made by ``uv pip compile --generate-hashes``). The installer is pinned too: a new venv first
+replaces the pip its Python bundled (23.x reads a dependency's *extra*, such as
+``smart-open[http]``, as an unpinned requirement, so a new upstream release broke the hash-checked
+install) by the hash-checked pip of ``requirements/pip.txt``; then ``pip install --require-hashes``
+of the lock, then the package itself with ``--no-deps``. ``lock`` keeps every pin it can (uv prefers the versions
 already in a lock file) and adds what pyproject.toml newly lists.
 """
 
@@ -31,6 +34,7 @@ LS_REQUIREMENT = "label-studio==1.23.2"
 LOCKS = ROOT / "requirements"
 VENV_LOCK = LOCKS / "venv.txt"  # the package's dependencies with all its extras (main and test use them)
 LS_LOCK = LOCKS / "venv-ls.txt"
+PIP_LOCK = LOCKS / "pip.txt"  # the installer itself, pinned and hash-checked before it installs a lock
 UV = "uv==0.13.8"
 PYTHON = "3.11"
 JOBS = ("main", "test", "lock")
@@ -41,9 +45,18 @@ def _bin(env: Path, name: str) -> Path:
     return env / ("Scripts" if os.name == "nt" else "bin") / name
 
 
+class SetupError(Exception):
+    """A set-up step failed: one line says which and what to do."""
+
+
 def _run(*cmd, **kwargs) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    subprocess.run([str(c) for c in cmd], check=True, **kwargs)
+    try:
+        subprocess.run([str(c) for c in cmd], check=True, **kwargs)
+    except (subprocess.CalledProcessError, OSError) as error:
+        code = getattr(error, "returncode", None)
+        what = f"exit {code}" if code is not None else str(error)
+        raise SetupError(f"set-up step failed ({what}): {' '.join(str(c) for c in cmd)}") from None
 
 
 def _pip(env: Path) -> list:
@@ -54,11 +67,12 @@ def _ensure_env(env: Path, lock: Path, editable: bool) -> None:
     """Create ``env`` and install ``lock`` (hash-checked) unless that lock is already installed."""
     stamp = env / ".vietlao-stamp"
     package = (ROOT / "pyproject.toml").read_bytes() if editable else b""
-    key = hashlib.sha256(lock.read_bytes() + package).hexdigest()
+    key = hashlib.sha256(PIP_LOCK.read_bytes() + lock.read_bytes() + package).hexdigest()
     if stamp.exists() and stamp.read_text() == key:
         return
     if not _bin(env, "python").exists():
         venv.EnvBuilder(with_pip=True).create(env)
+    _run(*_pip(env), "--require-hashes", "--no-deps", "-r", PIP_LOCK)
     _run(*_pip(env), "--require-hashes", "-r", lock)
     if editable:
         _run(*_pip(env), "--no-deps", "-e", ROOT)
@@ -104,7 +118,12 @@ def main(argv: list[str]) -> int:
     job = argv[0]
     if job == "lock":
         return lock()
-    setup(with_label_studio=job == "test")
+    try:
+        setup(with_label_studio=job == "test")
+    except SetupError as error:
+        print(f"dev.py: error: {error}; the output above says why (a network or registry problem: run the"
+              f" command again; a lock that no longer installs: `python3 scripts/dev.py lock`)", file=sys.stderr)
+        return 1
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", PYTHONUTF8="1")
     env.setdefault("VIETLAO_LS_VENV", str(LS_VENV))
     vietlao = _bin(VENV, "vietlao")
