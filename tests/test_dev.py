@@ -71,9 +71,12 @@ def test_set_up_installs_the_locks_with_hashes_then_the_package_without_deps(tmp
     monkeypatch.setattr(dev, "ensure_chromium", lambda: None)  # apt-get, not pip
     dev.setup(with_label_studio=True)
     pip = [c[c.index("install") + 1:] for c in commands]
+    bootstrap = ["--disable-pip-version-check", "-q", "--require-hashes", "--no-deps", "-r", str(dev.PIP_LOCK)]
     assert pip == [
+        bootstrap,
         ["--disable-pip-version-check", "-q", "--require-hashes", "-r", str(dev.VENV_LOCK)],
         ["--disable-pip-version-check", "-q", "--no-deps", "-e", str(dev.ROOT)],
+        bootstrap,
         ["--disable-pip-version-check", "-q", "--require-hashes", "-r", str(dev.LS_LOCK)],
     ]
     commands.clear()
@@ -96,3 +99,23 @@ def test_recorded_versions_are_the_locked_ones():
     assert set(installed) == set(KEY_PACKAGES)
     for name, version in installed.items():
         assert version == locked[canonicalize_name(name)], f"{name} {version} installed, {locked[canonicalize_name(name)]} locked"
+
+
+def test_the_installer_is_pinned_with_a_hash_and_new_enough():
+    """The pip that installs the locks is itself pinned and hash-checked: the bundled 23.x reads a
+    dependency's extra (smart-open[http]) as an unpinned requirement under --require-hashes."""
+    from packaging.version import Version
+
+    dev = _dev()
+    locked = pins(dev.PIP_LOCK)
+    assert list(locked) == ["pip"]
+    assert Version(locked["pip"]) >= Version("24.1")
+
+
+def test_a_failed_set_up_step_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    dev = _dev()
+    monkeypatch.setattr(dev, "VENV", tmp_path / ".venv")
+    monkeypatch.setattr(dev.venv, "EnvBuilder", lambda **kw: type("B", (), {"create": lambda self, env: Path(env, "bin").mkdir(parents=True)})())
+    assert dev.main(["main"]) == 1  # the venv's python does not exist: pip cannot run
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("dev.py: error: set-up step failed"), err
