@@ -37,6 +37,9 @@ LS_LOCK = LOCKS / "venv-ls.txt"
 PIP_LOCK = LOCKS / "pip.txt"  # the installer itself, pinned and hash-checked before it installs a lock
 UV = "uv==0.13.8"
 PYTHON = "3.11"
+#: The interpreters the set-up and the tests are run with (tests/test_fresh_machine.py): 3.11 (Debian's
+#: 3.11.2 included) and 3.12; pyproject's requires-python says the same.
+SUPPORTED = ((3, 11), (3, 12))
 JOBS = ("main", "test", "lock")
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -116,6 +119,11 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     job = argv[0]
+    if sys.version_info[:2] not in SUPPORTED:
+        versions = " or ".join(".".join(map(str, v)) for v in SUPPORTED)
+        print(f"dev.py: error: Python {sys.version.split()[0]} is not supported; run it with Python {versions}",
+              file=sys.stderr)
+        return 2
     if job == "lock":
         return lock()
     try:
@@ -126,9 +134,11 @@ def main(argv: list[str]) -> int:
         return 1
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", PYTHONUTF8="1")
     env.setdefault("VIETLAO_LS_VENV", str(LS_VENV))
+    if job == "test":
+        env["VIETLAO_FRESH_MACHINE"] = "1"  # tests/test_fresh_machine.py: set-up and main job in a clean clone
     vietlao = _bin(VENV, "vietlao")
     if job == "main":
-        commands = [[vietlao, "stats"], [vietlao, "build"], [vietlao, "benchmark"]]
+        commands = [[vietlao, "stats"], [vietlao, "build"], [vietlao, "benchmark", "--check"]]
     else:
         commands = [[_bin(VENV, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]]
     for cmd in commands:

@@ -1,10 +1,12 @@
 """``vietlao benchmark``: argparse wiring; the work is in :mod:`vietlao.benchmark.run`.
 
-A full run (every baseline and the peers) writes the project's results (``benchmarks/results``) and
-re-quotes their table in the card. A narrowed run (``--baselines``, ``--no-peers``, or a baseline whose
-extra is missing) writes to ``build/benchmark`` (git-ignored) unless ``--output`` names a folder; it
-writes over the project's results only with ``--replace-results``. Arguments are checked before
-anything is written, and every output folder is replaced in one rename when the run has finished.
+A run writes to ``build/benchmark`` (git-ignored) unless ``--output`` names a folder, then prints its
+table and a reproduction verdict: row by row, whether it gives the committed results
+(``benchmarks/results``) to the byte, and by how much a row differs (``--check``: exit 1 when one
+does). Rewriting the committed results is an explicit act: ``--replace-results`` writes the run there
+and re-quotes its table in the card. A narrowed run (``--baselines``, ``--no-peers``, or a baseline
+whose extra is missing) is compared on the rows it has. Arguments are checked before anything is
+written, and every output folder is replaced in one rename when the run has finished.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import time
 from pathlib import Path
 
+from vietlao.benchmark.reproduce import compare_rows, reproduced, verdict_table
 from vietlao.benchmark.run import SEEDS
 from vietlao.errors import UserError
 from vietlao.paths import project
@@ -48,12 +51,13 @@ def plan(args: argparse.Namespace) -> tuple[Path, list[str] | None, bool]:
     missing = [m.NAME for m in modules if not getattr(m, "available", lambda: True)()]
     complete = names is None and not args.no_peers and not missing
     results = project().results
-    output = Path(args.output) if args.output else (results if complete else project().root.joinpath(*NARROWED_DIR))
-    if not complete and output.resolve() == results.resolve() and not args.replace_results:
-        why = (f"baselines {', '.join(missing)} need an extra that is not installed" if missing
-               else "--baselines/--no-peers narrow it")
-        raise UserError(f"this run is not complete ({why}): it would replace the full results in "
-                        f"{results}; give another --output, or --replace-results to replace them")
+    if args.replace_results and args.output and Path(args.output).resolve() != results.resolve():
+        raise UserError(f"--replace-results writes the committed results ({results}); it takes no other --output")
+    output = results if args.replace_results else (
+        Path(args.output) if args.output else project().root.joinpath(*NARROWED_DIR))
+    if output.resolve() == results.resolve() and not args.replace_results:
+        raise UserError(f"--output {args.output}: that is the committed results; a run that should replace them "
+                        "says so with --replace-results (and no --output)")
     check_output(output)
     return output, names, complete
 
@@ -75,18 +79,29 @@ def _run(args: argparse.Namespace) -> int:
         print("\nOff-the-shelf peers beside the baselines, same sentences, coarse types:\n" + peers)
     print(f"results{'' if complete else ' (narrowed run)'}: {output / 'results.json'}, {output / 'RESULTS.md'} "
           f"({time.perf_counter() - started:.1f}s)")
-    return 0
+    committed = project().results
+    if output.resolve() == committed.resolve() or not (committed / "results.json").is_file():
+        return 0
+    verdicts = compare_rows(output, committed, project().root)
+    if not complete:
+        verdicts = [v for v in verdicts if v.status != "missing"]
+    same = reproduced(verdicts)
+    print(f"\nReproduction of the committed results ({committed.relative_to(project().root)}): "
+          + ("every row identical" if same else "rows differ") + "\n" + verdict_table(verdicts))
+    return 1 if args.check and not same else 0
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("benchmark", help="run every baseline under every protocol and write the results")
     p.add_argument("--output", default=None,
-                   help="results folder (default: benchmarks/results for a full run, build/benchmark otherwise)")
+                   help="results folder (default: build/benchmark; the committed results only with --replace-results)")
     p.add_argument("--dataset", default=None, help="dataset folder (default: dataset)")
     p.add_argument("--seeds", type=int, default=len(SEEDS), help="seeds 0..N-1 for seed-dependent baselines (default: %(default)s)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default: %(default)s)")
     p.add_argument("--baselines", help="only these baselines (comma list of names): a narrowed run")
     p.add_argument("--no-peers", action="store_true", help="skip the off-the-shelf peers: a narrowed run")
     p.add_argument("--replace-results", action="store_true",
-                   help="let a narrowed run replace the project's full results in benchmarks/results")
+                   help="write the run over the committed results in benchmarks/results and re-quote them in the card")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 when a row differs from the committed results (the main job's reproduction check)")
     p.set_defaults(func=_run)
