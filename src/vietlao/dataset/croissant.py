@@ -25,16 +25,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pyarrow.parquet as pq
 
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.metadata import LANGUAGE_NAMES, DocumentMeta
 from vietlao.dataset.card import LICENCE_FILE, CardMetadata, card_bullets, card_sections
-from vietlao.labels import ENTITY_TYPES, NER_TAGS, NER_TAGS_COARSE, SPLITS, STANCE_LABELS
 from vietlao.errors import UserError
+from vietlao.labels import (
+    ENTITY_TYPES,
+    NER_TAGS,
+    NER_TAGS_COARSE,
+    SPLITS,
+    STANCE_LABELS,
+)
 
 CROISSANT_FILE = "croissant.json"
 CONFORMS_TO = ["http://mlcommons.org/croissant/1.1", "http://mlcommons.org/croissant/RAI/1.0"]
@@ -275,8 +281,8 @@ def croissant(directory: Path, card_path: Path, card: str, metas: Sequence[Docum
     sections = card_sections(card)
     labels = card_bullets(_section(sections, "How the labels were made", card_path))
     limits = card_bullets(_section(sections, "Intended uses and limits", card_path))
-    changelog = re.search(r"^- \*\*(\d+\.\d+\.\d+)\*\*", _section(sections, "Changelog", card_path), re.M)
-    citation = re.search(r"```bibtex\n(.*?)```", _section(sections, "Citation", card_path), re.S)
+    changelog = re.search(r"^- \*\*(\d+\.\d+\.\d+)\*\*", _section(sections, "Changelog", card_path), re.MULTILINE)
+    citation = re.search(r"```bibtex\n(.*?)```", _section(sections, "Citation", card_path), re.DOTALL)
     if changelog is None or citation is None:
         raise UserError(f"{card_path}: the Changelog needs a '- **X.Y.Z**' entry and the Citation a bibtex block")
     intro = card.split("\n## ", 1)[0].split("\n\n")[1].strip()
