@@ -12,7 +12,7 @@ import vietlao
 PACKAGE = Path(vietlao.__file__).parent
 #: The layers in pipeline order: a module may import from its own layer and earlier ones only. The
 #: shared vocabularies and helpers come first; ``export`` precedes ``labelstudio``, whose ``pull``
-#: validates with its rules; the command line comes last.
+#: validates with its rules; ``publish`` checks and copies the built dataset; the command line comes last.
 LAYERS = (
     {"labels", "paths", "errors", "spans", "emails", "versions", "tables"},
     {"corpus"},
@@ -22,6 +22,7 @@ LAYERS = (
     {"dataset"},
     {"evaluation"},
     {"benchmark"},
+    {"publish"},
     {"cli", "__main__"},
 )
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}

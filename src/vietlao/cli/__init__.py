@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio
+from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio, publish
 from vietlao.corpus.metadata import CorpusError
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     labelstudio.add_agreement_parser(subparsers)
     evaluation.add_parser(subparsers)
     benchmark.add_parser(subparsers)
+    publish.add_parser(subparsers)
     return parser
 
 

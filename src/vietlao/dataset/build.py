@@ -17,7 +17,9 @@ from vietlao.corpus.documents import Document, load_corpus
 from vietlao.corpus.inventory import load_inventory
 from vietlao.dataset.batches import write_sentence_configs
 from vietlao.dataset.linking import write_linking
-from vietlao.dataset.card import render_dataset_readme, update_card, write_card
+from vietlao.dataset.parquet import PARQUET_DIR, write_parquet_copy
+from vietlao.dataset.card import LICENCE_FILE, CardMetadata, card_sections, render_dataset_readme, update_card, write_card
+from vietlao.dataset.croissant import CROISSANT_FILE, croissant, licence_notes, write_croissant
 from vietlao.errors import UserError
 from vietlao.export.validate import validate_gold
 from vietlao.corpus.metadata import CorpusLayout
@@ -54,25 +56,33 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
     write_rows(entity_rows(records, inventory, layout.languages),
                out_dir / "data" / "entities" / f"{INVENTORY_SPLIT}.arrow", arrow_schema(entities_spec(layout.languages)))
     write_linking(records, out_dir, split_of.__getitem__, fold_of.__getitem__)
+    write_parquet_copy(out_dir)
     name_by_content(out_dir)
 
 
+#: The data files of a build, Arrow (what the card's ``data_files`` name) and their Parquet copy.
+DATA_GLOBS = ("data/*/*.arrow", f"{PARQUET_DIR}/*/*.parquet")
+
+
 def name_by_content(directory: Path) -> None:
-    """Rename every ``data/<config>/<split>.arrow`` to ``<split>-<16 hex of its sha256>.arrow``.
+    """Rename every ``data/<config>/<split>.arrow`` (and ``parquet/<config>/<split>.parquet``) to
+    ``<split>-<16 hex of its sha256>.<suffix>``.
 
     The names go into the card's ``data_files``, so a loader that caches by file name (``datasets``
     keys a local folder's cache on its data file paths, not on their content) sees every new build as
     new data.
     """
-    for path in sorted((directory / "data").glob("*/*.arrow")):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        path.rename(path.with_name(f"{path.stem}-{digest}.arrow"))
+    for pattern in DATA_GLOBS:
+        for path in sorted(directory.glob(pattern)):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            path.rename(path.with_name(f"{path.stem}-{digest}{path.suffix}"))
 
 
-def data_files(directory: Path) -> dict[str, dict[str, str]]:
-    """config -> split -> data file of a built dataset (as :func:`name_by_content` named them)."""
+def data_files(directory: Path, pattern: str = DATA_GLOBS[0]) -> dict[str, dict[str, str]]:
+    """config -> split -> data file of a built dataset (as :func:`name_by_content` named them): the
+    Arrow files, or with ``pattern`` ``DATA_GLOBS[1]`` their Parquet copy."""
     files: dict[str, dict[str, str]] = {}
-    for path in sorted((directory / "data").glob("*/*.arrow")):
+    for path in sorted(directory.glob(pattern)):
         files.setdefault(path.parent.name, {})[path.stem.rsplit("-", 1)[0]] = str(path.relative_to(directory))
     return files
 
@@ -118,6 +128,14 @@ def replace_directory(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def write_metadata_files(directory: Path, card: str, card_file: Path, metas, inventory: dict,
+                         meta: CardMetadata) -> None:
+    """``croissant.json`` and ``LICENCE.md`` of a built dataset, beside its data."""
+    write_croissant(croissant(directory, card_file, card, metas, inventory, meta), directory / CROISSANT_FILE)
+    licence = card_sections(card).get("Licence", "")
+    (directory / LICENCE_FILE).write_text(licence_notes(metas, meta, licence), encoding="utf-8")
+
+
 def run_build(export: Path | None = None, out_dir: Path | None = None, card_file: Path | None = None,
               card_blocks: dict[str, str] | None = None) -> Path:
     """Validate the export, build into a temporary folder, render the card (with ``card_blocks``
@@ -137,8 +155,10 @@ def run_build(export: Path | None = None, out_dir: Path | None = None, card_file
         os.chmod(tmp, 0o755)  # a published folder, not a private temporary one
         build_dataset(records, documents, inventory, tmp)
         card = update_card(records, checksums(tmp), export, card_file, card_blocks)
-        languages = CorpusLayout(tuple(d.meta for d in documents)).languages
+        metas = [d.meta for d in documents]
+        languages = CorpusLayout(tuple(metas)).languages
         (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp), languages), encoding="utf-8")
+        write_metadata_files(tmp, card, card_file, metas, inventory, CardMetadata(language=tuple(languages)))
         replace_directory(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -24,6 +24,9 @@ from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
 from vietlao.paths import project
 from vietlao.tables import markdown_table
 
+#: The licence notes written beside the data (the Hub's ``license_link``).
+LICENCE_FILE = "LICENCE.md"
+
 _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
 
 
@@ -42,6 +45,7 @@ class CardMetadata(BaseModel):
     language: tuple[Language, ...]  #: the corpus languages (``CorpusLayout.languages``)
     license: Literal["other"] = "other"
     license_name: str = "news-texts-no-licence-granted"
+    license_link: str = LICENCE_FILE
     license_details: str = (
         "The texts are news articles whose copyright stays with their outlets; no licence is granted "
         "for them. The annotations are released under CC BY 4.0. See the card's Licence section."
@@ -230,6 +234,29 @@ def update_card(records: list[SentenceRecord], sums: dict[str, str], export: Pat
             **(extra or {}),
         },
     )
+
+
+def card_sections(card: str) -> dict[str, str]:
+    """The card's sections by heading (``## X`` and ``### X``, without the hashes), each the text up
+    to the next heading, with the generated-block markers removed (their contents kept)."""
+    text = re.sub(r"<!-- /?generated:\w+ -->\n?", "", card)
+    text = re.sub(r"```.*?```", lambda m: m.group(0).replace("\n#", "\n\\#"), text, flags=re.S)
+    parts = re.split(r"^#{2,3} (.+)\n", text, flags=re.M)
+    return {heading.strip(): body.replace("\n\\#", "\n#").strip() for heading, body in zip(parts[1::2], parts[2::2])}
+
+
+def card_bullets(section: str) -> list[str]:
+    """The top-level bullets of a card section (``- `` lines with their indented continuations),
+    each as one line of text."""
+    bullets: list[str] = []
+    for line in section.splitlines():
+        if line.startswith("- "):
+            bullets.append(line[2:].strip())
+        elif bullets and line.startswith("  ") and line.strip():
+            bullets[-1] += " " + line.strip()
+        elif bullets and line.strip():  # a paragraph after the list ends it
+            break
+    return bullets
 
 
 def write_card(card: str, path: Path | None = None) -> None:
