@@ -662,3 +662,33 @@ def test_push_pass_2_makes_a_blind_project_with_the_same_tasks(fake):
     first = [t for t in fake.tasks.values() if t["project"] != report["project_id"]]
     assert sorted(t["data"]["sentence_id"] for t in second) == sorted(t["data"]["sentence_id"] for t in first)
     assert all(t["predictions"] == [] for t in second) and all(t["predictions"] for t in first)
+
+
+# -- a server whose answers have the wrong shape ---------------------------------------------------
+
+
+@pytest.mark.parametrize("path, body, message", [
+    ("/api/projects/$", b'[{"id": 1, "title": "vl"}]', "projects"),
+    ("/api/projects/$", b'{"count": 1, "results": "vl"}', "projects"),
+    ("/api/projects/$", b'{"count": 1, "results": ["vl"]}', "projects"),
+    ("/api/projects/$", b'"vl"', "projects"),
+    ("/api/projects/$", b'{"count": 1, "results": [{"title": "vl"}]}', "without an integer id"),
+    ("/api/tasks/$", b'{"total": 1, "tasks": "abc"}', "tasks"),
+    ("/api/tasks/$", b'[1, 2]', "tasks"),
+])
+@pytest.mark.parametrize("command", ["pull", "push"])
+def test_a_server_answering_the_wrong_shape_is_one_line(fake, tmp_path, monkeypatch, capsys, path, body, message,
+                                                       command):
+    if command == "pull" and "tasks" in path:
+        pytest.skip("pull lists no tasks")
+    push(client(fake.url), "vl", restore=False)
+    fake.fault("GET", path, "raw", body, times=10)
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", TOKEN)
+    out = tmp_path / "export.json"
+    args = ["--url", fake.url, "--project-title", "vl", "--retries", "1"]
+    args += ["--output", str(out)] if command == "pull" else ["--no-restore", "--model", "gazetteer"]
+    assert main(["ls", command, *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vietlao: error: ") and err.count("\n") == 1, err
+    assert message in err and "unexpected" in err, err
+    assert list(tmp_path.iterdir()) == []

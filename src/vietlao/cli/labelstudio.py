@@ -11,6 +11,7 @@ from pathlib import Path
 from vietlao.corpus.inventory import load_inventory
 from vietlao.errors import UserError
 from vietlao.export.validate import gold_context
+from vietlao.files import check_input, given
 from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
@@ -47,6 +48,9 @@ def _gold_rows() -> tuple[list[dict], list[dict]]:
 
 
 def _run_push(args: argparse.Namespace) -> int:
+    restore_from = given(args.restore_from, "--restore-from")
+    if restore_from is not None:
+        check_input(restore_from, "--restore-from")  # named, so it must be there
     client = _client(args)  # a missing token is reported before any training
     predictor, version = None, args.model_version
     if args.pass_number == 1 and args.model != "gazetteer":
@@ -56,7 +60,7 @@ def _run_push(args: argparse.Namespace) -> int:
         predictor, version = (lambda d: model.prediction(d, ctx)), model.version
     return _timed("push", lambda: push(
         client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor,
-        restore=not args.no_restore, restore_from=Path(args.restore_from) if args.restore_from else None))
+        restore=not args.no_restore, restore_from=restore_from))
 
 
 def _run_backend(args: argparse.Namespace) -> int:
@@ -97,7 +101,7 @@ def _run_annotate(args: argparse.Namespace) -> int:
 
 def _run_pull(args: argparse.Namespace) -> int:
     return _timed("pull", lambda: pull(
-        _client(args), Path(args.output) if args.output else None, args.project_title, validate=not args.no_validate,
+        _client(args), given(args.output, "--output"), args.project_title, validate=not args.no_validate,
         complete=args.complete, accept_changes=args.accept_changes))
 
 
