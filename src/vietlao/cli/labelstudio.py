@@ -67,19 +67,20 @@ def _run_backend(args: argparse.Namespace) -> int:
     import logging
 
     from vietlao.benchmark.ml_backend import Trainer
-    from vietlao.benchmark.ml_server import serve
+    from vietlao.benchmark.ml_server import log_handler, serve
     from vietlao.labelstudio.project import connect_ml_backend
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, handlers=[log_handler()])  # control characters escaped
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
     fetch, connect = None, None
     if not args.no_connect:
-        # a server runs for hours: each call is bounded by --timeout, the whole process by nothing
-        client = Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff)
+        # a server runs for hours: --deadline bounds the start-up exchange and each retraining's listing
+        client = Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff,
+                                 deadline=args.deadline or None)
         project_id = client.find_project(args.project_title)
         if project_id is None:
             raise UserError(f"no project titled {args.project_title!r} at {client.url}: create it with `vietlao ls push`")
-        fetch = lambda: client.tasks(project_id)  # noqa: E731
+        fetch = lambda: client.within_deadline(lambda: client.tasks(project_id))  # noqa: E731
         connect = lambda url: connect_ml_backend(client, project_id, url, f"vietlao-{args.model}")  # noqa: E731
     trainer = Trainer(args.model, *_gold_rows(), load_inventory(), gold_context(), fetch, args.debounce)
     trainer.retrain()

@@ -154,6 +154,13 @@ class Client:
                 "(--deadline)"
             )
 
+    def within_deadline(self, fn: Callable[[], T]) -> T:
+        """``fn()`` with the deadline counted afresh from now (a long-running server bounds each of
+        its exchanges, not its whole life, by ``deadline``)."""
+        if self.deadline is not None:
+            self._ends = time.monotonic() + self.deadline
+        return fn()
+
     def holds_token(self, text: str) -> bool:
         """Whether ``text`` contains the API token."""
         return self._token in text
