@@ -71,7 +71,8 @@ class CrfTaggers:
         return tagger
 
     @staticmethod
-    def _tag(tagger, xseq: list[dict]) -> tuple[list[str], list[float]]:
+    def tag_on(tagger, xseq: list[dict]) -> tuple[list[str], list[float]]:
+        """Tag with one given ``pycrfsuite.Tagger`` (not safe if another thread uses it at once)."""
         tagger.set(xseq)
         tags = tagger.tag()
         return tags, [tagger.marginal(tag, i) for i, tag in enumerate(tags)]
@@ -82,13 +83,13 @@ class CrfTaggers:
             with self._lock:
                 if self._shared is None:
                     self._shared = self._open()
-                return self._tag(self._shared, xseq)
+                return self.tag_on(self._shared, xseq)
         try:
             tagger = self._idle.get_nowait()
         except queue.Empty:
             tagger = self._open()
         try:
-            return self._tag(tagger, xseq)
+            return self.tag_on(tagger, xseq)
         finally:
             self._idle.put(tagger)
 
