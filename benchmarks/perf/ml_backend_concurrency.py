@@ -110,7 +110,7 @@ def _measure(mode: str, model, trainer_args, tasks: list[dict], threads: int, ro
     finally:
         server.shutdown()
         serving.join()
-    requests = sum(len(v) for v in latencies.values()) + len(errors)
+    requests = sum(len(v) for v in latencies.values())  # every request, answered 200 or not
 
     def pct(values: list[float], q: float) -> float:
         return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else (values or [float("nan")])[0]
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {load:.1f} at the end (the machine is shared).",
         table,
         "`shared` is the code before the fix (one tagger for every thread); `lock` and `pool` are the two "
-        "modes of `vietlao.benchmark.model_preannotate.CrfTaggers`. Wrong answers: 200 answers that differ "
+        "modes of `vietlao.benchmark.model_preannotate.CrfTaggers`. Wrong answers: answers with HTTP status 200 that differ "
         "from the one the same request got alone. CPU s: the benchmark process's user + system time over the "
         "concurrent part (server and client threads share the process).",
     ]) + "\n"
