@@ -1255,3 +1255,20 @@ def test_an_escaped_backslash_before_u_and_a_surrogate_pair_are_accepted_by_both
         out = tmp_path / f"w{workers}"
         assert convert_export(path, out, gold_context(), workers=workers, chunk_bytes=16 << 10) == expected
         assert checksums(out) == checksums(tmp_path / "a")
+
+
+def test_control_characters_and_huge_values_from_the_export_are_escaped_and_cut(base, tmp_path, capsys):
+    """An ANSI escape in a sentence id (ESC[2J clears the terminal), a newline in another that
+    would start a line of its own, a 50,000-character id: escaped and cut in the one error message."""
+    tasks = copy.deepcopy(base)
+    tasks[0]["data"]["sentence_id"] = "\x1b[2J000-000"
+    tasks[1]["data"]["sentence_id"] = "7\nvietlao: error: forged"
+    tasks[2]["data"]["sentence_id"] = "x" * 50_000  # under the reader's string limit
+    path = tmp_path / "export.json"
+    path.write_bytes(dumps(tasks))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2J000-000" in err
+    assert "7\\nvietlao: error: forged" in err
+    assert not any(line.startswith("vietlao: error: forged") for line in err.splitlines())
+    assert len(err) < 20_000 and "(50000 characters)" in err

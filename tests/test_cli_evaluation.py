@@ -153,3 +153,14 @@ def test_output_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_pat
                  "--output", str(link)]) == 0
     assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8"))["stance"]
     assert sorted(p.name for p in target.parent.iterdir()) == ["real.json"]
+
+
+def test_ids_from_the_predictions_are_escaped_and_cut(tmp_path, capsys):
+    gold = load_gold("stance", "test", ROOT / "dataset")
+    lines = [json.dumps({"id": r["id"], "label": 2}) for r in gold]
+    lines += [json.dumps({"id": "\x1b[2Jclear", "label": 2}), json.dumps({"id": "y" * 1_000_000, "label": 2})]
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--task", "stance", "--predictions", str(path), "--bootstrap", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Jclear" in err and len(err) < 2_000, err[:500]
