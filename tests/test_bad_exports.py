@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -406,14 +407,21 @@ def _(tasks):
     return named(t)
 
 
-@case("email_in_completed_by_dict", "completed_by holds annotator identity (e-mail)")
+@case("email_in_completed_by_dict", "completed_by is a user object with an e-mail address")
 def _(tasks):
     t = target(tasks)
     t["annotations"][0]["completed_by"] = {"id": 7, "email": "jane.doe@example.org", "first_name": "Jane"}
     return named(t)
 
 
-@case("email_in_completed_by_string", "completed_by holds annotator identity (e-mail)")
+@case("user_object_without_email_in_completed_by", "completed_by is a user object (as Label Studio's API")
+def _(tasks):
+    t = target(tasks)
+    t["annotations"][0]["completed_by"] = {"id": 5}
+    return named(t)
+
+
+@case("email_in_completed_by_string", "completed_by holds an e-mail address")
 def _(tasks):
     t = target(tasks)
     t["annotations"][0]["completed_by"] = "Jane Doe <jane.doe@example.org>"
@@ -1123,13 +1131,45 @@ def test_line_separator_is_caught_without_documents(base, tmp_path):
         read_export(path, Context(inventory=gold_context().inventory))
 
 
-def test_unreadable_paths(tmp_path, capsys):
-    for path in (tmp_path / "missing.json", tmp_path):
-        with pytest.raises(ExportError, match="cannot read"):
-            validate_gold(path)
-        assert main(["validate", str(path)]) == 1
+@pytest.mark.parametrize("kind, message", [
+    ("missing", "cannot read: No such file or directory"),
+    ("folder", "is a folder, not a file"),
+    ("fifo", "is a pipe (FIFO or standard input), not a file"),
+    ("gzip", "the file is gzip-compressed; decompress it first (gunzip)"),
+])
+def test_unusable_export_paths_are_one_problem_on_both_routes(tmp_path, capsys, kind, message):
+    """Nothing is opened that could block (a FIFO without a writer), nothing is written."""
+    import gzip
+
+    path = {"missing": tmp_path / "missing.json", "folder": tmp_path / "folder", "fifo": tmp_path / "fifo",
+            "gzip": tmp_path / "export.json.gz"}[kind]
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "gzip":
+        path.write_bytes(gzip.compress(project().export.read_bytes()))
+    with pytest.raises(ExportError, match=re.escape(message)):
+        validate_gold(path)
+    for workers in (1, 2):
+        with pytest.raises(ExportError, match=re.escape(message)):
+            convert_export(path, tmp_path / "out" / "ds", gold_context(), workers=workers)
+        assert not (tmp_path / "out").exists()
+    for argv in (["validate", str(path)], ["build", "--export", str(path), "--output", str(tmp_path / "ds")]):
+        assert main(argv) == 1
         err = capsys.readouterr().err
-        assert "cannot read" in err and "Traceback" not in err
+        assert err.startswith("vietlao: error: ") and message in err and "Traceback" not in err, err
+        assert not (tmp_path / "ds").exists()
+
+
+def test_standard_input_is_refused_in_one_line(tmp_path):
+    """`cat export.json | vietlao validate /dev/stdin`: a pipe cannot be read twice (the reader
+    checks the start, then parses): one error line, not a traceback."""
+    done = subprocess.run([sys.executable, "-m", "vietlao", "validate", "/dev/stdin"], input=project().export.read_bytes(),
+                          capture_output=True, cwd=project().root, timeout=120)
+    err = done.stderr.decode()
+    assert done.returncode == 1 and err.startswith("vietlao: error: /dev/stdin: 1 problem(s)\n"), err
+    assert "save the data to a file first" in err and "Traceback" not in err
 
 
 # --- the real command, in a subprocess, for a representative subset ----------------------------------
@@ -1215,3 +1255,20 @@ def test_an_escaped_backslash_before_u_and_a_surrogate_pair_are_accepted_by_both
         out = tmp_path / f"w{workers}"
         assert convert_export(path, out, gold_context(), workers=workers, chunk_bytes=16 << 10) == expected
         assert checksums(out) == checksums(tmp_path / "a")
+
+
+def test_control_characters_and_huge_values_from_the_export_are_escaped_and_cut(base, tmp_path, capsys):
+    """An ANSI escape in a sentence id (ESC[2J clears the terminal), a newline in another that
+    would start a line of its own, a 50,000-character id: escaped and cut in the one error message."""
+    tasks = copy.deepcopy(base)
+    tasks[0]["data"]["sentence_id"] = "\x1b[2J000-000"
+    tasks[1]["data"]["sentence_id"] = "7\nvietlao: error: forged"
+    tasks[2]["data"]["sentence_id"] = "x" * 50_000  # under the reader's string limit
+    path = tmp_path / "export.json"
+    path.write_bytes(dumps(tasks))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2J000-000" in err
+    assert "7\\nvietlao: error: forged" in err
+    assert not any(line.startswith("vietlao: error: forged") for line in err.splitlines())
+    assert len(err) < 20_000 and "(50000 characters)" in err

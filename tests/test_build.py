@@ -237,3 +237,153 @@ def test_build_creates_parents_publishes_0755_and_leaves_no_old_copy(tmp_path, e
     empty.mkdir()
     run_build(export_file, empty, card)  # so is an empty folder
     assert checksums(empty) == first
+
+
+# -- outputs only where named; nothing half-written ------------------------------------------------------
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    """A copy of what a build reads (annotations, the card, the benchmark table), as a project root."""
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "annotations", root / "annotations")
+    shutil.copytree(REPO / "benchmarks" / "results", root / "benchmarks" / "results")
+    shutil.copy(REPO / "DATASET_CARD.md", root / "DATASET_CARD.md")
+    return root
+
+
+def _vietlao(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vietlao", "--root", str(root), *args], capture_output=True, text=True)
+
+
+def _other_export(export_file: Path, path: Path) -> Path:
+    """The export with one stance changed: other statistics and checksums than the committed one."""
+    tasks = json.loads(export_file.read_text(encoding="utf-8"))
+    region = next(r for r in tasks[0]["annotations"][0]["result"] if r["from_name"] == "stance")
+    region["value"]["choices"] = ["against" if region["value"]["choices"] != ["against"] else "favor"]
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_build_elsewhere_leaves_the_project_card_and_config_alone(tmp_path, export_file):
+    root = _project_copy(tmp_path)
+    other = _other_export(export_file, tmp_path / "other.json")
+    card, config = (root / "DATASET_CARD.md").read_bytes(), (root / "annotations" / "label_config.xml").read_bytes()
+    (root / "annotations" / "label_config.xml").write_bytes(b"<View/>")  # stale: only a build of dataset/ rewrites it
+    done = _vietlao(root, "build", "--export", str(other), "--output", str(tmp_path / "elsewhere"))
+    assert done.returncode == 0, done.stderr
+    assert (root / "DATASET_CARD.md").read_bytes() == card
+    assert (root / "annotations" / "label_config.xml").read_bytes() == b"<View/>"
+    assert not (root / "dataset").exists()
+    readme = (tmp_path / "elsewhere" / "README.md").read_text(encoding="utf-8")
+    assert all(digest in readme for digest in checksums(tmp_path / "elsewhere").values())  # the card went with it
+    # the project's own dataset/: the card describes it, so it is refreshed (from whatever export built it)
+    done = _vietlao(root, "build", "--export", str(other))
+    assert done.returncode == 0, done.stderr
+    new_card = (root / "DATASET_CARD.md").read_text(encoding="utf-8")
+    assert new_card.encode() != card and all(d in new_card for d in checksums(root / "dataset").values())
+    assert (root / "annotations" / "label_config.xml").read_bytes() == config
+
+
+def test_a_rebuild_refuses_to_delete_files_it_did_not_write(tmp_path, export_file):
+    card = tmp_path / "card.md"
+    card.write_text(project().card.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "ds"
+    run_build(export_file, out, card)
+    (out / "NOTES.md").write_text("mine", encoding="utf-8")
+    (out / "mywork").mkdir()
+    (out / "mywork" / "x.txt").write_text("mine too", encoding="utf-8")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    done = _build_cli(export_file, str(out), cwd=REPO)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "also holds files a build does not write (NOTES.md, mywork, mywork/x.txt)" in done.stderr
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    (out / "NOTES.md").unlink()
+    (out / "mywork" / "x.txt").unlink()
+    (out / "mywork").rmdir()
+    run_build(export_file, out, card)  # a clean previous build is replaced
+
+
+@pytest.mark.parametrize("output, message", [
+    ("", "--output is empty"),
+    ("/proc/x", "cannot write /proc/x: "),
+    ("/dev/null/x", "cannot write /dev/null/x: /dev/null is not a folder"),
+    ("annotations/new", "one of the project's inputs or published files"),
+    ("dataset/data", "one of the project's inputs or published files"),
+])
+def test_unwritable_outputs_are_one_line(tmp_path, export_file, output, message):
+    root = _project_copy(tmp_path)
+    done = _vietlao(root, "build", "--export", str(export_file), "--output",
+                    str(root / output) if output.startswith(("annotations", "dataset")) else output)
+    assert done.returncode == 1 and done.stderr.startswith("vietlao: error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr
+    assert not (root / "annotations" / "new").exists() and not (root / "dataset").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_a_folder_without_write_permission_is_one_line(tmp_path, export_file):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    done = _build_cli(export_file, str(locked / "ds"), cwd=REPO)
+    assert done.returncode == 1 and "Permission denied" in done.stderr and done.stderr.count("\n") == 1
+
+
+_SIGTERM_BUILD = """
+import os, signal, sys
+import vietlao.dataset.build as build
+real = build.build_dataset
+def interrupted(records, documents, inventory, out_dir):
+    real(records, documents, inventory, out_dir)
+    print(sorted(p.name for p in out_dir.parent.iterdir()), flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+build.build_dataset = interrupted
+from vietlao.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_during_a_build_removes_its_temporary_folder(tmp_path, export_file):
+    """SIGTERM arrives with the build written in its temporary folder: the folder is removed, the
+    parents the build created too, and the exit status says SIGTERM."""
+    out = tmp_path / "new" / "ds"
+    done = subprocess.run([sys.executable, "-c", _SIGTERM_BUILD, "build", "--export", str(export_file), "--output", str(out)],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 128 + 15, done.stderr
+    assert ".vietlao-tmp" in done.stdout  # it was there when the signal came
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_later_build_removes_what_a_killed_one_left(tmp_path, export_file):
+    card = tmp_path / "card.md"
+    card.write_text(project().card.read_text(encoding="utf-8"), encoding="utf-8")
+    dead = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1  # no process has it
+    stale = tmp_path / f".ds.{dead}.abcd1234.vietlao-tmp"
+    (stale / "data").mkdir(parents=True)
+    running = tmp_path / f".ds.{os.getpid()}.efgh5678.vietlao-tmp"  # a build still at work: left alone
+    running.mkdir()
+    run_build(export_file, tmp_path / "ds", card)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, "ds", "card.md"])
+
+
+_SIGTERM_STREAM = """
+import os, signal, sys
+from pathlib import Path
+from vietlao.dataset.rows import splits_and_folds
+from vietlao.dataset.stream import convert_export
+from vietlao.export.validate import gold_context
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+splits, folds = splits_and_folds()
+def split_of(doc_id):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return splits[doc_id]
+convert_export(Path(sys.argv[1]), Path(sys.argv[2]), gold_context(), workers=1, chunk_bytes=1,
+               split_of=split_of, fold_of_doc=folds.__getitem__)
+"""
+
+
+def test_sigterm_during_a_streaming_build_leaves_nothing(tmp_path, export_file):
+    done = subprocess.run([sys.executable, "-c", _SIGTERM_STREAM, str(export_file), str(tmp_path / "new" / "ds")],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 143, done.stderr
+    assert list(tmp_path.iterdir()) == []

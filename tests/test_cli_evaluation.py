@@ -82,3 +82,85 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait() == 1
     assert err == ""  # no BrokenPipeError traceback, no "Exception ignored" at exit
+
+
+def _stance_predictions(path: Path) -> Path:
+    gold = load_gold("stance", "test", ROOT / "dataset")
+    path.write_text("".join(json.dumps({"id": r["id"], "label": 2}) + "\n" for r in gold), encoding="utf-8")
+    return path
+
+
+def test_output_never_lands_on_the_project_inputs(tmp_path, monkeypatch, capsys):
+    """--output naming the source of truth, the dataset, the card, a folder, the predictions file
+    itself, an empty path or a pipe: one error line, nothing written, no temporary file left.
+    The project is a copy, so a failure cannot harm the checkout."""
+    import shutil
+
+    from vietlao.paths import ROOT_ENV
+
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "annotations", root / "annotations")
+    shutil.copytree(ROOT / "dataset", root / "dataset")
+    shutil.copy(ROOT / "DATASET_CARD.md", root / "DATASET_CARD.md")
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    predictions = _stance_predictions(tmp_path / "p.jsonl")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.json"
+    link.symlink_to(root / "annotations" / "export.json")
+
+    def snapshot():
+        return sorted((str(p), p.read_bytes() if p.is_file() and not p.is_fifo() else None)
+                      for p in tmp_path.rglob("*"))
+
+    before = snapshot()
+    for output, message in [
+        (root / "annotations" / "export.json", "one of the project's inputs or published files"),
+        (link, "one of the project's inputs or published files"),
+        (root / "dataset", "one of the project's inputs or published files"),
+        (root / "DATASET_CARD.md", "one of the project's inputs or published files"),
+        (tmp_path, "is a folder, not a file"),
+        (predictions, "is also this command's input"),
+        (fifo, "is a pipe"),
+        ("", "--output is empty"),
+    ]:
+        code = main(["evaluate", "--task", "stance", "--predictions", str(predictions), "--bootstrap", "0",
+                     "--output", str(output)])
+        err = capsys.readouterr().err
+        assert code == 1 and err.startswith("vietlao: error: ") and err.count("\n") == 1, (output, err)
+        assert message in err, (output, err)
+        assert snapshot() == before, output
+
+
+def test_unusable_predictions_paths_are_one_line(tmp_path, capsys):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it would block until a writer came
+    for path, message in [(fifo, "is a pipe"), (tmp_path, "is a folder"), (tmp_path / "missing", "cannot read"),
+                          ("", "--predictions is empty")]:
+        assert main(["evaluate", "--task", "stance", "--predictions", str(path), "--bootstrap", "0"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("vietlao: error: ") and message in err and err.count("\n") == 1, err
+
+
+def test_output_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path, capsys):
+    predictions = _stance_predictions(tmp_path / "p.jsonl")
+    target = tmp_path / "scores" / "real.json"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "scores.json"
+    link.symlink_to(target)
+    assert main(["evaluate", "--task", "stance", "--predictions", str(predictions), "--bootstrap", "0",
+                 "--output", str(link)]) == 0
+    assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8"))["stance"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["real.json"]
+
+
+def test_ids_from_the_predictions_are_escaped_and_cut(tmp_path, capsys):
+    gold = load_gold("stance", "test", ROOT / "dataset")
+    lines = [json.dumps({"id": r["id"], "label": 2}) for r in gold]
+    lines += [json.dumps({"id": "\x1b[2Jclear", "label": 2}), json.dumps({"id": "y" * 1_000_000, "label": 2})]
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--task", "stance", "--predictions", str(path), "--bootstrap", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Jclear" in err and len(err) < 2_000, err[:500]

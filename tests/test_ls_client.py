@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,6 +35,7 @@ class FakeLS:
     def __init__(self):
         self.projects, self.tasks, self.log, self.faults = {}, {}, [], []
         self.same_page = False
+        self.endless = False  # every page of the projects listing new, none counted: a listing without end
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
 
@@ -119,6 +121,9 @@ class FakeLS:
                 p = {"id": next(self.ids), "title": body["title"], "label_config": body.get("label_config", "")}
                 self.projects[p["id"]] = p
                 return 201, p
+            if self.endless:
+                page = int(q.get("page", ["1"])[0])
+                return 200, {"next": f"?page={page + 1}", "results": [{"id": 10_000 + page, "title": f"other {page}"}]}
             if int(q.get("page", ["1"])[0]) > 1 and not self.same_page:
                 return 404, {"detail": "Invalid page."}
             title = q.get("title", [""])[0]
@@ -662,3 +667,106 @@ def test_push_pass_2_makes_a_blind_project_with_the_same_tasks(fake):
     first = [t for t in fake.tasks.values() if t["project"] != report["project_id"]]
     assert sorted(t["data"]["sentence_id"] for t in second) == sorted(t["data"]["sentence_id"] for t in first)
     assert all(t["predictions"] == [] for t in second) and all(t["predictions"] for t in first)
+
+
+# -- a server whose answers have the wrong shape ---------------------------------------------------
+
+
+@pytest.mark.parametrize("path, body, message", [
+    ("/api/projects/$", b'[{"id": 1, "title": "vl"}]', "projects"),
+    ("/api/projects/$", b'{"count": 1, "results": "vl"}', "projects"),
+    ("/api/projects/$", b'{"count": 1, "results": ["vl"]}', "projects"),
+    ("/api/projects/$", b'"vl"', "projects"),
+    ("/api/projects/$", b'{"count": 1, "results": [{"title": "vl"}]}', "without an integer id"),
+    ("/api/tasks/$", b'{"total": 1, "tasks": "abc"}', "tasks"),
+    ("/api/tasks/$", b'[1, 2]', "tasks"),
+])
+@pytest.mark.parametrize("command", ["pull", "push"])
+def test_a_server_answering_the_wrong_shape_is_one_line(fake, tmp_path, monkeypatch, capsys, path, body, message,
+                                                       command):
+    if command == "pull" and "tasks" in path:
+        pytest.skip("pull lists no tasks")
+    push(client(fake.url), "vl", restore=False)
+    fake.fault("GET", path, "raw", body, times=10)
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", TOKEN)
+    out = tmp_path / "export.json"
+    args = ["--url", fake.url, "--project-title", "vl", "--retries", "1"]
+    args += ["--output", str(out)] if command == "pull" else ["--no-restore", "--model", "gazetteer"]
+    assert main(["ls", command, *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vietlao: error: ") and err.count("\n") == 1, err
+    assert message in err and "unexpected" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_backend_honours_the_deadline_against_an_endless_listing(fake, monkeypatch, capsys):
+    """`ls backend --deadline 1` against a server that pages forever: one error line within seconds."""
+    fake.endless = True
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", TOKEN)
+    start = time.monotonic()
+    code = main(["ls", "backend", "--url", fake.url, "--project-title", "vl", "--deadline", "1", "--port", "0"])
+    err = capsys.readouterr().err
+    assert code == 1 and time.monotonic() - start < 15
+    assert err.startswith("vietlao: error: the command did not finish within 1 s") and err.count("\n") == 1, err
+    assert fake.count("GET", "/api/projects/$") > 2  # it did page on until the deadline
+
+
+def test_within_deadline_counts_afresh(fake):
+    c = client(fake.url, deadline=0.5)
+    time.sleep(0.6)
+    with pytest.raises(UserError, match="did not finish within 0.5 s"):
+        c.find_project("x")
+    assert c.within_deadline(lambda: c.find_project("x")) is None  # each exchange of a server gets the full time
+
+
+def test_pull_writes_through_a_symlinked_output_and_refuses_a_folder(fake, tmp_path, monkeypatch, capsys):
+    push(client(fake.url), "vl", restore=False)
+    annotate(client(fake.url), _sheets(tmp_path, "003"), "vl")
+    target = tmp_path / "real" / "export.json"
+    target.parent.mkdir()
+    target.write_text("[]\n", encoding="utf-8")
+    link = tmp_path / "export.json"
+    link.symlink_to(target)
+    pull(client(fake.url), link, "vl")
+    assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8"))  # the link stays, its target is new
+    assert sorted(p.name for p in target.parent.iterdir()) == ["export.json"]
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", TOKEN)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for output, message in [(folder, "is a folder, not a file"), ("", "--output is empty")]:
+        assert main(["ls", "pull", "--url", fake.url, "--project-title", "vl", "--output", str(output)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("vietlao: error: ") and message in err and err.count("\n") == 1, err
+    assert list(folder.iterdir()) == []
+
+
+def test_pull_removes_the_temporary_files_a_killed_pull_left(fake, tmp_path):
+    push(client(fake.url), "vl", restore=False)
+    annotate(client(fake.url), _sheets(tmp_path, "003"), "vl")
+    out = tmp_path / "out" / "export.json"
+    out.parent.mkdir()
+    dead = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    (out.parent / f".export.json.{dead}.x1y2z3.vietlao-tmp").write_bytes(b"[half a download")
+    pull(client(fake.url), out, "vl")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["export.json"]
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("folder", "is a folder, not a file"),
+    ("latin1", "is not UTF-8 (byte 0xe9"),
+    ("missing", "cannot read: No such file or directory"),
+    ("empty", "--restore-from is empty"),
+])
+def test_push_restore_from_a_bad_path_is_one_line(fake, tmp_path, monkeypatch, capsys, kind, message):
+    path = tmp_path / "restore.json"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "latin1":
+        path.write_bytes('[{"id": 1, "data": {"sentence_id": "003-000", "note": "café"}}]'.encode("latin-1"))
+    monkeypatch.setenv("VIETLAO_LS_TOKEN", TOKEN)
+    argv = ["ls", "push", "--url", fake.url, "--project-title", "vl", "--model", "gazetteer",
+            "--restore-from", "" if kind == "empty" else str(path)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vietlao: error: ") and message in err and err.count("\n") == 1, err
+    assert "Traceback" not in err and fake.tasks == {}

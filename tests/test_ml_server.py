@@ -202,3 +202,160 @@ def test_a_port_in_use_is_one_error_line(trainer):
         taken.listen()
         with pytest.raises(UserError, match=rf"cannot listen on {HOST}:{taken.getsockname()[1]}"):
             serve(trainer, taken.getsockname()[1])
+
+
+# -- malformed bodies, limits, concurrency -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"[" * 100_000 + b"]" * 100_000, "must be a JSON object"),  # deeper than orjson goes
+    (b'{"tasks": ' + b"[" * 100 + b"]" * 100 + b"}", "nested deeper than 64 levels"),
+    (b'{"tasks": [{"id": 1, "data": {"text": "\\ud800", "lang": "vi", "sentence_id": "x"}}]}', "must be a JSON object"),
+    (b'{"tasks": [{"id": 1, "data": {"text": "\xed\xa0\x80"}}]}', "must be a JSON object"),  # an encoded surrogate
+    (b'{"tasks": [], "score": NaN}', "must be a JSON object"),
+    (b'{"tasks": []', "must be a JSON object"),
+    (b"\xff\xfe{}", "must be a JSON object"),
+])
+@pytest.mark.parametrize("endpoint", ["/predict", "/webhook", "/setup"])
+def test_every_malformed_body_is_a_400_with_one_line(http, body, message, endpoint):
+    answer = http.post(endpoint, data=body, content_type="application/json")
+    assert answer.status_code == 400, answer.data[:200]
+    error = answer.get_json()["error"]
+    assert message in error and "\n" not in error
+
+
+def test_work_per_request_is_bounded_with_a_413_naming_the_limit(http, trainer, monkeypatch):
+    from vietlao.benchmark import ml_server
+
+    sentence = EXPORT[0]["data"]
+    many = [{"id": i, "data": sentence} for i in range(ml_server.MAX_TASKS + 1)]
+    answer = http.post("/predict", json={"tasks": many})
+    assert answer.status_code == 413 and f"the limit is {ml_server.MAX_TASKS}" in answer.get_json()["error"]
+    long = dict(sentence, text="Hà Nội " * (ml_server.MAX_TEXT_CHARS // 7 + 1))
+    answer = http.post("/predict", json={"tasks": [{"id": 1, "data": sentence}, {"id": 2, "data": long}]})
+    assert answer.status_code == 413
+    assert f"the limit is {ml_server.MAX_TEXT_CHARS}" in answer.get_json()["error"] and "task 1 " in answer.get_json()["error"]
+
+    slow = trainer.model.prediction
+
+    def sleepy(data, ctx=None):
+        time.sleep(0.2)
+        return slow(data, ctx)
+
+    monkeypatch.setattr(ml_server, "PREDICT_SECONDS", 0.3)
+    monkeypatch.setattr(trainer.model, "prediction", sleepy)
+    answer = create_app(trainer).test_client().post("/predict", json={"tasks": [{"id": i, "data": sentence} for i in range(5)]})
+    assert answer.status_code == 413 and "took over 0.3 s (the limit)" in answer.get_json()["error"]
+
+
+def test_requests_beyond_the_workers_wait_then_get_429(trainer, monkeypatch):
+    import threading
+
+    from vietlao.benchmark import ml_server
+
+    monkeypatch.setattr(ml_server, "MAX_WORKERS", 1)
+    monkeypatch.setattr(ml_server, "PREDICT_SECONDS", 0.5)
+    release, started = threading.Event(), threading.Event()
+    plain = trainer.model.prediction
+
+    def held(data, ctx=None):
+        started.set()
+        release.wait(10)
+        return plain(data, ctx)
+
+    monkeypatch.setattr(trainer.model, "prediction", held)
+    app = create_app(trainer)
+    body = {"tasks": [{"id": 1, "data": EXPORT[0]["data"]}]}
+    first = []
+    worker = threading.Thread(target=lambda: first.append(app.test_client().post("/predict", json=body)))
+    worker.start()
+    assert started.wait(10)
+    answer = app.test_client().post("/predict", json=body)
+    release.set()
+    worker.join(10)
+    assert answer.status_code == 429 and "1 predictions at work" in answer.get_json()["error"]
+    assert first[0].status_code == 200
+
+
+def test_log_lines_escape_control_characters_from_the_request(http, trainer):
+    import io
+    import logging
+
+    from vietlao.benchmark.ml_server import log_handler
+
+    handler, out = log_handler(), io.StringIO()
+    handler.setStream(out)
+    logger = logging.getLogger("vietlao.ml_backend")
+    logger.addHandler(handler)
+    try:
+        forged = "7\n2024-01-01 00:00:00 vietlao.ml_backend: model retrained\x1b[2J" + "x" * 10_000
+        answer = http.post("/predict", json={"tasks": [{"id": forged, "data": {"url": "x"}}]})
+    finally:
+        logger.removeHandler(handler)
+    assert answer.status_code == 200 and answer.get_json()["results"] == [[]]
+    text = out.getvalue()
+    assert text.count("\n") == 1 and "\x1b" not in text and "\\x1b[2J" in text and "7\\n2024" in text
+    assert len(text) < 1_000  # the 10,000-character id is cut
+
+
+def _serve_in_thread(trainer):
+    """The app on Werkzeug's threaded server (as `vietlao ls backend` serves it) on a free loopback port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, create_app(trainer), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{server.port}"
+
+
+def test_concurrent_predictions_equal_the_sequential_ones():
+    """The CRF model (whose tagger holds the sentence it works on) under 24 threads at once, long and
+    short texts mixed: every answer equals the one the same request got alone. The tasks are not
+    checked against the corpus (no context), so that the long texts get predictions too."""
+    import threading
+
+    from vietlao.benchmark.model_preannotate import train
+
+    gold_ner, gold_stance = load_gold("ner", EVERY), load_gold("stance", EVERY)
+    model = train("crf", gold_ner, gold_stance, load_inventory())
+    trainer = Trainer("crf", gold_ner, gold_stance, load_inventory(), None, debounce=60)
+    trainer.model = model
+    sentences = [t["data"] for t in EXPORT]
+    tasks = []
+    for i, data in enumerate(sentences[:24]):
+        short = {"id": 2 * i, "data": data}
+        text = " ".join(s["text"] for s in sentences[i : i + 12])[:9_000]  # hundreds of tokens
+        long = {"id": 2 * i + 1, "data": dict(data, text=text)}
+        tasks += [short, long]
+    server, thread, url = _serve_in_thread(trainer)
+    try:
+        with httpx.Client(timeout=120) as http_client:
+            alone = {t["id"]: http_client.post(f"{url}/predict", json={"tasks": [t]}).json() for t in tasks}
+        assert all(a["results"][0] for a in alone.values()), "every text gets a prediction"
+        answers, errors = {}, []
+
+        def worker(n: int) -> None:
+            mine = (tasks[n::24] + tasks[(n + 7) % 24::24]) * 2  # long and short texts, each four times
+            with httpx.Client(timeout=300) as c:
+                for t in mine:
+                    r = c.post(f"{url}/predict", json={"tasks": [t]})
+                    if r.status_code != 200:
+                        errors.append((t["id"], r.status_code, r.text[:200]))
+                    else:
+                        answers.setdefault(t["id"], []).append(r.json())
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(24)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(600)
+    finally:
+        server.shutdown()
+        thread.join()
+    assert errors == []
+    assert sum(len(v) for v in answers.values()) == 24 * 8
+    for task_id, got in answers.items():
+        assert all(g == alone[task_id] for g in got), task_id
+    assert trainer.counts["predict"] == len(tasks) + 24 * 8  # no count lost between threads

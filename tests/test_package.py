@@ -14,7 +14,7 @@ PACKAGE = Path(vietlao.__file__).parent
 #: shared vocabularies and helpers come first; ``export`` precedes ``labelstudio``, whose ``pull``
 #: validates with its rules; ``publish`` checks and copies the built dataset; the command line comes last.
 LAYERS = (
-    {"labels", "paths", "errors", "spans", "emails", "versions", "tables"},
+    {"labels", "paths", "errors", "files", "spans", "emails", "versions", "tables"},
     {"corpus"},
     {"label_config"},
     {"export"},

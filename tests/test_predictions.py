@@ -82,5 +82,5 @@ def test_every_bad_line_is_listed(tmp_path):
 
 
 def test_a_missing_file_is_one_line(tmp_path):
-    with pytest.raises(UserError, match=r"cannot read predictions .*nope.jsonl: No such file or directory"):
+    with pytest.raises(UserError, match=r"predictions .*nope.jsonl cannot read: No such file or directory"):
         read_predictions(tmp_path / "nope.jsonl")

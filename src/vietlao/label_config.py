@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Mapping
 from xml.sax.saxutils import quoteattr
 
+from vietlao.files import atomic_write
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS, STANCE_TARGET
 from vietlao.paths import project
@@ -111,7 +112,5 @@ def write_label_config(config: str, path: Path | None = None) -> bool:
     path = path or project().label_config
     if path.exists() and read_label_config(path) == config:
         return False
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(config, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, config)
     return True

@@ -88,6 +88,12 @@ class Project:
         return self.root / ".cache" / "embeddings"
 
     @property
+    def protected(self) -> tuple[Path, ...]:
+        """The project's inputs and published files: no command writes into them unless that is its
+        documented job (``build`` writes ``dataset/`` and the card, ``ls pull`` the export, …)."""
+        return (self.annotations, self.dataset, self.card, self.results, self.root / "README.md")
+
+    @property
     def ls_venv(self) -> Path:
         """The Label Studio environment (kept apart from the package's)."""
         return self.root / ".venv-ls"

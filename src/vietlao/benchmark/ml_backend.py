@@ -31,7 +31,7 @@ from typing import Callable, Mapping
 from vietlao.benchmark.model_preannotate import Preannotator, train
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
-from vietlao.errors import UserError
+from vietlao.errors import UserError, shown
 from vietlao.export.task import Context, SentenceRecord, TaskInvalid, convert_task
 from vietlao.spans import spans_to_tags
 
@@ -104,6 +104,7 @@ class Trainer:
     _stopping: bool = False
     _training: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition)
+    _counts_lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
 
     @property
@@ -131,21 +132,29 @@ class Trainer:
         self.counts["trainings"] += 1
         log.info("model %s (was %s), trained on %d sentences", model.version, previous, len(ner))
 
-    def predict(self, tasks: list[dict]) -> list[list[dict]]:
+    def predict(self, tasks: list[dict], deadline: float | None = None) -> list[list[dict]] | None:
         """Per task, a list of zero or one prediction: none for a task whose data is not a corpus
-        sentence (the reason is logged) or whose prediction would not validate."""
+        sentence (the reason is logged) or whose prediction would not validate. Safe to call from
+        many threads at once. ``None`` if ``time.monotonic()`` passes ``deadline`` before the end."""
         model, out = self.model, []
-        self.counts["predict"] += 1
+        self.count("predict")
         for task in tasks:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
             problem = task_data_problem(task)
             if problem:
-                log.warning("no prediction for task %s: %s", task.get("id") if isinstance(task, dict) else None, problem)
+                log.warning("no prediction for task %s: %s", shown(task.get("id") if isinstance(task, dict) else None, 80),
+                            problem)
                 out.append([])
                 continue
             prediction = model.prediction(task["data"], self.ctx)
             out.append([prediction] if prediction else [])
-            self.counts["predictions"] += bool(prediction)
+            self.count("predictions", bool(prediction))
         return out
+
+    def count(self, key: str, n: int = 1) -> None:
+        with self._counts_lock:  # `+=` on a shared dict loses counts between threads
+            self.counts[key] += n
 
     # -- debounced retraining ------------------------------------------------------------------
 

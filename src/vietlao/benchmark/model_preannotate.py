@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -40,6 +42,58 @@ MODELS: dict[str, tuple[str, str, bool] | None] = {
 DEFAULT_MODEL = "gazetteer+crf"
 
 
+class CrfTaggers:
+    """Tagging with a trained CRF from many threads at once.
+
+    A ``pycrfsuite.Tagger`` holds the sentence it is working on (``set``, then ``tag`` and
+    ``marginal``), so one tagger shared by the threads of a server mixes their sentences up (a
+    marginal asked for position 471 of a sentence that another thread has just replaced with one of
+    20 tokens). ``mode="pool"`` (the default; ``benchmarks/perf/ml_backend_concurrency.py`` measures
+    both): each call takes an idle tagger opened on the same model file, opening another when all are
+    busy, and gives it back; ``"lock"``: one tagger, one call at a time.
+    """
+
+    MODES = ("pool", "lock")
+
+    def __init__(self, crf, mode: str = "pool"):
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}")
+        self.crf, self.mode = crf, mode
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._shared = None
+
+    def _open(self):
+        import pycrfsuite
+
+        tagger = pycrfsuite.Tagger()
+        tagger.open(self.crf.modelfile.name)
+        return tagger
+
+    @staticmethod
+    def tag_on(tagger, xseq: list[dict]) -> tuple[list[str], list[float]]:
+        """Tag with one given ``pycrfsuite.Tagger`` (not safe if another thread uses it at once)."""
+        tagger.set(xseq)
+        tags = tagger.tag()
+        return tags, [tagger.marginal(tag, i) for i, tag in enumerate(tags)]
+
+    def tag(self, xseq: list[dict]) -> tuple[list[str], list[float]]:
+        """The best tags of a sentence's token features and each tag's marginal probability."""
+        if self.mode == "lock":
+            with self._lock:
+                if self._shared is None:
+                    self._shared = self._open()
+                return self.tag_on(self._shared, xseq)
+        try:
+            tagger = self._idle.get_nowait()
+        except queue.Empty:
+            tagger = self._open()
+        try:
+            return self.tag_on(tagger, xseq)
+        finally:
+            self._idle.put(tagger)
+
+
 @dataclass(frozen=True)
 class ScoredSpan:
     span: Span
@@ -57,6 +111,11 @@ class Preannotator:
     stance: object = None
     gazetteer_first: bool = False
     _gazetteers: dict = field(default_factory=dict)
+    taggers: CrfTaggers | None = None
+
+    def __post_init__(self) -> None:
+        if self.ner is not None and self.taggers is None:
+            self.taggers = CrfTaggers(self.ner)
 
     def spans(self, text: str, lang: str) -> list[ScoredSpan]:
         """Token-aligned, non-overlapping, linked spans (score 1.0 for the gazetteer's)."""
@@ -76,12 +135,11 @@ class Preannotator:
         if not tokens:
             return []
         words = [t.text for t in tokens]
-        marginals = self.ner.predict_marginals_single(sentence_features(words))
-        tags = self.ner.predict_single(sentence_features(words))
+        tags, marginals = self.taggers.tag(sentence_features(words))  # safe from many threads
         forms = self._gazetteer(lang)
         out = []
         for label, a, b in chunks(tags):
-            score = sum(marginals[i][tags[i]] for i in range(a, b)) / (b - a)
+            score = sum(marginals[a:b]) / (b - a)
             entity_id = None
             if label in LINKABLE_TYPES:
                 hit = forms.get(tuple(words[a:b]))

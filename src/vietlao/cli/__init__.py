@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 
 from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio, publish
 from vietlao.corpus.metadata import CorpusError
-from vietlao.errors import UserError
+from vietlao.errors import UserError, escape_controls
 from vietlao.export.task import ExportError
 from vietlao.paths import ROOT_ENV
 
@@ -44,17 +46,29 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 0
+    # SIGTERM unwinds like Ctrl-C, so that every command removes its temporary files on the way out
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         code = args.func(args)
         sys.stdout.flush()
         return code
     except (UserError, CorpusError, ExportError) as exc:
-        print(f"vietlao: error: {exc}", file=sys.stderr)
+        # the values in a message are escaped where they are put in (vietlao.errors.shown); this
+        # keeps any control character that slipped through off the terminal
+        print(f"vietlao: error: {escape_controls(str(exc), keep=chr(10))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader went away (`vietlao … | head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's final flush cannot fail
         return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

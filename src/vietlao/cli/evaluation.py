@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 import textwrap
-from pathlib import Path
 
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.evaluation.evaluate import (
     SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary,
 )
 from vietlao.evaluation.predictions import CLASS_NAMES
+from vietlao.files import atomic_write, check_input, check_output, given
 
 
 
@@ -58,19 +56,19 @@ benchmarks/README.md ("Quick start: score your model").
 
 def _run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else None
+    predictions = check_input(given(args.predictions, "--predictions"), "predictions")
+    dataset = given(args.dataset, "--dataset")
+    output = given(args.output, "--output")
+    if output is not None:  # checked before the scoring: a refused path costs nothing
+        output = check_output(output, "--output", inputs=[predictions])
     result = evaluate(
-        args.task, args.predictions, args.split, tagset=args.tagset, scheme=args.scheme, langs=langs,
-        dataset_dir=args.dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit, seen_in=args.seen_in,
+        args.task, predictions, args.split, tagset=args.tagset, scheme=args.scheme, langs=langs,
+        dataset_dir=dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit, seen_in=args.seen_in,
     )
-    if args.output:  # written in full or not at all
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-        os.replace(tmp, out)
+    if output is not None:  # written in full or not at all
+        atomic_write(output, json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(format_summary(result))
-    if args.output:
+    if output is not None:
         print(f"scores written to {args.output}")
     return 0
 
@@ -96,7 +94,8 @@ def add_parser(subparsers) -> None:
                    help="how tags are chunked: iob2 = strict IOB2 as seqeval mode='strict' (an I- tag "
                    "that continues no chunk of its type is no entity); conlleval = as conlleval.pl "
                    "(such an I- tag starts an entity) (default: %(default)s)")
-    p.add_argument("--output", metavar="FILE", help="also write every score as JSON here")
+    p.add_argument("--output", metavar="FILE", help="also write every score as JSON here (a file outside the "
+                   "project's annotations/, dataset/, benchmarks/results/ and card; replaced atomically)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap resamples for the 95%% CIs (default: %(default)s; 0: no CIs)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")

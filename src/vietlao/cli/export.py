@@ -8,11 +8,12 @@ from pathlib import Path
 
 from vietlao.corpus.inventory import dump_inventory, load_inventory, with_forms
 from vietlao.export.validate import validate_gold
+from vietlao.files import given
 from vietlao.paths import project
 
 
 def _export(args: argparse.Namespace) -> Path:
-    return Path(args.export) if args.export else project().export
+    return given(args.export, "the export argument") or project().export
 
 
 def _run_validate(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from vietlao.corpus.inventory import load_inventory
 from vietlao.errors import UserError
 from vietlao.export.validate import gold_context
+from vietlao.files import check_input, given
 from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
@@ -47,6 +48,9 @@ def _gold_rows() -> tuple[list[dict], list[dict]]:
 
 
 def _run_push(args: argparse.Namespace) -> int:
+    restore_from = given(args.restore_from, "--restore-from")
+    if restore_from is not None:
+        check_input(restore_from, "--restore-from")  # named, so it must be there
     client = _client(args)  # a missing token is reported before any training
     predictor, version = None, args.model_version
     if args.pass_number == 1 and args.model != "gazetteer":
@@ -56,26 +60,27 @@ def _run_push(args: argparse.Namespace) -> int:
         predictor, version = (lambda d: model.prediction(d, ctx)), model.version
     return _timed("push", lambda: push(
         client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor,
-        restore=not args.no_restore, restore_from=Path(args.restore_from) if args.restore_from else None))
+        restore=not args.no_restore, restore_from=restore_from))
 
 
 def _run_backend(args: argparse.Namespace) -> int:
     import logging
 
     from vietlao.benchmark.ml_backend import Trainer
-    from vietlao.benchmark.ml_server import serve
+    from vietlao.benchmark.ml_server import log_handler, serve
     from vietlao.labelstudio.project import connect_ml_backend
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, handlers=[log_handler()])  # control characters escaped
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
     fetch, connect = None, None
     if not args.no_connect:
-        # a server runs for hours: each call is bounded by --timeout, the whole process by nothing
-        client = Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff)
+        # a server runs for hours: --deadline bounds the start-up exchange and each retraining's listing
+        client = Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff,
+                                 deadline=args.deadline or None)
         project_id = client.find_project(args.project_title)
         if project_id is None:
             raise UserError(f"no project titled {args.project_title!r} at {client.url}: create it with `vietlao ls push`")
-        fetch = lambda: client.tasks(project_id)  # noqa: E731
+        fetch = lambda: client.within_deadline(lambda: client.tasks(project_id))  # noqa: E731
         connect = lambda url: connect_ml_backend(client, project_id, url, f"vietlao-{args.model}")  # noqa: E731
     trainer = Trainer(args.model, *_gold_rows(), load_inventory(), gold_context(), fetch, args.debounce)
     trainer.retrain()
@@ -97,7 +102,7 @@ def _run_annotate(args: argparse.Namespace) -> int:
 
 def _run_pull(args: argparse.Namespace) -> int:
     return _timed("pull", lambda: pull(
-        _client(args), Path(args.output) if args.output else None, args.project_title, validate=not args.no_validate,
+        _client(args), given(args.output, "--output"), args.project_title, validate=not args.no_validate,
         complete=args.complete, accept_changes=args.accept_changes))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from vietlao.files import atomic_write
 from vietlao.corpus.documents import CorpusError
 from vietlao.labels import EntityType
 from vietlao.paths import project
@@ -105,9 +106,7 @@ def dump_inventory(inventory: dict[str, CanonicalEntity], path: Path | None = No
     for e in sorted(inventory.values(), key=lambda e: (e.type, e.id)):
         row = e.model_dump(exclude_defaults=True)
         lines.append("- " + yaml.safe_dump(row, allow_unicode=True, default_flow_style=True, width=10**6).strip())
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, "\n".join(lines) + "\n")
 
 
 def with_forms(inventory: dict[str, CanonicalEntity], records) -> dict[str, CanonicalEntity]:

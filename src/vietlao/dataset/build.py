@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,8 +19,9 @@ from vietlao.dataset.linking import write_linking
 from vietlao.dataset.parquet import PARQUET_DIR, write_parquet_copy
 from vietlao.dataset.card import LICENCE_FILE, CardMetadata, card_sections, render_dataset_readme, update_card, write_card
 from vietlao.dataset.croissant import CROISSANT_FILE, croissant, licence_notes, write_croissant
-from vietlao.errors import UserError
+from vietlao.errors import UserError, shown
 from vietlao.export.validate import validate_gold
+from vietlao.files import atomic_folder, check_output as check_output_path
 from vietlao.corpus.metadata import CorpusLayout
 from vietlao.export.task import SentenceRecord
 from vietlao.dataset.rows import (
@@ -98,6 +98,14 @@ def checksums(directory: Path) -> dict[str, str]:
 #: What ``README.md`` of a built dataset holds (the card's generated blocks): an existing output
 #: folder is replaced only if it is a previous build (or empty).
 BUILD_MARK = "<!-- generated:"
+#: The files a build writes: ``README.md``, ``croissant.json``, ``LICENCE.md``,
+#: ``data/<config>/<split>-<16 hex>.arrow`` and their Parquet copies under ``parquet/``.
+_BUILT = re.compile("|".join([
+    *(re.escape(name) for name in ("README.md", CROISSANT_FILE, LICENCE_FILE)),
+    rf"(?:data|{PARQUET_DIR})(?:/[a-z]+)?",
+    r"data/[a-z]+/[a-z]+-[0-9a-f]{16}\.arrow",
+    rf"{PARQUET_DIR}/[a-z]+/[a-z]+-[0-9a-f]{{16}}\.parquet",
+]))
 
 
 def is_previous_build(folder: Path) -> bool:
@@ -105,27 +113,28 @@ def is_previous_build(folder: Path) -> bool:
     return (folder / "data").is_dir() and readme.is_file() and BUILD_MARK in readme.read_text(encoding="utf-8", errors="replace")
 
 
+def foreign_files(folder: Path) -> list[str]:
+    """What a previous build in ``folder`` holds that no build writes (the user's own files)."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if not _BUILT.fullmatch(p.relative_to(folder).as_posix()) or p.is_symlink())
+
+
 def check_output(out_dir: Path) -> None:
-    """Refuse an output that is not a folder this build may replace: a file, or a folder that is
-    neither empty nor a previous build."""
+    """Refuse an output that is not a folder this build may replace: a file, a folder that is
+    neither empty nor a previous build, or a previous build holding files the build did not write
+    (a rebuild would delete them)."""
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
-        raise UserError(f"{out_dir} exists and is not a folder; choose another --output")
+        raise UserError(f"{shown(out_dir)} exists and is not a folder; choose another --output")
     if any(out_dir.iterdir()) and not is_previous_build(out_dir):
-        raise UserError(f"{out_dir} is not a previous build of the dataset (no data/ and generated README.md); "
+        raise UserError(f"{shown(out_dir)} is not a previous build of the dataset (no data/ and generated README.md); "
                         "refusing to replace it: choose a new or empty folder")
-
-
-def replace_directory(new: Path, target: Path) -> None:
-    """Swap ``new`` into place of ``target`` (two renames; the old copy is removed last)."""
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-    try:
-        if target.exists():
-            target.rename(old / target.name)
-        new.rename(target)
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
+    foreign = foreign_files(out_dir)
+    if foreign:
+        listed = ", ".join(shown(f, 60) for f in foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise UserError(f"{shown(out_dir)} is a previous build that also holds files a build does not write ({listed}); "
+                        "a rebuild would delete them: move them out of it, or choose another --output")
 
 
 def write_metadata_files(directory: Path, card: str, card_file: Path, metas, inventory: dict,
@@ -139,28 +148,29 @@ def write_metadata_files(directory: Path, card: str, card_file: Path, metas, inv
 def run_build(export: Path | None = None, out_dir: Path | None = None, card_file: Path | None = None,
               card_blocks: dict[str, str] | None = None) -> Path:
     """Validate the export, build into a temporary folder, render the card (with ``card_blocks``
-    rendered by later stages), swap into place (defaults: the project's ``annotations/export.json``,
-    ``dataset/`` and ``DATASET_CARD.md``). An existing ``out_dir`` must be a previous build (or
-    empty); missing parents are created."""
-    card_file = card_file or project().card
+    rendered by later stages), swap into place (defaults: the project's ``annotations/export.json``
+    and ``dataset/``). An existing ``out_dir`` must be a previous build (or empty); missing parents
+    are created.
+
+    The card goes with the build, as its ``README.md``. ``card_file`` (default: the project's
+    ``DATASET_CARD.md``) is its template; it is rewritten only when given, or when the build is the
+    project's own ``dataset/`` (which the card describes): a build into another folder leaves the
+    project's card as it is."""
+    own = out_dir is None or os.path.realpath(out_dir) == os.path.realpath(project().dataset)
+    template = card_file or project().card
     export = export or project().export
-    out_dir = (out_dir or project().dataset).absolute()
+    out_dir = check_output_path(out_dir or project().dataset, "--output", allowed=[project().dataset], folder=True)
     records = validate_gold(export)  # raises ExportError: nothing written
     check_output(out_dir)
     documents = load_corpus()
     inventory = load_inventory()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        os.chmod(tmp, 0o755)  # a published folder, not a private temporary one
+    with atomic_folder(out_dir) as tmp:
         build_dataset(records, documents, inventory, tmp)
-        card = update_card(records, checksums(tmp), export, card_file, card_blocks)
+        card = update_card(records, checksums(tmp), export, template, card_blocks)
         metas = [d.meta for d in documents]
         languages = CorpusLayout(tuple(metas)).languages
         (tmp / "README.md").write_text(render_dataset_readme(card, data_files(tmp), languages), encoding="utf-8")
-        write_metadata_files(tmp, card, card_file, metas, inventory, CardMetadata(language=tuple(languages)))
-        replace_directory(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    write_card(card, card_file)
+        write_metadata_files(tmp, card, template, metas, inventory, CardMetadata(language=tuple(languages)))
+    if card_file is not None or own:
+        write_card(card, template)
     return out_dir

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, Language
 from vietlao.dataset.linking import card_block as linking_block
 from vietlao.export.task import SentenceRecord
+from vietlao.files import atomic_write
 from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
 from vietlao.paths import project
 from vietlao.tables import markdown_table
@@ -154,10 +155,10 @@ def examples_block(records: list[SentenceRecord]) -> str:
 
 def preannotator_block(export: Path) -> str:
     """The pre-annotator versions found in the export's predictions, with counts."""
-    import json
+    from vietlao.export.reader import iter_tasks
 
     versions: Counter = Counter()
-    for task in json.loads(export.read_text(encoding="utf-8")):
+    for task in iter_tasks(export):  # one task at a time: the export is not held in memory
         # Label Studio lists prediction ids on the task and embeds the prediction in its annotations.
         embedded = [a["prediction"] for a in task.get("annotations", []) if isinstance(a.get("prediction"), dict)]
         listed = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
@@ -260,10 +261,7 @@ def card_bullets(section: str) -> list[str]:
 
 
 def write_card(card: str, path: Path | None = None) -> None:
-    path = path or project().card
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(card, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path or project().card, card)
 
 
 def render_dataset_readme(card: str, files: dict[str, dict[str, str]], languages: Sequence[str]) -> str:

@@ -26,10 +26,8 @@ import gc
 import itertools
 import multiprocessing
 import os
-import shutil
 import stat
 import sys
-import tempfile
 from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -47,6 +45,7 @@ from vietlao.dataset.rows import splits_and_folds
 from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
 from vietlao.export.task import Context, TaskInvalid, convert_task
 from vietlao.export.typed import decode_range, task_id
+from vietlao.files import atomic_folder, input_problem
 
 
 class _Unplaced:
@@ -249,56 +248,24 @@ def convert_export(
         raise FileExistsError(f"{out_dir} exists; convert_export writes a new folder")
     if progress is None:
         progress = sys.stderr.isatty()
-    source = str(export_path)
-    try:
-        job = _Job(export_path, ctx, split_of, fold_of_doc)
+    try:  # not opened if it is no regular file: a FIFO would block
+        job = None if input_problem(export_path) else _Job(export_path, ctx, split_of, fold_of_doc)
     except OSError:
         job = None  # iter_tasks reports it, as the plain path would
-    created = _make_parents(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    os.chmod(tmp, 0o755)  # a published folder, not a private temporary one
-    sink = SentenceSink(tmp)
     bar = tqdm(total=os.path.getsize(export_path) if job else None, unit="B", unit_scale=True,
                unit_divisor=1024, desc=export_path.name, disable=not progress, delay=2, file=sys.stderr)
     checks = ExportChecks()
     collecting, pool = gc.isenabled(), pa.default_memory_pool()
     try:
-        # malloc gives freed Arrow buffers back; mimalloc, Arrow's default, keeps them per process.
-        pa.set_memory_pool(pa.system_memory_pool())
-        # Conversion makes no reference cycles, so reference counting frees everything; the
-        # collector would only walk the millions of live parsed objects again and again.
-        gc.disable()
-        done, finished = 0, False
-        if job is not None:
-            for task_range, result in _converted_ranges(export_path, job, workers, chunk_bytes):
-                if result is None:
-                    break
-                _replay(result, checks)
-                for split, packed in result[3].items():
-                    sink.add_batches(split, *_unpack(packed))
-                done += len(result[1])
-                bar.update(task_range[1] - task_range[0] + 1)
-                bar.set_postfix(tasks=done, refresh=False)
-                if task_range[2]:
-                    finished = True
-                    break
-        if finished:
-            checks.finish(source)
-        else:  # the rest of the file, as the plain path reads it
-            rest = itertools.islice(iter_tasks(export_path), done, None)
-            for record in convert_tasks(rest, ctx, source=source, checks=checks):
-                sink.add_record(split_of(record.doc_id), record, fold_of_doc(record.doc_id))
-        counts = sink.close()
-        tmp.rename(out_dir)
+        with atomic_folder(out_dir) as tmp:  # parents created, and removed again on a failure
+            sink = SentenceSink(tmp)
+            try:
+                counts = _convert(export_path, job, ctx, workers, chunk_bytes, sink, checks, bar, split_of, fold_of_doc)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    sink.abort()
+                raise
         return counts
-    except BaseException:
-        with contextlib.suppress(Exception):
-            sink.abort()
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in reversed(created):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
     finally:
         if collecting:
             gc.enable()
@@ -306,11 +273,35 @@ def convert_export(
         bar.close()
         if job is not None:
             os.close(job.fd)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _make_parents(out_dir: Path) -> list[Path]:
-    """Create the missing parents of ``out_dir``; the ones created, outermost first."""
-    missing = [p for p in reversed(out_dir.parents) if not p.exists()]
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return missing
+def _convert(export_path: Path, job: _Job | None, ctx: Context, workers: int, chunk_bytes: int, sink: SentenceSink,
+             checks: ExportChecks, bar: tqdm, split_of, fold_of_doc) -> Counter:
+    """The body of :func:`convert_export`: every range into ``sink``; rows per (config, split)."""
+    # malloc gives freed Arrow buffers back; mimalloc, Arrow's default, keeps them per process.
+    pa.set_memory_pool(pa.system_memory_pool())
+    # Conversion makes no reference cycles, so reference counting frees everything; the
+    # collector would only walk the millions of live parsed objects again and again.
+    gc.disable()
+    source = str(export_path)
+    done, finished = 0, False
+    if job is not None:
+        for task_range, result in _converted_ranges(export_path, job, workers, chunk_bytes):
+            if result is None:
+                break
+            _replay(result, checks)
+            for split, packed in result[3].items():
+                sink.add_batches(split, *_unpack(packed))
+            done += len(result[1])
+            bar.update(task_range[1] - task_range[0] + 1)
+            bar.set_postfix(tasks=done, refresh=False)
+            if task_range[2]:
+                finished = True
+                break
+    if finished:
+        checks.finish(source)
+    else:  # the rest of the file, as the plain path reads it
+        rest = itertools.islice(iter_tasks(export_path), done, None)
+        for record in convert_tasks(rest, ctx, source=source, checks=checks):
+            sink.add_record(split_of(record.doc_id), record, fold_of_doc(record.doc_id))
+    return sink.close()

@@ -40,6 +40,7 @@ import numpy as np
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import OTHER_DOCUMENTS, SeenRule, seen_flags
 from vietlao.errors import UserError
+from vietlao.evaluation.predictions import fail
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block, ci_method, ner_scores
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES
 from vietlao.paths import project
@@ -49,7 +50,6 @@ LINKING_TASKS = ("linking", "ner+linking")
 GOLD_CONFIG = {"linking": "linking", "ner+linking": "ner"}
 KS = (1, 5, 10)
 NIL = "NIL"
-_MAX_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -126,12 +126,6 @@ def load_context(dataset_dir: Path | str | None, seen_in: str | None = None) -> 
 # --------------------------------------------------------------------------- checks
 
 
-def _fail(source: str, problems: list[str]) -> None:
-    if problems:
-        more = [f"… and {len(problems) - _MAX_LISTED} more problems"] if len(problems) > _MAX_LISTED else []
-        raise UserError(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems[:_MAX_LISTED] + more))
-
-
 def _ranked(gold: list[dict], preds: list[dict], kb: KnowledgeBase, source: str):
     """Per mention: the resolved ``entity_id`` and the ranked candidates; every problem is an error."""
     problems, top, ranked = [], [], []
@@ -157,7 +151,7 @@ def _ranked(gold: list[dict], preds: list[dict], kb: KnowledgeBase, source: str)
             problems.append(f"{mid}: \"candidates\" must start with \"entity_id\" {eid!r}")
         top.append(eid)
         ranked.append(cands)
-    _fail(source, problems)
+    fail(source, problems)
     return top, ranked
 
 
@@ -274,7 +268,7 @@ def end_to_end(gold: list[dict], preds: list[dict], kb: KnowledgeBase, *, unit: 
     problems: list[str] = []
     gold_chunks = [_e2e_chunks(g["entities"], kb, g["id"], problems) for g in gold]
     pred_chunks = [_e2e_chunks(p["entities"], kb, g["id"], problems) for g, p in zip(gold, preds)]
-    _fail(source, problems)
+    fail(source, problems)
     common = {"langs": [g["lang"] for g in gold], "n_boot": n_boot, "seed": seed,
               "groups": [g["doc_id"] for g in gold] if unit == "document" else None}
     scores = ner_scores(gold_chunks, pred_chunks, **common)

@@ -18,7 +18,8 @@ from typing import Any, Iterable, Sequence
 
 import orjson
 
-from vietlao.errors import UserError
+from vietlao.errors import UserError, shown
+from vietlao.files import input_problem
 from vietlao.labels import ENTITY_TYPES, NER_TAGS, STANCE_LABELS
 
 __all__ = [
@@ -45,19 +46,21 @@ _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
 # --------------------------------------------------------------------------- reading
 
 
-def _decode_utf8(path: Path, data: bytes) -> str:
+def _check_start(path: Path, head: bytes) -> None:
+    """Refuse a file that is not UTF-8 by its first bytes (a byte-order mark, NUL bytes)."""
     for mark, name in _BOMS:
-        if data.startswith(mark):
+        if head.startswith(mark):
             raise UserError(f"{path}: the file is {name} (byte-order mark {mark.hex(' ')}); save it as UTF-8")
-    if data[:2].count(0) == 1 or data[:4].count(0) >= 2:
+    if head[:2].count(0) == 1 or head[:4].count(0) >= 2:
         raise UserError(f"{path}: the file holds NUL bytes at its start (UTF-16 or UTF-32?); save it as UTF-8")
+
+
+def _decode_line(path: Path, number: int, raw: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise UserError(
-            f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column}); save the file as UTF-8"
+            f"{path}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); save the file as UTF-8"
         ) from None
 
 
@@ -73,28 +76,36 @@ def _json_reason(exc: orjson.JSONDecodeError) -> str:
 
 
 def read_predictions(path: Path | str) -> list[dict]:
-    """The JSON objects of a JSON Lines file, each with a string ``id``; blank lines are skipped."""
+    """The JSON objects of a JSON Lines file, each with a string ``id``; blank lines are skipped.
+    The file is read line by line: memory holds the objects, not the file's text as well."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read predictions {path}: {exc.strerror or exc}") from None
-    text = _decode_utf8(path, data)
+    problem = input_problem(path)  # a pipe would block until a writer came
+    if problem:
+        raise UserError(f"predictions {shown(path)} {problem}")
     records, problems = [], []
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            problems.append(f"line {number}: not JSON ({_json_reason(exc)})")
-            continue
-        if not isinstance(record, dict):
-            problems.append(f"line {number}: a JSON {type(record).__name__}, not an object")
-        elif not isinstance(record.get("id"), str):
-            problems.append(f"line {number}: no string \"id\" (a sentence id such as \"000-003\")")
-        else:
-            records.append(record)
+    try:
+        with open(path, "rb") as handle:
+            _check_start(path, handle.read(4))
+            handle.seek(0)
+            for number, raw in enumerate(handle, 1):  # split on b"\n" only, as JSON Lines is
+                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                line = _decode_line(path, number, raw[:-1] if raw.endswith(b"\n") else raw)
+                if not line.strip():
+                    continue
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    problems.append(f"line {number}: not JSON ({_json_reason(exc)})")
+                    continue
+                if not isinstance(record, dict):
+                    problems.append(f"line {number}: a JSON {type(record).__name__}, not an object")
+                elif not isinstance(record.get("id"), str):
+                    problems.append(f"line {number}: no string \"id\" (a sentence id such as \"000-003\")")
+                else:
+                    records.append(record)
+    except OSError as exc:
+        raise UserError(f"cannot read predictions {shown(path)}: {exc.strerror or exc}") from None
     fail(str(path), problems)
     if not records:
         raise UserError(f"{path}: no predictions (the file is empty)")
@@ -115,18 +126,18 @@ def write_predictions(path: Path | str, records: Iterable[dict]) -> Path:
 
 
 def listing(items: Iterable[str]) -> str:
-    """At most :data:`MAX_LISTED` items, sorted, comma-separated."""
+    """At most :data:`MAX_LISTED` items, sorted, comma-separated, each escaped and cut (:func:`shown`)."""
     items = sorted(items)
     more = f" … and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
-    return ", ".join(items[:MAX_LISTED]) + more
+    return ", ".join(shown(i, 60) for i in items[:MAX_LISTED]) + more
 
 
 def fail(source: str, problems: list[str]) -> None:
     """Raise one :class:`UserError` listing ``problems`` (nothing if there are none)."""
     if problems:
-        shown = problems[:MAX_LISTED]
+        first = [shown(p, 300) for p in problems[:MAX_LISTED]]  # ids from the file, escaped and cut
         more = [f"… and {len(problems) - MAX_LISTED} more problems"] if len(problems) > MAX_LISTED else []
-        raise UserError(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(shown + more))
+        raise UserError(f"{shown(source)}: {len(problems)} problem(s):\n  " + "\n  ".join(first + more))
 
 
 def _mapping(names: Sequence[str]) -> str:
@@ -169,9 +180,9 @@ def _check_tags(sid: str, value: list, gold: dict, problems: list[str]) -> list[
     tags = [_name(t, "ner_tags") for t in value]
     bad = [t for t, name in zip(value, tags) if name is None]
     if bad:
-        shown = ", ".join(json.dumps(t, ensure_ascii=False) for t in dict.fromkeys(map(_hashable, bad)))
+        names = ", ".join(json.dumps(t, ensure_ascii=False) for t in dict.fromkeys(map(_hashable, bad)))
         problems.append(
-            f"{sid}: unknown tags {shown} (tags are names such as \"B-PER\" or the dataset's "
+            f"{sid}: unknown tags {names} (tags are names such as \"B-PER\" or the dataset's "
             f"ClassLabel integers 0–{len(NER_TAGS) - 1})"
         )
         return None

@@ -16,6 +16,7 @@ import ijson
 import orjson
 from ijson.common import ObjectBuilder
 
+from vietlao.files import input_problem
 from vietlao.export.rules import MAX_DEPTH, MAX_INT, MAX_TEXT_CHARS
 from vietlao.export.task import Context, ExportError, Problem, SentenceRecord, TaskInvalid, convert_task
 
@@ -28,6 +29,9 @@ READ_BYTES = 64 << 10
 def iter_tasks(path: Path) -> Iterator[object]:
     """Tasks of an export file, parsed incrementally. Raises :class:`ExportError` if malformed."""
     source = str(path)
+    problem = input_problem(Path(path))  # a pipe would block or could not be read twice
+    if problem:
+        raise ExportError(source, [Problem(None, None, f"the export {problem}")])
     try:
         handle = open(path, "rb")
     except OSError as exc:
@@ -40,9 +44,19 @@ def iter_tasks(path: Path) -> Iterator[object]:
         yield from _items(handle, source)
 
 
+#: Compressed files, told by their first bytes: (magic, format, how to decompress).
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip", "gunzip"), (b"PK\x03\x04", "zip", "unzip"), (b"BZh", "bzip2", "bunzip2"),
+    (b"\xfd7zXZ\x00", "xz", "unxz"), (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+)
+
+
 def _opening_problem(handle) -> str | None:
     """What is wrong with the start of the file, if it does not open a JSON list of UTF-8 tasks."""
     head = handle.read(64)
+    for magic, kind, undo in _COMPRESSED:
+        if head.startswith(magic):
+            return f"the file is {kind}-compressed; decompress it first ({undo}): an export is a JSON list of tasks"
     if head.startswith(b"\xef\xbb\xbf"):
         return "the file starts with a byte-order mark; save it as UTF-8 without BOM"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:

@@ -102,8 +102,13 @@ def flag_problem(name: str, value: object) -> str | None:
 
 def annotator_problem(who: object) -> str | None:
     """``completed_by`` is a pseudonym (a string without an e-mail address, or an integer)."""
-    if isinstance(who, dict) or (isinstance(who, str) and find_email(who)):
-        return "completed_by holds annotator identity (e-mail); pull with `vietlao ls pull`, which pseudonymises"
+    if isinstance(who, str) and find_email(who):
+        return "completed_by holds an e-mail address; pull with `vietlao ls pull`, which pseudonymises"
+    if isinstance(who, dict):
+        email = any(isinstance(v, str) and find_email(v) for v in who.values())
+        return ("completed_by is a user object" + (" with an e-mail address" if email else "")
+                + " (as Label Studio's API lists it), not a pseudonym; pull with `vietlao ls pull`, which turns "
+                "user identities into annotator-N")
     return None
 
 

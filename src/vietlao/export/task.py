@@ -16,6 +16,7 @@ import numpy as np
 
 from vietlao import label_config as lc
 from vietlao.corpus.segment import token_offsets
+from vietlao.errors import shown
 from vietlao.export.rules import (
     MAX_TEXT_CHARS,
     REGION_TYPES,
@@ -36,11 +37,6 @@ from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.spans import Span, on_token_boundaries, overlapping
 
 __all__ = ["Context", "ExportError", "Problem", "SentenceRecord", "TaskInvalid", "convert_task"]
-
-
-def _clip(value: object, limit: int = 300) -> str:
-    text = str(value)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +61,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"task {_clip(self.task_id, 80)} (sentence {_clip(self.sentence_id, 80)}): {_clip(self.message)}"
+        return f"task {shown(self.task_id, 80)} (sentence {shown(self.sentence_id, 80)}): {shown(self.message, 300)}"
 
 
 class ExportError(Exception):
@@ -74,7 +70,7 @@ class ExportError(Exception):
     def __init__(self, source: str, problems: list[Problem]):
         self.source = source
         self.problems = problems
-        lines = [f"{source}: {len(problems)} problem(s)"] + [f"  {p}" for p in problems[:50]]
+        lines = [f"{shown(source)}: {len(problems)} problem(s)"] + [f"  {p}" for p in problems[:50]]
         if len(problems) > 50:
             lines.append(f"  … and {len(problems) - 50} more")
         super().__init__("\n".join(lines))

@@ -14,7 +14,7 @@ import re
 import time
 from typing import IO, Callable, TypeVar
 
-from vietlao.errors import UserError
+from vietlao.errors import UserError, shown
 
 TOKEN_ENV = "VIETLAO_LS_TOKEN"
 URL_ENV = "VIETLAO_LS_URL"
@@ -154,6 +154,13 @@ class Client:
                 "(--deadline)"
             )
 
+    def within_deadline(self, fn: Callable[[], T]) -> T:
+        """``fn()`` with the deadline counted afresh from now (a long-running server bounds each of
+        its exchanges, not its whole life, by ``deadline``)."""
+        if self.deadline is not None:
+            self._ends = time.monotonic() + self.deadline
+        return fn()
+
     def holds_token(self, text: str) -> bool:
         """Whether ``text`` contains the API token."""
         return self._token in text
@@ -207,14 +214,39 @@ class Client:
 
     # -- projects ---------------------------------------------------------------------------
 
-    def _listed(self, pager, what: str) -> list:
+    def _pages(self, make_pager: Callable[[], object], what: str):
+        """The pages of a listing as the SDK parses them; an answer it cannot parse (a bare list or a
+        string where a page object belongs) is one :class:`UserError`."""
+        try:
+            pages = make_pager().iter_pages()
+            while True:
+                try:
+                    page = next(pages)
+                except StopIteration:
+                    return
+                if not isinstance(page.items, (list, type(None))):
+                    raise TypeError(f"items of type {type(page.items).__name__}")
+                yield page
+        except (TypeError, AttributeError) as exc:  # raised by the SDK's parsing of the answer
+            raise UserError(
+                f"Label Studio at {self.url} sent an unexpected answer listing the {what} ({shown(exc, 120)}); "
+                "is it a Label Studio 1.23 server? Check --url"
+            ) from None
+
+    def _listed(self, make_pager: Callable[[], object], what: str) -> list:
         """Every item of a paged listing, bounded: a page that repeats an earlier one is an error, and
-        reading stops once the reported count is reached (fewer items than that count is an error)."""
+        reading stops once the reported count is reached (fewer items than that count is an error).
+        An item without an integer id is an error (it could not be told apart from the others)."""
         items, seen, count = [], set(), None
-        for number, page in enumerate(pager.iter_pages(), start=1):
+        for number, page in enumerate(self._pages(make_pager, what), start=1):
             reported = getattr(page.response, "count", None)
             reported = getattr(page.response, "total", None) if reported is None else reported
             count = reported if isinstance(reported, int) else count
+            if not all(isinstance(getattr(i, "id", None), int) for i in page.items or []):
+                raise UserError(
+                    f"Label Studio at {self.url} sent an unexpected answer listing the {what}: items without an "
+                    "integer id; is it a Label Studio 1.23 server? Check --url"
+                )
             fresh = [i for i in page.items or [] if i.id not in seen]
             if page.items and not fresh:
                 raise UserError(
@@ -230,8 +262,8 @@ class Client:
         return items
 
     def _projects_titled(self, title: str) -> list[int]:
-        pager = self.sdk.projects.list(title=title, page_size=100)
-        return [p.id for p in self._listed(pager, "projects") if p.title == title]
+        listed = self._listed(lambda: self.sdk.projects.list(title=title, page_size=100), "projects")
+        return [p.id for p in listed if p.title == title]
 
     def find_project(self, title: str) -> int | None:
         """The id of the one project with this exact title, or ``None``."""
@@ -274,8 +306,8 @@ class Client:
     # -- tasks ------------------------------------------------------------------------------
 
     def _tasks(self, project_id: int) -> list[dict]:
-        pager = self.sdk.tasks.list(project=project_id, page_size=500, fields="all")
-        return [t.model_dump(mode="json") if hasattr(t, "model_dump") else dict(t) for t in self._listed(pager, "tasks")]
+        listed = self._listed(lambda: self.sdk.tasks.list(project=project_id, page_size=500, fields="all"), "tasks")
+        return [t.model_dump(mode="json") if hasattr(t, "model_dump") else dict(t) for t in listed]
 
     def tasks(self, project_id: int) -> list[dict]:
         """Every task of the project, with its annotations and predictions."""

@@ -7,15 +7,13 @@ the server URL from ``--url`` or ``VIETLAO_LS_URL`` (default ``http://127.0.0.1:
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Callable
 
 from vietlao.corpus.documents import Document, load_corpus
-from vietlao.errors import UserError
+from vietlao.errors import UserError, shown
 from vietlao.export.task import ExportError
 from vietlao.corpus.inventory import load_inventory
 from vietlao.label_config import write_label_config
@@ -29,6 +27,7 @@ from vietlao.labelstudio.sheets import SheetError, read_sheet
 from vietlao.labelstudio.tasks import ls_result, sentence_tasks
 from vietlao.export.rules import MAX_DEPTH, too_deep
 from vietlao.export.validate import validate_gold
+from vietlao.files import atomic_output, check_output, scratch_file
 from vietlao.paths import project
 
 DEFAULT_TITLE = "vietlao"
@@ -251,20 +250,6 @@ def prepare_export(tasks: object) -> tuple[list[dict], int]:
     return Pseudonyms().scrub(annotated), len(tasks) - len(annotated)
 
 
-def _file_mode(path: Path) -> int:
-    """The mode to give the new export: the old file's, else 0666 less the umask."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
-    fd, path = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=suffix)
-    return fd, Path(path)
-
-
 def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,
          complete: bool = False, accept_changes: bool = False) -> dict:
     """Download, pseudonymise, sort and validate the export; replace ``output`` only if all went well.
@@ -274,62 +259,50 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
     Pseudonymisation and the refusal of non-JSON values (NaN), e-mail addresses and the API token hold
     with ``validate=False`` too.
     """
+    output = check_output(Path(output) if output is not None else project().export, "--output",
+                          allowed=[project().export])  # a symlink is written through: the link stays
     pid = _project_id(client, title)
-    output = Path(output) if output is not None else project().export
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temps: list[Path] = []
+    with scratch_file(output) as handle:
+        size = client.download_export(pid, handle)
+        handle.seek(0)
+        raw = handle.read()
+    where, tail = f"the export from Label Studio ({size} bytes)", f"; {output} left unchanged"
     try:
-        fd, raw = _temp(output.parent, output.name, ".download.tmp")
-        temps.append(raw)
-        with os.fdopen(fd, "w+b") as handle:
-            size = client.download_export(pid, handle)
-            handle.seek(0)
-            raw = handle.read()
-        where, tail = f"the export from Label Studio ({size} bytes)", f"; {output} left unchanged"
-        try:
-            raw_text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserError(f"{where} is not UTF-8: {exc.reason} at byte {exc.start}{tail}") from None
-        exported = load_json(raw_text, where, tail)
-        if too_deep(exported):
-            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}")
-        committed = read_committed(output)
-        try:
-            pulled, unannotated = prepare_export(exported)
-            tasks = merge_pull(pulled, committed)
-            text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        except RecursionError:
-            raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}") from None
-        changed = changes(tasks, committed)
-        if changed and not accept_changes:
-            raise UserError(
-                f"the pull would change the annotations of {len(changed)} sentence(s) in {output}, left unchanged "
-                "(--accept-changes writes them):\n  " + "\n  ".join(changed[:30])
-            )
-        if find_email(text):
-            raise UserError(f"an e-mail address survived pseudonymisation; {output} left unchanged")
-        if client.holds_token(text):
-            raise UserError(f"the export holds the API token; {output} left unchanged")
-        fd, new = _temp(output.parent, output.name, ".tmp")
-        temps.append(new)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        new.chmod(_file_mode(output))
+        raw_text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{where} is not UTF-8: {exc.reason} at byte {exc.start}{tail}") from None
+    exported = load_json(raw_text, where, tail)
+    if too_deep(exported):
+        raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}")
+    committed = read_committed(output)
+    try:
+        pulled, unannotated = prepare_export(exported)
+        tasks = merge_pull(pulled, committed)
+        text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    except RecursionError:
+        raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}") from None
+    changed = changes(tasks, committed)
+    if changed and not accept_changes:
+        raise UserError(
+            f"the pull would change the annotations of {len(changed)} sentence(s) in {output}, left unchanged "
+            "(--accept-changes writes them):\n  " + "\n  ".join(shown(c, 300) for c in changed[:30])
+        )
+    if find_email(text):
+        raise UserError(f"an e-mail address survived pseudonymisation; {output} left unchanged")
+    if client.holds_token(text):
+        raise UserError(f"the export holds the API token; {output} left unchanged")
+    with atomic_output(output) as handle:  # validated before it replaces the old file
+        handle.write(text)
+        handle.flush()
         if validate:
             try:
-                validate_gold(new, complete=complete)
+                validate_gold(Path(handle.name), complete=complete)
             except ExportError as exc:
                 lines = [f"  {p}" for p in exc.problems[:30]]
                 raise UserError(
                     f"the pulled export has {len(exc.problems)} problem(s); {output} left unchanged "
                     "(--no-validate writes it anyway):\n" + "\n".join(lines)
                 ) from None
-        os.replace(new, output)
-    finally:
-        for path in temps:
-            path.unlink(missing_ok=True)
     report = {"tasks": len(tasks), "unannotated": unannotated, "bytes": len(text.encode()), "output": str(output),
               "changed": changed}
     checked = ("validated" if validate else "NOT validated") + ("" if complete else " as a partial export")

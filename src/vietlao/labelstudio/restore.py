@@ -10,9 +10,11 @@ work; :func:`changes` names what a pull would change in the committed annotation
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-from vietlao.errors import UserError
+from vietlao.errors import UserError, shown
+from vietlao.files import check_input
 from vietlao.labelstudio.client import same_result
 from vietlao.labelstudio.tasks import SENTENCE_KEYS
 
@@ -37,12 +39,21 @@ def load_json(text: str, where: str, tail: str = "") -> object:
 
 
 def read_committed(path: Path) -> list[dict]:
-    """The tasks of an export file (``[]`` if it does not exist)."""
-    if not path.exists():
+    """The tasks of an export file (``[]`` if it does not exist); a path that is not a readable
+    UTF-8 file of a JSON list of tasks is one :class:`UserError`."""
+    if not os.path.lexists(path):
         return []
-    tasks = load_json(path.read_text(encoding="utf-8"), str(path))
+    check_input(path, "the export")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read the export {shown(path)}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"the export {shown(path)} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at byte "
+                        f"{exc.start}); an export is a UTF-8 JSON file, as `vietlao ls pull` writes it") from None
+    tasks = load_json(text, str(path))
     if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
-        raise UserError(f"{path} is not a JSON list of tasks")
+        raise UserError(f"{shown(path)} is not a JSON list of tasks")
     return tasks
 
 
