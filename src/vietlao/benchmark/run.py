@@ -193,6 +193,12 @@ def _metrics(task: str, gold: list[dict], records: list[dict], n_boot: int, seed
     return metrics, extra
 
 
+def predictions_file(folder: Path, module: ModuleType, protocol: str, seed: int = 0) -> Path:
+    """Where a baseline's predictions under ``protocol`` are in a results folder (seeded: one file per seed)."""
+    suffix = f"-seed{seed}" if module.SEEDED else ""
+    return Path(folder) / "predictions" / module.TASK / protocol / f"{module.NAME}{suffix}.jsonl"
+
+
 def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layout: Layout,
                  seeds: tuple[int, ...], n_boot: int, boot_seed: int,
                  link: linking.LinkingBench | None = None) -> dict:
@@ -210,8 +216,7 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
         for train_filter, test_filter in protocol.folds:
             records += module.predict([r for r in rows if train_filter(r)], [r for r in rows if test_filter(r)],
                                       seed=seed, **kwargs)
-        suffix = f"-seed{seed}" if module.SEEDED else ""
-        path = layout.stage / "predictions" / module.TASK / protocol.name / f"{module.NAME}{suffix}.jsonl"
+        path = predictions_file(layout.stage, module, protocol.name, seed)
         write_predictions(path, records)
         paths.append(layout.shown(path))
         boot = n_boot if seed == seeds[0] else 0

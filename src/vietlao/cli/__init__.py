@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio
+from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio, report
 from vietlao.corpus.metadata import CorpusError
 from vietlao.errors import UserError
 from vietlao.export.task import ExportError
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     labelstudio.add_parser(subparsers)
     labelstudio.add_agreement_parser(subparsers)
     evaluation.add_parser(subparsers)
+    report.add_parser(subparsers)
     benchmark.add_parser(subparsers)
     return parser
 
