@@ -271,6 +271,7 @@ def run_benchmark(
     """Run the baselines under every protocol (and the peers: ``peers`` may be the function that runs
     them, see :func:`vietlao.benchmark.compare.run_peers`); write results, report and plots atomically."""
     from vietlao.benchmark import embed
+    from vietlao.benchmark.error_reports import write_reports
     from vietlao.benchmark.report import write_report
 
     out_dir = Path(out_dir) if out_dir is not None else project().results
@@ -324,6 +325,10 @@ def run_benchmark(
             results["preannotation"] = effort_protocol(gold["ner"], gold["stance"], load_inventory(), gold_context(),
                                                        n_boot, boot_seed)
             log(f"  {'effort':<7}{'pre-annotation':<15}{'lodo':<10}{time.perf_counter() - started:6.1f}s")
+        started = time.perf_counter()
+        meta["error_reports"] = write_reports(stage, ran, protocols(gold["ner"]), dataset_dir=dataset_dir,
+                                              n_boot=n_boot, seed=boot_seed, shown=layout.shown)
+        log(f"  {'report':<7}{'html':<15}{'all':<10}{time.perf_counter() - started:6.1f}s")
         (stage / MARKER).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         table = write_report(results, stage)
         _replace_dir(stage, out_dir)

@@ -19,6 +19,16 @@ a file it refuses is refused here. The page is one file with nothing to fetch: o
 """
 
 
+def _shown(path: Path) -> str:
+    """A path as the report names it: relative to the project when inside it."""
+    from vietlao.paths import project
+
+    try:
+        return str(Path(path).resolve().relative_to(project().root.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _systems(args: argparse.Namespace, protocol: str) -> list:
     from vietlao.benchmark.run import predictions_file, select_baselines
     from vietlao.evaluation.evaluate import read_predictions
@@ -43,7 +53,7 @@ def _systems(args: argparse.Namespace, protocol: str) -> list:
             if not path.is_file():
                 raise UserError(f"--baselines: no predictions of {module.NAME} under {protocol} ({path}); "
                                 "run vietlao benchmark first")
-            systems.append(System(module.NAME, read_predictions(path), str(path)))
+            systems.append(System(module.NAME, read_predictions(path), _shown(path)))
     if not systems:
         raise UserError("no predictions: give --predictions FILE … and/or --baselines NAMES")
     return systems
