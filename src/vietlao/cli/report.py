@@ -75,17 +75,12 @@ def _run(args: argparse.Namespace) -> int:
     systems = _systems(args, args.protocol)
     model = build_report({args.task: systems}, setting(known[args.protocol]), dataset_dir=args.dataset,
                          tagset=args.tagset, scheme=args.scheme, n_boot=args.bootstrap, seed=args.seed,
-                         sentences=rows, paired=_paired())
+                         sentences=rows)
     out = write_html(model, args.output)
     task = model["tasks"][0]
     print(f"{args.task} under {args.protocol}: {len(systems)} system(s), {len(task['cards'])} sentences; "
           f"report written to {out} ({out.stat().st_size / 1024:.0f} KiB)")
     return 0
-
-
-def _paired():
-    """The per-bucket paired difference of two systems (None: not available in this build)."""
-    return None
 
 
 def add_parser(subparsers) -> None:

@@ -69,7 +69,8 @@ class Buckets:
         out = {}
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                out[f"{a}\t{b}"] = self.paired(kind, gold, preds[a], preds[b], **extra)
+                out[f"{a}\t{b}"] = self.paired(kind, gold, preds[a], preds[b], n_resamples=self.n_boot,
+                                                seed=self.seed, **extra)
         return out
 
     def spans(self, rows: Sequence[dict], gold: list, systems: dict[str, list], forms: SurfaceForms) -> list[dict]:

@@ -16,6 +16,7 @@ from vietlao.errors import UserError
 from vietlao.evaluation import linking
 from vietlao.evaluation.evaluate import TASKS, load_gold
 from vietlao.report.buckets import Buckets
+from vietlao.report.paired import paired_difference
 from vietlao.report.text import SurfaceForms, slug
 from vietlao.report.views import ERROR_KINDS, System, linking_task, span_task, stance_task
 
@@ -132,14 +133,14 @@ def build_report(
     gold: Mapping[str, list[dict]] | None = None,
     sentences: list[dict] | None = None,
     context: linking.LinkingContext | None = None,
-    paired: Callable | None = None,
+    paired: Callable | None = paired_difference,
     title: str | None = None,
 ) -> dict:
     """The model of the report: ``tasks`` maps a task to its systems (at least one each).
 
     ``gold`` (per task) and ``sentences`` (every NER row of every split, for tokens and the training
     part) default to the dataset's; ``context`` (linking) to the dataset's knowledge base with the
-    setting's rule.
+    setting's rule; ``paired`` the per-bucket paired difference of two systems (``None``: no column).
     """
     unknown = [t for t in tasks if t not in TASKS]
     if unknown:

@@ -83,7 +83,7 @@ def _gold_ids(row: dict) -> dict[tuple[int, int], str | None]:
     return {(e["start"], e["end"]): e.get("entity_id") for e in row.get("entities", [])}
 
 
-def _span_line(text: str, gold: frozenset[Span], pred: frozenset[Span]) -> tuple[list[Mark], list[str]]:
+def _span_line(row: dict, gold: frozenset[Span], pred: frozenset[Span]) -> tuple[list[Mark], list[str]]:
     """The marks of one system on one sentence (its spans, and the gold spans it missed) and its errors."""
     marks, errors = [], []
     for p in sorted(pred):
@@ -95,7 +95,7 @@ def _span_line(text: str, gold: frozenset[Span], pred: frozenset[Span]) -> tuple
     ordered = sorted(gold)
     for g, kind in zip(ordered, gold_kinds(ordered, pred)):
         if kind == "missed":
-            marks.append(Mark(g.start, g.end, g.label, "missed", g.entity_id))
+            marks.append(Mark(g.start, g.end, g.label, "missed", g.entity_id or _gold_ids(row).get((g.start, g.end))))
             errors.append("missed")
     return marks, errors
 
@@ -120,7 +120,7 @@ def span_task(task: str, gold: list[dict], systems: Sequence[System], *, tagset:
         lines, errors, types, sigs = [], {}, set(), {}
         for s in systems:
             pred = spans[s.name][1][i]
-            marks, errs = _span_line(row["text"], gold_spans[i], pred)
+            marks, errs = _span_line(row, gold_spans[i], pred)
             sigs[s.name] = signature(sorted(pred))
             errors[s.name] = errs
             types |= {p.label for p in pred}
