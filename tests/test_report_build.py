@@ -8,8 +8,8 @@ known errors come out with their kinds; a file the scorer refuses is refused wit
 from __future__ import annotations
 
 import pytest
-
 from report_fixtures import LODO, SENTENCE, with_errors
+
 from vietlao.corpus.segment import tokenize
 from vietlao.dataset.linking import SeenRule
 from vietlao.errors import UserError
@@ -38,7 +38,7 @@ def test_known_errors_have_their_kinds(ner):
     card = next(c for c in task["cards"] if c["id"] == SENTENCE)
     assert card["view"]["errors"] == {"A": ["missed"], "B": ["type"]}
     assert card["err"] == "s0:missed s1:type" and card["lang"] == "vi"
-    a_line, b_line = card["view"]["lines"]
+    a_line, _ = card["view"]["lines"]
     missed = [m for p in a_line["pieces"] for m in p.marks if m.kind]
     assert [(m.label, m.kind, m.entity) for m in missed] == [("PER", "missed", "to_lam")]
     assert sum(bool(c["view"]["errors"]["A"]) for c in task["cards"]) == 1  # elsewhere A is the gold

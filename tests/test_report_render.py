@@ -10,12 +10,11 @@ locally and fails under ``CI=true``. Screenshots for the README: ``VIETLAO_SCREE
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-
 from report_fixtures import SENTENCE, with_errors
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _shot_dir, _unavailable
+
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold
 

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 import regex
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vietlao.dataset.linking import SeenRule
 from vietlao.report.text import Mark, SurfaceForms, pieces, script_of, slug, snap

@@ -6,9 +6,9 @@ results table scores), with the protocol's gold and training part (:func:`settin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Sequence
 
 from vietlao.benchmark.linking import seen_in
 from vietlao.benchmark.run import Protocol, predictions_file

@@ -18,7 +18,7 @@ and with :func:`gold_kinds` for the gold side: ``exact``, ``missed`` (no predict
 
 from __future__ import annotations
 
-from typing import Collection
+from collections.abc import Collection
 
 from vietlao.spans import Span
 

@@ -17,12 +17,17 @@ and seed as ``vietlao evaluate``. Paired differences between two systems per buc
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from vietlao.evaluation.linking import linking_scores
 from vietlao.evaluation.scoring import ner_scores, stance_scores
 from vietlao.report.text import (
-    ENTITY_LENGTHS, SENTENCE_LENGTHS, SurfaceForms, bucket_of, script_of, tokens_in,
+    ENTITY_LENGTHS,
+    SENTENCE_LENGTHS,
+    SurfaceForms,
+    bucket_of,
+    script_of,
+    tokens_in,
 )
 
 ENTITY_FAMILIES = ("entity length (tokens)", "surface form in training")
@@ -85,7 +90,7 @@ class Buckets:
             values = {attr(s, i)[family] for side in [gold, *systems.values()] for i, ss in enumerate(side) for s in ss}
             buckets = []
             for v in _ordered(family, values):
-                def keep(side: list) -> list:
+                def keep(side: list, family: str = family, v: str = v) -> list:
                     return [frozenset(s for s in ss if attr(s, i)[family] == v) for i, ss in enumerate(side)]
                 g = keep(gold)
                 p = {n: keep(side) for n, side in systems.items()}

@@ -7,9 +7,9 @@ the setting's split and languages), or is given (tests of other scripts).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from vietlao.dataset.linking import SeenRule
 from vietlao.errors import UserError
@@ -18,7 +18,13 @@ from vietlao.evaluation.evaluate import TASKS, load_gold
 from vietlao.report.buckets import Buckets
 from vietlao.report.paired import paired_difference
 from vietlao.report.text import SurfaceForms, slug
-from vietlao.report.views import ERROR_KINDS, System, linking_task, span_task, stance_task
+from vietlao.report.views import (
+    ERROR_KINDS,
+    System,
+    linking_task,
+    span_task,
+    stance_task,
+)
 
 TASK_TITLES = {"ner": "NER", "stance": "Stance", "linking": "Entity linking", "ner+linking": "NER + linking"}
 

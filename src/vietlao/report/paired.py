@@ -6,9 +6,14 @@ NER (and NER + linking): strict micro F1; stance: accuracy; linking: accuracy@1,
 
 from __future__ import annotations
 
-from typing import Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
-from vietlao.evaluation.significance import PairedResult, compare_linking, compare_ner, compare_stance
+from vietlao.evaluation.significance import (
+    PairedResult,
+    compare_linking,
+    compare_ner,
+    compare_stance,
+)
 
 
 def paired_difference(kind: str, gold: Sequence, a: Sequence, b: Sequence, *,

@@ -10,11 +10,12 @@ cluster's edge (a start back, an end forward) and the span says so (``widened``)
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from vietlao.corpus.syllables import cluster_ends
 from vietlao.dataset.linking import SeenRule
@@ -59,7 +60,7 @@ def pieces(text: str, marks: Sequence[Mark]) -> list[Piece]:
     marks = sorted(snap(text, marks), key=lambda m: (m.start, -m.end))
     cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
     out = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         covering = [m for m in marks if m.start <= a and b <= m.end]
         out.append(Piece(text[a:b], covering, [m for m in covering if m.end == b]))
     return out

@@ -11,8 +11,9 @@ same scheme), then put in code points to be shown; their errors are sorted by
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from vietlao.evaluation import linking
 from vietlao.evaluation.error_kinds import gold_kinds, match_kind
