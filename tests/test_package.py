@@ -12,7 +12,8 @@ import vietlao
 PACKAGE = Path(vietlao.__file__).parent
 #: The layers in pipeline order: a module may import from its own layer and earlier ones only. The
 #: shared vocabularies and helpers come first; ``export`` precedes ``labelstudio``, whose ``pull``
-#: validates with its rules; ``publish`` checks and copies the built dataset; the command line comes last.
+#: validates with its rules; the error report (``report``) renders the scorer's output and the
+#: benchmark writes one per protocol; ``publish`` checks and copies the built dataset; the command line comes last.
 LAYERS = (
     {"labels", "paths", "errors", "files", "spans", "emails", "versions", "tables"},
     {"corpus"},
@@ -21,6 +22,7 @@ LAYERS = (
     {"labelstudio"},
     {"dataset"},
     {"evaluation"},
+    {"report"},
     {"benchmark"},
     {"publish"},
     {"cli", "__main__"},

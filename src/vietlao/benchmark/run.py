@@ -193,6 +193,12 @@ def _metrics(task: str, gold: list[dict], records: list[dict], n_boot: int, seed
     return metrics, extra
 
 
+def predictions_file(folder: Path, module: ModuleType, protocol: str, seed: int = 0) -> Path:
+    """Where a baseline's predictions under ``protocol`` are in a results folder (seeded: one file per seed)."""
+    suffix = f"-seed{seed}" if module.SEEDED else ""
+    return Path(folder) / "predictions" / module.TASK / protocol / f"{module.NAME}{suffix}.jsonl"
+
+
 def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layout: Layout,
                  seeds: tuple[int, ...], n_boot: int, boot_seed: int,
                  link: linking.LinkingBench | None = None) -> dict:
@@ -210,8 +216,7 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
         for train_filter, test_filter in protocol.folds:
             records += module.predict([r for r in rows if train_filter(r)], [r for r in rows if test_filter(r)],
                                       seed=seed, **kwargs)
-        suffix = f"-seed{seed}" if module.SEEDED else ""
-        path = layout.stage / "predictions" / module.TASK / protocol.name / f"{module.NAME}{suffix}.jsonl"
+        path = predictions_file(layout.stage, module, protocol.name, seed)
         write_predictions(path, records)
         paths.append(layout.shown(path))
         boot = n_boot if seed == seeds[0] else 0
@@ -266,6 +271,7 @@ def run_benchmark(
     """Run the baselines under every protocol (and the peers: ``peers`` may be the function that runs
     them, see :func:`vietlao.benchmark.compare.run_peers`); write results, report and plots atomically."""
     from vietlao.benchmark import embed
+    from vietlao.benchmark.error_reports import write_reports
     from vietlao.benchmark.report import write_report
 
     out_dir = Path(out_dir) if out_dir is not None else project().results
@@ -319,6 +325,10 @@ def run_benchmark(
             results["preannotation"] = effort_protocol(gold["ner"], gold["stance"], load_inventory(), gold_context(),
                                                        n_boot, boot_seed)
             log(f"  {'effort':<7}{'pre-annotation':<15}{'lodo':<10}{time.perf_counter() - started:6.1f}s")
+        started = time.perf_counter()
+        meta["error_reports"] = write_reports(stage, ran, protocols(gold["ner"]), dataset_dir=dataset_dir,
+                                              n_boot=n_boot, seed=boot_seed, shown=layout.shown)
+        log(f"  {'report':<7}{'html':<15}{'all':<10}{time.perf_counter() - started:6.1f}s")
         (stage / MARKER).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         table = write_report(results, stage)
         _replace_dir(stage, out_dir)

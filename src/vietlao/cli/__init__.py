@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio, publish
+from vietlao.cli import benchmark, corpus, dataset, evaluation, export, labelstudio, publish, report
 from vietlao.corpus.metadata import CorpusError
 from vietlao.errors import UserError, escape_controls
 from vietlao.export.task import ExportError
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     labelstudio.add_parser(subparsers)
     labelstudio.add_agreement_parser(subparsers)
     evaluation.add_parser(subparsers)
+    report.add_parser(subparsers)
     benchmark.add_parser(subparsers)
     publish.add_parser(subparsers)
     return parser

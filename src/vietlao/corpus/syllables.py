@@ -62,10 +62,10 @@ def _segmenter(script: str) -> Callable[[str], set[int]] | None:
             cuts, covered = set(), 0
             for m in SYLLABLE_REGEX.finditer(text):
                 if m.start() > covered:  # not a syllable the pattern knows: every cluster boundary
-                    cuts.update(_cluster_ends(text[covered : m.start()], covered))
+                    cuts.update(cluster_ends(text[covered : m.start()], covered))
                 cuts.update(m.span())
                 covered = m.end()
-            cuts.update(_cluster_ends(text[covered:], covered))
+            cuts.update(cluster_ends(text[covered:], covered))
             return cuts
 
         return lao
@@ -89,14 +89,16 @@ def _segmenter(script: str) -> Callable[[str], set[int]] | None:
     return None  # Myanmar: grapheme clusters only
 
 
-def _cluster_ends(text: str, offset: int = 0) -> list[int]:
+def cluster_ends(text: str, offset: int = 0) -> list[int]:
+    """The end of every extended grapheme cluster of ``text`` (UAX #29, ``regex``'s ``\\X``), plus ``offset``:
+    the only places a text may be cut without breaking a character a reader sees as one."""
     return [offset + m.end() for m in _CLUSTER.finditer(text)]
 
 
 def syllable_spans(run: str) -> list[tuple[int, int]]:
     """The tokens of one run (``NO_SPACE_RUN``) as half-open offsets into ``run``, in order,
     covering it without gaps."""
-    boundaries = {0, *_cluster_ends(run)}
+    boundaries = {0, *cluster_ends(run)}
     # Cut the run where the script changes (at the start of a cluster), then ask each script.
     pieces, start, current = [], 0, None
     for m in _CLUSTER.finditer(run):
@@ -111,7 +113,7 @@ def syllable_spans(run: str) -> list[tuple[int, int]]:
     for a, b, script in pieces:
         cuts.add(a)
         segmenter = _segmenter(script)
-        proposed = segmenter(run[a:b]) if segmenter else _cluster_ends(run[a:b])
+        proposed = segmenter(run[a:b]) if segmenter else cluster_ends(run[a:b])
         cuts.update(a + c for c in proposed)
     ordered = sorted(cuts & boundaries)
     return list(zip(ordered, ordered[1:]))

@@ -66,7 +66,7 @@ from vietlao.paths import project
 from vietlao.spans import CHUNK_SCHEMES, Span, tag_chunks
 
 __all__ = [
-    "SCHEMES", "SPLITS", "TAGSETS", "TASKS", "UNITS", "evaluate", "evaluate_records", "load_gold",
+    "SCHEMES", "SPLITS", "TAGSETS", "TASKS", "UNITS", "evaluate", "evaluate_records", "load_gold", "ner_inputs",
     "ner_scores", "read_predictions", "stance_scores", "write_predictions",
 ]
 
@@ -187,7 +187,9 @@ def _coarse_tag_spans(tags: Sequence[str], scheme: str) -> frozenset[Span]:
     return frozenset(Span(a, b, COARSE_OF[t]) for t, a, b in tag_chunks(tags, scheme) if COARSE_OF[t])
 
 
-def _ner_inputs(gold: list[dict], preds: list[dict], tagset: str, scheme: str):
+def ner_inputs(gold: list[dict], preds: list[dict], tagset: str, scheme: str):
+    """``(form, gold, pred)``: what :func:`ner_scores` is given for checked predictions, one item per
+    sentence (IOB2 tags, or spans: token units for tag input, code points for ``entities``)."""
     form = "ner_tags" if "ner_tags" in preds[0] else "entities"
     coarse = tagset == "coarse"
     if form == "entities":
@@ -239,7 +241,7 @@ def evaluate_records(
     }
     out: dict[str, Any] = {"task": task, "n_sentences": len(gold)}
     if task == "ner":
-        form, g, p = _ner_inputs(gold, preds, tagset, scheme)
+        form, g, p = ner_inputs(gold, preds, tagset, scheme)
         types = COARSE_TYPES if tagset == "coarse" else ENTITY_TYPES
         out.update(tagset=tagset, input=form)
         out["ner"] = ner_scores(g, p, types=types, scheme=scheme, **common)

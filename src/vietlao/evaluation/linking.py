@@ -126,7 +126,7 @@ def load_context(dataset_dir: Path | str | None, seen_in: str | None = None) -> 
 # --------------------------------------------------------------------------- checks
 
 
-def _ranked(gold: list[dict], preds: list[dict], kb: KnowledgeBase, source: str):
+def ranked_predictions(gold: list[dict], preds: list[dict], kb: KnowledgeBase, source: str):
     """Per mention: the resolved ``entity_id`` and the ranked candidates; every problem is an error."""
     problems, top, ranked = [], [], []
     for g, p in zip(gold, preds):
@@ -239,7 +239,9 @@ def linking_scores(
 # --------------------------------------------------------------------------- end to end
 
 
-def _e2e_chunks(entities: list[dict], kb: KnowledgeBase, sid: str, problems: list[str]) -> set:
+def e2e_chunks(entities: list[dict], kb: KnowledgeBase, sid: str, problems: list[str]) -> set:
+    """``(start, end, "TYPE=ID")`` of the linkable entities of one sentence (``ID``: resolved, or ``NIL``);
+    problems are appended to ``problems``."""
     out = set()
     for e in entities:
         if e["label"] not in LINKABLE_TYPES:
@@ -266,8 +268,8 @@ def end_to_end(gold: list[dict], preds: list[dict], kb: KnowledgeBase, *, unit: 
         raise UserError(f"{source}: ner+linking needs the \"entities\" form on every line (with \"entity_id\")")
     evaluate_records("ner", gold, preds, n_boot=0, unit=unit, source=source)  # spans and labels checked
     problems: list[str] = []
-    gold_chunks = [_e2e_chunks(g["entities"], kb, g["id"], problems) for g in gold]
-    pred_chunks = [_e2e_chunks(p["entities"], kb, g["id"], problems) for g, p in zip(gold, preds)]
+    gold_chunks = [e2e_chunks(g["entities"], kb, g["id"], problems) for g in gold]
+    pred_chunks = [e2e_chunks(p["entities"], kb, g["id"], problems) for g, p in zip(gold, preds)]
     fail(source, problems)
     common = {"langs": [g["lang"] for g in gold], "n_boot": n_boot, "seed": seed,
               "groups": [g["doc_id"] for g in gold] if unit == "document" else None}
@@ -303,7 +305,7 @@ def score(task: str, gold: list[dict], preds: list[dict], context: LinkingContex
         context = load_context(None)
     if task == "ner+linking":
         return end_to_end(gold, preds, context.kb, unit=unit, n_boot=n_boot, seed=seed, source=source)
-    top, ranked = _ranked(gold, preds, context.kb, source)
+    top, ranked = ranked_predictions(gold, preds, context.kb, source)
     rule = context.rule or default_rule({g["split"] for g in gold})
     seen = seen_flags(rule, gold, context.rows)
     key = "doc_id" if unit == "document" else "sentence_id"

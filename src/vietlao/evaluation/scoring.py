@@ -113,14 +113,16 @@ def _interval(values: np.ndarray, level: float) -> tuple[float | None, float | N
     return float(lo), float(hi)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` elementwise, 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
 
 
-def _prf(tp, n_pred, n_gold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def prf(tp, n_pred, n_gold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 of (arrays of) counts; an undefined ratio is 0."""
     tp, n_pred, n_gold = (np.asarray(x, dtype=float) for x in (tp, n_pred, n_gold))
-    return _ratio(tp, n_pred), _ratio(tp, n_gold), _ratio(2 * tp, n_pred + n_gold)
+    return ratio(tp, n_pred), ratio(tp, n_gold), ratio(2 * tp, n_pred + n_gold)
 
 
 # --------------------------------------------------------------------------- NER
@@ -186,11 +188,11 @@ def _sentence_counts(gold: frozenset[Span], pred: frozenset[Span], index: dict[s
 
 def _prf_block(tp, n_pred, n_gold, w: np.ndarray | None, level: float) -> dict:
     """P/R/F1 of summed counts (1-D over sentences), with intervals from weights ``w``."""
-    p, r, f = _prf(tp.sum(), n_pred.sum(), n_gold.sum())
+    p, r, f = prf(tp.sum(), n_pred.sum(), n_gold.sum())
     out = {"precision": float(p), "recall": float(r), "f1": float(f)}
     if w is not None and w.shape[0]:
         bt, bn_pred, bn_gold = w @ tp, w @ n_pred, w @ n_gold
-        bp, br, bf = _prf(bt, bn_pred, bn_gold)
+        bp, br, bf = prf(bt, bn_pred, bn_gold)
         # a resample where a ratio is undefined (nothing predicted / no gold) gives no value
         out["ci_low"], out["ci_high"] = _interval(bf[(bn_pred + bn_gold) > 0], level)
         out["precision_ci"] = list(_interval(bp[bn_pred > 0], level))
@@ -219,6 +221,27 @@ def ner_scores(
     it still count in ``micro``. ``langs`` (one per sentence) adds ``per_lang``; ``groups`` (one
     per sentence, e.g. a document id) makes the bootstrap resample groups instead of sentences.
     """
+    counts, labels = ner_counts(gold, pred, types=types, scheme=scheme)
+    out = _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang=True)
+    return {"scheme": scheme_block(scheme), **out}
+
+
+#: What ``ner_counts(...)[0][:, k, :]`` counts, for ``k`` in order.
+NER_COUNTS = ("tp", "n_pred", "n_gold", "partial")
+
+
+def ner_counts(
+    gold: Sequence[Iterable[Any]],
+    pred: Sequence[Iterable[Any]],
+    *,
+    types: Sequence[str] | None = None,
+    scheme: str = "iob2",
+) -> tuple[np.ndarray, list[str]]:
+    """The sufficient statistics of the NER scores: per sentence and type, the counts of
+    :data:`NER_COUNTS` (an ``(n_sentences, 4, n_types)`` array), and the types (its last axis).
+
+    Every score of :func:`ner_scores` is computed from sums of these counts over sentences.
+    """
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
     if scheme not in CHUNK_SCHEMES:
@@ -236,8 +259,7 @@ def ner_scores(
     labels += [t for t in seen if t not in labels]
     index = {t: i for i, t in enumerate(labels)}
     counts = np.stack([_sentence_counts(g, p, index) for g, p in pairs]) if pairs else np.zeros((0, 4, len(labels)))
-    out = _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang=True)
-    return {"scheme": scheme_block(scheme), **out}
+    return counts, labels
 
 
 def _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang) -> dict:
@@ -288,17 +310,46 @@ def ci_block(point: float, boot: np.ndarray | None, level: float = 0.95) -> dict
     return _value_block(point, boot, level)
 
 
+def stance_onehots(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] = STANCE_LABELS):
+    """One-hot ``(n_sentences, n_labels)`` matrices of gold and predicted labels (the sufficient
+    statistics of the stance scores: :func:`stance_from_sums` reads sums of ``gold * pred``,
+    ``gold`` and ``pred``). An unknown label is a ``ValueError``."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predicted")
+    labels = list(labels)
+    unknown = sorted({x for x in [*gold, *pred] if x not in labels})
+    if unknown:
+        raise ValueError(f"labels {unknown} not in {labels}")
+    index = {x: i for i, x in enumerate(labels)}
+    n, k = len(gold), len(labels)
+    g = np.zeros((n, k))
+    p = np.zeros((n, k))
+    g[np.arange(n), [index[x] for x in gold]] = 1
+    p[np.arange(n), [index[x] for x in pred]] = 1
+    return g, p
+
+
+def f_avg_index(labels: Sequence[str]) -> list[int]:
+    """Positions in ``labels`` of the F_avg classes (:data:`F_AVG_CLASSES`)."""
+    return [list(labels).index(c) for c in F_AVG_CLASSES if c in labels]
+
+
+def stance_from_sums(tp: np.ndarray, n_gold: np.ndarray, n_pred: np.ndarray, f_avg_idx: Sequence[int]):
+    """Accuracy, macro-F1 over gold-present classes and F_avg from per-class sums, one value per
+    row: ``tp``, ``n_gold``, ``n_pred`` are ``(m, n_labels)`` sums of ``gold * pred``, ``gold`` and
+    ``pred`` (:func:`stance_onehots`) over the sentences of ``m`` samples."""
+    f1 = ratio(2 * tp, n_gold + n_pred)
+    total = n_gold.sum(1)
+    accuracy = ratio(tp.sum(1), total)
+    present = n_gold > 0
+    macro = ratio((f1 * present).sum(1), present.sum(1))
+    f_avg = f1[:, list(f_avg_idx)].mean(1)
+    return accuracy, macro, f_avg
+
+
 def _stance_stats(onehot_gold: np.ndarray, onehot_pred: np.ndarray, w: np.ndarray, f_avg_idx):
     """Accuracy, macro-F1 over gold-present classes, F_avg; one value per row of ``w``."""
-    tp = w @ (onehot_gold * onehot_pred)
-    n_gold, n_pred = w @ onehot_gold, w @ onehot_pred
-    f1 = _ratio(2 * tp, n_gold + n_pred)
-    total = w.sum(1)
-    accuracy = _ratio(tp.sum(1), total)
-    present = n_gold > 0
-    macro = _ratio((f1 * present).sum(1), present.sum(1))
-    f_avg = f1[:, f_avg_idx].mean(1)
-    return accuracy, macro, f_avg
+    return stance_from_sums(w @ (onehot_gold * onehot_pred), w @ onehot_gold, w @ onehot_pred, f_avg_idx)
 
 
 def stance_scores(
@@ -314,23 +365,15 @@ def stance_scores(
     _with_lang: bool = True,
 ) -> dict:
     """Accuracy, macro-F1, F_avg, per-class scores and the confusion matrix of stance labels."""
-    if len(gold) != len(pred):
-        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predicted")
     labels = list(labels)
-    unknown = sorted({x for x in [*gold, *pred] if x not in labels})
-    if unknown:
-        raise ValueError(f"labels {unknown} not in {labels}")
+    g, p = stance_onehots(gold, pred, labels)
+    n = len(gold)
     index = {x: i for i, x in enumerate(labels)}
-    n, k = len(gold), len(labels)
-    g = np.zeros((n, k))
-    p = np.zeros((n, k))
-    g[np.arange(n), [index[x] for x in gold]] = 1
-    p[np.arange(n), [index[x] for x in pred]] = 1
-    f_avg_idx = [index[c] for c in F_AVG_CLASSES if c in index]
+    f_avg_idx = f_avg_index(labels)
     point = [float(v[0]) for v in _stance_stats(g, p, np.ones((1, n)), f_avg_idx)]
     boot = _stance_stats(g, p, bootstrap_weights(n, n_boot, seed, groups), f_avg_idx) if n_boot and n else (None,) * 3
     support, n_pred_all = g.sum(0), p.sum(0)
-    prec, rec, f1 = _prf((g * p).sum(0), n_pred_all, support)
+    prec, rec, f1 = prf((g * p).sum(0), n_pred_all, support)
     present = [x for x in labels if support[index[x]] > 0]
     out: dict[str, Any] = {
         "n_sentences": n,

@@ -1,7 +1,8 @@
 """Error anatomy of a peer's predictions against the gold coarse spans (for the README's reading).
 
 This is not the scorer: the headline figures come from ``vietlao.evaluation.evaluate``. It only sorts each
-prediction and each gold mention into why it did or did not match exactly:
+prediction and each gold mention into why it did or did not match exactly
+(:func:`vietlao.evaluation.error_kinds.match_kind`):
 
 * ``exact``: same span, same coarse type (a true positive for the scorer);
 * ``wrong_type``: same span, other type;
@@ -27,6 +28,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from vietlao.evaluation.error_kinds import match_kind
 from vietlao.paths import project
 
 def load_gold(lang: str) -> dict[str, dict]:
@@ -107,16 +109,7 @@ def anatomy(
                 off_token += 1
             same = [s for s in gold_spans if (s[0], s[1]) == (p[0], p[1])]
             over = [s for s in gold_spans if _overlap(s, p)]
-            if same and same[0][3] == p[2]:
-                kind = "exact"
-            elif same:
-                kind = "wrong_type"
-            elif any(s[3] == p[2] for s in over):
-                kind = "boundary"
-            elif over:
-                kind = "boundary_and_type"
-            else:
-                kind = "spurious"
+            kind = match_kind(p, [(s[0], s[1], s[3]) for s in gold_spans])
             kinds[kind] += 1
             ptext = text[p[0]:p[1]]
             inside = [s for s in over if p[0] <= s[0] and s[1] <= p[1] and (s[0], s[1]) != (p[0], p[1])]
