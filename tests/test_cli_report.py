@@ -11,7 +11,7 @@ from vietlao.cli import main
     (["--task", "ner"], "no predictions: give --predictions"),
     (["--task", "ner", "--baselines", "crf", "--protocol", "lodo2"], "unknown protocol 'lodo2'"),
     (["--task", "stance", "--baselines", "crf"], "no stance baseline among them"),
-    (["--task", "ner", "--predictions", "missing.jsonl"], "cannot read predictions missing.jsonl"),
+    (["--task", "ner", "--predictions", "missing.jsonl"], "predictions missing.jsonl cannot read"),
 ])
 def test_errors_are_one_line(tmp_path, capsys, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
