@@ -195,11 +195,9 @@ def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path)
     import copy
 
     bad = importlib.import_module("test_bad_exports")
-    from vietlao.corpus.documents import load_corpus
-    from vietlao.labelstudio.sheets import sheets_to_tasks
     from vietlao.export.validate import gold_context
 
-    base = sheets_to_tasks(project().passes / "adjudicated", load_corpus())
+    base = bad.committed_tasks()
     ctx = gold_context()
     assert bad.CASES
     for param in bad.CASES:
