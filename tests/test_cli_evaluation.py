@@ -13,6 +13,11 @@ from vietlao.corpus.documents import load_corpus
 from vietlao.cli.evaluation import DESCRIPTION, EPILOG
 from vietlao.evaluation.evaluate import load_gold
 
+import pytest  # noqa: E402
+
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -500,6 +500,7 @@ def committed(tmp_path):
     return path
 
 
+@pytest.mark.corpus
 def test_push_restores_the_export_and_a_pull_gives_it_back_byte_for_byte(fake, committed):
     c = client(fake.url)
     gold = json.loads(committed.read_text(encoding="utf-8"))
@@ -514,6 +515,7 @@ def test_push_restores_the_export_and_a_pull_gives_it_back_byte_for_byte(fake, c
     assert committed.read_bytes() == before
 
 
+@pytest.mark.corpus
 def test_a_pull_changes_only_what_annotators_changed_and_asks_first(fake, committed, capsys):
     c = client(fake.url)
     push(c, "vl", restore_from=committed)
