@@ -17,6 +17,9 @@ from vietlao.export.validate import gold_context
 from vietlao.labels import ENTITY_TYPES
 from vietlao.labelstudio.sheets import read_sheet, sheets_to_tasks
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 PASSES = project().passes
 
 

@@ -41,12 +41,16 @@ DEEP_LEVELS = 100_000
 SENTENCES = sum(len(d.sentences) for d in load_corpus())
 
 
-@pytest.fixture(scope="module")
-def base() -> list[dict]:
+def committed_tasks() -> list[dict]:
     """The committed export (the source of truth), each task's ``id``, ``data`` and ``annotations`` first,
     as Label Studio writes them (the cases below say what is known when a problem is met)."""
     return [{"id": t["id"], "data": t["data"], "annotations": t["annotations"], **t}
             for t in json.loads(project().export.read_text(encoding="utf-8"))]
+
+
+@pytest.fixture(scope="module")
+def base() -> list[dict]:
+    return committed_tasks()
 
 
 # --- navigating a task ---------------------------------------------------------------------------
@@ -1063,6 +1067,7 @@ def test_a_duplicate_key_before_the_real_one_is_rejected_by_the_stream(base, tmp
         convert_export(path, tmp_path / "ds", gold_context(), workers=1)
 
 
+@pytest.mark.corpus
 def test_the_base_export_is_valid(base, tmp_path, capsys):
     path = tmp_path / "export.json"
     path.write_bytes(dumps(base))
@@ -1092,6 +1097,7 @@ def test_disagreement_with_one_ground_truth_is_accepted(base, tmp_path, capsys):
     assert _accept(tasks, tmp_path / "gt.json", capsys)[t["id"]].stance == gold
 
 
+@pytest.mark.corpus
 def test_agreeing_annotators_are_accepted(base, tmp_path, capsys):
     """The same result with other region ids, in another order, counts as agreement."""
     tasks = copy.deepcopy(base)
@@ -1113,6 +1119,7 @@ def test_a_cancelled_annotation_beside_a_completed_one_is_ignored(base, tmp_path
     assert _accept(tasks, tmp_path / "cancelled.json", capsys)[t["id"]].stance == gold
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("who", [17, None, "annotator-2"])
 def test_pseudonymous_completed_by_is_accepted(who, base, tmp_path, capsys):
     tasks = copy.deepcopy(base)
@@ -1214,6 +1221,7 @@ def test_cli_subprocess(case_id, base, workspace, record_property):
         assert snapshot(path.parent) == before
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(("before", "after"), [(b" " * 100, b""), (b"\n\t \r\n", b"\n"), (b"", b" " * 2_000_000)],
                          ids=["leading_spaces", "leading_mixed", "trailing_2mb"])
 def test_whitespace_around_the_list_is_accepted_by_both_paths(before, after, base, tmp_path, capsys):
@@ -1221,7 +1229,7 @@ def test_whitespace_around_the_list_is_accepted_by_both_paths(before, after, bas
     plain.write_bytes(dumps(base))
     padded = tmp_path / "padded.json"
     padded.write_bytes(before + dumps(base) + after)
-    assert len(validate_gold(padded)) == 116
+    assert len(validate_gold(padded)) == len(base) == SENTENCES
     assert main(["validate", str(padded)]) == 0
     expected = convert_export(plain, tmp_path / "a", gold_context())
     for workers in (1, 2):
@@ -1230,6 +1238,7 @@ def test_whitespace_around_the_list_is_accepted_by_both_paths(before, after, bas
         assert checksums(out) == checksums(tmp_path / "a")
 
 
+@pytest.mark.corpus
 def test_a_partial_export_is_refused_with_the_flag_named_and_accepted_with_it(base, tmp_path, capsys):
     path = tmp_path / "partial.json"
     path.write_bytes(dumps(base[:5]))
@@ -1239,6 +1248,7 @@ def test_a_partial_export_is_refused_with_the_flag_named_and_accepted_with_it(ba
     assert main(["validate", str(path), "--partial"]) == 0
 
 
+@pytest.mark.corpus
 def test_an_escaped_backslash_before_u_and_a_surrogate_pair_are_accepted_by_both_paths(base, tmp_path, capsys):
     """``\\\\ud800`` is a backslash and the text ``ud800``; ``\\ud83d\\ude00`` is one character."""
     tasks = copy.deepcopy(base)

@@ -19,6 +19,9 @@ from vietlao.benchmark.run import protocols, run_benchmark, select_baselines as 
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold, read_predictions, write_predictions
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 N_BOOT = 50
 
 
@@ -237,7 +240,25 @@ def test_gazetteer_matches_longest_first_and_skips_ambiguous_entries():
     ]
     entries = gazetteer.build(train)
     assert entries == {("Việt", "Nam"): "GPE", ("Lào",): "GPE"}  # "Nam" is mostly untagged
-    assert gazetteer.tag(["Lào", "và", "Việt", "Nam"], entries, 2) == ["B-GPE", "O", "B-GPE", "I-GPE"]
+    test = [{"id": "x", "lang": "vi", "tokens": ["Lào", "và", "Việt", "Nam"]}]
+    assert gazetteer.predict(train, test) == [{"id": "x", "ner_tags": ["B-GPE", "O", "B-GPE", "I-GPE"]}]
+
+
+def test_gazetteer_and_crf_find_names_of_the_knowledge_base_in_a_language_training_lacks():
+    """Names in the knowledge base's ``names`` (never the gold's forms) reach the gazetteer and, as
+    features, the CRF trained on another language: a Lao sentence gets its names."""
+    by_name = {m.NAME: m for m in load_baselines()}
+    kb = [{"entity_id": "laos", "type": "GPE", "name": "Laos", "names": {"lo": "ລາວ", "vi": None}},
+          {"entity_id": "to_lam", "type": "PER", "name": "Tô Lâm", "names": {"lo": "ໂຕ ເລິມ"}}]
+    train = [
+        {"id": f"t{i}", "lang": "vi", "tokens": ["Ông", "Tô", "Lâm", "thăm", "Laos", "."],
+         "ner_tags": ["O", "B-PER", "I-PER", "O", "B-GPE", "O"]} for i in range(3)
+    ] + [{"id": "o", "lang": "vi", "tokens": ["Hai", "bên", "hợp", "tác", "."], "ner_tags": ["O"] * 5}]
+    test = [{"id": "lo", "lang": "lo", "tokens": ["ທ່ານ", "ໂຕ", "ເລິມ", "ຢ້ຽມ", "ຢາມ", "ລາວ", "."]}]
+    expected = ["O", "B-PER", "I-PER", "O", "O", "B-GPE", "O"]
+    assert by_name["gazetteer"].predict(train, test, kb=kb)[0]["ner_tags"] == expected
+    assert by_name["crf"].predict(train, test, kb=kb)[0]["ner_tags"] == expected
+    assert by_name["crf"].predict(train, test)[0]["ner_tags"] == ["O"] * 7  # without the names: nothing
 
 
 def test_caps_rule_joins_capitalised_runs_after_the_first_token():

@@ -45,6 +45,7 @@ def built(tmp_path_factory, export_file) -> Path:
     return out
 
 
+@pytest.mark.corpus
 def test_rebuild_gives_identical_bytes(tmp_path, built, export_file):
     again = tmp_path / "again"
     build_dataset(read_export(export_file, gold_context()), load_corpus(), load_inventory(), again)
@@ -55,11 +56,13 @@ def test_rebuild_gives_identical_bytes(tmp_path, built, export_file):
     assert len(checksums(built)) == sum(map(len, files.values()))
 
 
+@pytest.mark.corpus
 def test_committed_dataset_is_up_to_date(built):
     committed = checksums(DATASET)
     assert committed == checksums(built), "dataset/ is stale: run `vietlao build`"
 
 
+@pytest.mark.corpus
 def test_arrow_files_are_ipc_streams_with_hf_features(built):
     with pa.OSFile(str(built / data_files(built)["ner"]["train"]), "rb") as f:
         schema = pa.ipc.open_stream(f).schema
@@ -72,6 +75,7 @@ def _load(config):
     return load_dataset(str(DATASET), config)
 
 
+@pytest.mark.corpus
 def test_entity_spans_equal_their_text():
     for split in _load("ner").values():
         for row in split:
@@ -85,6 +89,7 @@ def test_entity_spans_equal_their_text():
                 assert row["text"][s["start"] : s["end"]].strip()
 
 
+@pytest.mark.corpus
 def test_ner_tags_decode_back_to_the_spans():
     ds = _load("ner")
     names = ds["train"].features["ner_tags"].feature.names
@@ -100,6 +105,7 @@ def test_ner_tags_decode_back_to_the_spans():
     assert n > 100
 
 
+@pytest.mark.corpus
 def test_no_document_in_two_splits():
     for config in ("ner", "stance", "documents"):
         seen = {}
@@ -167,6 +173,7 @@ def test_cli_build_fails_cleanly_on_a_bad_export(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.corpus
 def test_a_rebuild_is_what_loads_next_in_the_same_cache(tmp_path, export_file):
     """datasets caches a local folder by its data file paths: every build must name its files anew."""
     from vietlao.evaluation.evaluate import load_gold

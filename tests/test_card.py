@@ -5,6 +5,11 @@ from vietlao.dataset.card import CardMetadata, fill_blocks, render_dataset_readm
 from vietlao.paths import project
 from vietlao.dataset.build import data_files
 
+import pytest  # noqa: E402
+
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 FILES = {"ner": {"train": "data/ner/train-0123456789abcdef.arrow"}, "entities": {"inventory": "data/entities/inventory-fedcba9876543210.arrow"}}
 
 

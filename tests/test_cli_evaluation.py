@@ -9,8 +9,14 @@ import sys
 from pathlib import Path
 
 from vietlao.cli import build_parser, main
+from vietlao.corpus.documents import load_corpus
 from vietlao.cli.evaluation import DESCRIPTION, EPILOG
 from vietlao.evaluation.evaluate import load_gold
+
+import pytest  # noqa: E402
+
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +59,8 @@ def test_errors_are_one_line_with_exit_status_1(tmp_path, capsys):
     path.write_text('{"id": "000-000", "label": "favor"}\n', encoding="utf-8")
     assert main(["evaluate", "--task", "stance", "--predictions", str(path), "--lang", "no"]) == 1
     err = capsys.readouterr().err
-    assert err == "vietlao: error: unknown language no in --lang: the dataset has id, nb, ru, vi\n"
+    languages = ", ".join(sorted({d.meta.lang for d in load_corpus()}))
+    assert err == f"vietlao: error: unknown language no in --lang: the dataset has {languages}\n"
     assert main(["evaluate", "--task", "stance", "--predictions", str(path), "--lang", "vi"]) == 1
     assert "choose the split with --split" in capsys.readouterr().err
 

@@ -13,6 +13,9 @@ from vietlao.corpus.documents import (
     load_corpus,
 )
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 SEEDS_SUMS = {
     "000_17ca1f9bd6e44928.txt": "fae63fe33eb09e1867d678cb9321071e1211a37e6517f3b99c8e00deb33cf0ed",
     "001_61f1534583e756c5.txt": "78ba65d5a3f5369002cf58c4c463c1ae74e99e16271f71c2adbf1e713e9f5786",

@@ -19,6 +19,9 @@ from vietlao.labels import LINKABLE_TYPES
 
 from test_build import DATASET
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 
 SPLIT_OF, FOLD_OF = splits_and_folds()
 

@@ -10,6 +10,9 @@ from pydantic import ValidationError
 from vietlao.corpus.documents import CorpusError
 from vietlao.corpus.inventory import CanonicalEntity, alias_map, dump_inventory, load_inventory
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 
 def _write(tmp_path, text: str):
     path = tmp_path / "entities.yaml"
@@ -76,13 +79,13 @@ WD = "https://www.wikidata.org/wiki/Q819"
 
 
 @pytest.mark.parametrize("fields, message", [
-    (", wikidata: Q819}", "no source for wikidata"),
-    (", enwiki: Laos}", "no source for enwiki"),
-    (", names: {lo: ລາວ}}", "no source for lo"),
-    (f", sources: {{wikidata: '{WD}'}}}}", "a source without a value for wikidata"),
+    (", wikidata: Q819}", "wikidata has no source: add sources: {wikidata: URL}"),
+    (", enwiki: Laos}", "enwiki has no source: add sources: {enwiki: URL}"),
+    (", names: {lo: ລາວ}}", "names.lo has no source: add sources: {lo: URL}"),
+    (f", sources: {{wikidata: '{WD}'}}}}", "sources.wikidata has no value"),
 ])
 def test_a_value_without_its_source_is_refused(tmp_path, fields, message):
-    with pytest.raises(CorpusError, match=message):
+    with pytest.raises(CorpusError, match=re.escape(message)):
         load_inventory(_write(tmp_path, ENTRY + fields + "\n"))
 
 

@@ -9,6 +9,11 @@ from vietlao.corpus.inventory import load_inventory
 from vietlao.export.typed import Data
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
 
+import pytest  # noqa: E402
+
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 
 def _tree():
     return ET.fromstring(lc.render_label_config(load_inventory()))

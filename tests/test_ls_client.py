@@ -505,18 +505,22 @@ def committed(tmp_path):
     return path
 
 
+@pytest.mark.corpus
 def test_push_restores_the_export_and_a_pull_gives_it_back_byte_for_byte(fake, committed):
     c = client(fake.url)
     gold = json.loads(committed.read_text(encoding="utf-8"))
     report = push(c, "vl", restore_from=committed)
     assert report["restored"] == len(gold) and report["new"] == SENTENCES
-    assert all(t["annotations"] and t["meta"] for t in fake.tasks.values())
+    exported = {t["data"]["sentence_id"]: t for t in gold}
+    assert all(t["annotations"] and (t.get("meta") or {}) == (exported[t["data"]["sentence_id"]].get("meta") or {})
+               for t in fake.tasks.values())
     assert push(c, "vl", restore_from=committed)["new"] == 0  # idempotent
     before = committed.read_bytes()
     assert pull(c, committed, "vl", complete=True)["changed"] == []
     assert committed.read_bytes() == before
 
 
+@pytest.mark.corpus
 def test_a_pull_changes_only_what_annotators_changed_and_asks_first(fake, committed, capsys):
     c = client(fake.url)
     push(c, "vl", restore_from=committed)

@@ -3,9 +3,7 @@
 Without the tool environment the tests are skipped locally, but fail when ``CI=true``.
 """
 
-import hashlib
 import json
-import os
 import secrets
 import shutil
 import socket
@@ -26,6 +24,8 @@ from vietlao.labelstudio.server import free_port, start_server
 from vietlao.labelstudio.preannotate import model_version
 from vietlao.labelstudio.tasks import sentence_tasks
 from vietlao.export.validate import validate_gold
+
+from extension import add_document, copy_env, copy_repository, indonesian_document, lao_document
 
 pytestmark = pytest.mark.server
 
@@ -127,41 +127,16 @@ def test_token_stays_out_of_the_server_log(server):
 
 # -- extending the data, end to end, in a temporary copy of the repository --------------------------
 
-REPO = Path(__file__).resolve().parents[1]
 EXTENSION = Path(__file__).parent / "data" / "extension"
-#: Never copied: environments, servers' data, caches and build leftovers.
-_IGNORED = shutil.ignore_patterns(".git", ".venv*", ".ls-data*", "__pycache__", "*.egg-info", ".hypothesis",
-                                  ".pytest_cache", "build", "*.tmp")
-
-
-def NOT_COPIED(directory: str, names: list[str]) -> set[str]:
-    return set(_IGNORED(directory, names)) | ({"data"} if Path(directory).name == "perf" else set())
-
-
-def _copy_repository(dest: Path) -> Path:
-    """The repository's files (tracked ones if it is a git checkout) under ``dest``."""
-    listed = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True)
-    if listed.returncode == 0 and listed.stdout:
-        for name in filter(None, listed.stdout.decode().split("\0")):
-            if (REPO / name).is_file():
-                (dest / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(REPO / name, dest / name)
-    else:
-        for top in ("annotations", "benchmarks", "dataset", "scripts", "src", "tests"):
-            shutil.copytree(REPO / top, dest / top, ignore=NOT_COPIED)
-        for name in ("README.md", "DATASET_CARD.md", "LICENSE", "pyproject.toml"):
-            shutil.copy2(REPO / name, dest / name)
-    return dest
 
 
 def _project_copy(tmp_path: Path, server):
     """A copy of the repository, its Hugging Face cache folder, and ``vietlao(*args)``: a command run in
     the copy (against this server, offline, with its own Hugging Face home) that must succeed and never
     print the token."""
-    repo, cache = _copy_repository(tmp_path / "repo"), tmp_path / "hf-cache"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIETLAO_", "PYTHONPATH"))}
-    env.update(PYTHONPATH=str(repo / "src"), VIETLAO_LS_TOKEN=server.token, VIETLAO_LS_URL=server.url,
-               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PYTHONUTF8="1")
+    repo, cache = copy_repository(tmp_path / "repo"), tmp_path / "hf-cache"
+    env = copy_env(repo, tmp_path / "hf")
+    env.update(VIETLAO_LS_TOKEN=server.token, VIETLAO_LS_URL=server.url)
 
     def vietlao(*args: str) -> str:
         done = subprocess.run([sys.executable, "-m", "vietlao", *args], cwd=repo, env=env, capture_output=True, text=True)
@@ -207,15 +182,10 @@ def test_extending_the_data_end_to_end(server, tmp_path):
     vietlao("ls", "pull", "--project-title", title, "--complete")
     assert export.read_bytes() == committed_bytes
 
-    # 2. add the document written for this test
+    # 2. add the document written for this test, under the next free document id
     spec = json.loads((EXTENSION / "annotations.json").read_text(encoding="utf-8"))
-    meta = spec["metadata"]
-    text_file = EXTENSION / "005_extension_test.txt"
-    shutil.copy(text_file, repo / "annotations" / "documents" / meta["source_file"])
-    metadata_file = repo / "annotations" / "documents" / "metadata.json"
-    rows = json.loads(metadata_file.read_text(encoding="utf-8"))
-    rows.append({**meta, "sha256": hashlib.sha256(text_file.read_bytes()).hexdigest()})
-    metadata_file.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    doc_id = add_document(repo, indonesian_document())
+    meta = {**spec["metadata"], "doc_id": doc_id}
     assert f"{meta['doc_id']}  {meta['lang']}" in vietlao("stats")
 
     # 3. push imports only its sentences, with predictions; annotate them through the API
@@ -285,22 +255,14 @@ def test_lao_end_to_end(server, tmp_path):
         return sorted((row for split in loaded.values() for row in split), key=lambda r: r["id"])
 
     before = ner_rows()
-    # 1. the document and its metadata; Hanoi gets an inventory entry if the inventory has none
-    metadata_file = repo / "annotations" / "documents" / "metadata.json"
-    rows = json.loads(metadata_file.read_text(encoding="utf-8"))
-    doc_id = f"{max(int(r['doc_id']) for r in rows) + 1:03d}"
-    digest = hashlib.sha256(LAO_TEXT.read_bytes()).hexdigest()
-    rows.append({"doc_id": doc_id, "source_file": f"{doc_id}_{digest[:16]}.txt", "sha256": digest, "lang": "lo",
-                 "title": None, "outlet": None, "source_url": None, "published": None, "is_translation": False,
-                 "translated_from": None, "split": "train", "notes": "Written for the tests."})
-    shutil.copy(LAO_TEXT, repo / "annotations" / "documents" / rows[-1]["source_file"])
-    metadata_file.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    inventory = repo / "annotations" / "entities.yaml"
-    if "hanoi" not in {e["id"] for e in yaml.safe_load(inventory.read_text(encoding="utf-8"))}:
-        with open(inventory, "a", encoding="utf-8") as handle:
-            handle.write("- {id: hanoi, name: Hanoi, names: {lo: ຮ່າໂນ້ຍ}, type: GPE,"
-                         " sources: {lo: 'https://la.qdnd.vn/cid-7638/7659/nid-528889.html'}}\n")
 
+    def vientiane() -> dict:
+        entities = datasets.load_dataset(str(repo / "dataset"), "entities", cache_dir=str(cache))["inventory"]
+        return next(e for e in entities if e["entity_id"] == "vientiane")
+
+    vientiane_before = vientiane()
+    # 1. the document and its metadata (next free id); Hanoi gets an inventory entry if it has none
+    doc_id = add_document(repo, lao_document())
     # 2. stats: the document's sentences, cut at the full stop before a Lao letter, not at spaces
     first, second = LAO_TEXT.read_text(encoding="utf-8").splitlines()
     cut = first.index(". ") + 1
@@ -337,7 +299,7 @@ def test_lao_end_to_end(server, tmp_path):
     decided = yaml.safe_load(LAO_SHEET.read_text(encoding="utf-8"))
     for row, sentence in zip(lao, decided):
         assert [(e["text"], e["entity_id"]) for e in row["entities"]] == [(m["text"], m["id"]) for m in sentence["entities"]]
-    entities = datasets.load_dataset(str(repo / "dataset"), "entities", cache_dir=str(cache))["inventory"]
-    vientiane = next(e for e in entities if e["entity_id"] == "vientiane")
-    assert vientiane["forms"]["lo"] == ["ວຽງຈັນ"] and vientiane["mentions_per_lang"]["lo"] == 1
+    after_vientiane = vientiane()
+    assert "ວຽງຈັນ" in after_vientiane["forms"]["lo"]
+    assert after_vientiane["mentions_per_lang"]["lo"] == (vientiane_before["mentions_per_lang"].get("lo") or 0) + 1
     print("\n" + "\n".join(" | ".join(r["tokens"]) for r in lao))

@@ -15,6 +15,9 @@ from vietlao.export.task import convert_task
 from vietlao.export.validate import gold_context
 from vietlao.labelstudio.tasks import sentence_tasks
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 EVERY = "train,validation,test"
 
 

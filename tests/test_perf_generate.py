@@ -189,17 +189,16 @@ def test_convert_export_reports_a_missing_file_and_refuses_an_existing_folder(tm
         convert_export(path, tmp_path / "taken", ctx)
 
 
+@pytest.mark.corpus
 def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path):
     """The corpus of tests/test_bad_exports.py (gold-shaped tasks, the project's context), through
     both paths: the fast path must fall back wherever ``iter_tasks`` has a rule it does not check."""
     import copy
 
     bad = importlib.import_module("test_bad_exports")
-    from vietlao.corpus.documents import load_corpus
-    from vietlao.labelstudio.sheets import sheets_to_tasks
     from vietlao.export.validate import gold_context
 
-    base = sheets_to_tasks(project().passes / "adjudicated", load_corpus())
+    base = bad.committed_tasks()
     ctx = gold_context()
     assert bad.CASES
     for param in bad.CASES:
@@ -215,6 +214,7 @@ def test_convert_export_matches_the_plain_path_on_every_hostile_export(tmp_path)
         path.unlink()
 
 
+@pytest.mark.corpus
 def test_convert_export_matches_the_plain_path_on_the_project_export(tmp_path):
     from vietlao.export.validate import gold_context
 

@@ -11,6 +11,9 @@ from vietlao.labelstudio.preannotate import build_gazetteer, coverage, model_ver
 from vietlao.corpus.segment import tokenize
 from vietlao.labelstudio.tasks import ls_result
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 
 def _inv(*rows):
     """Entities from rows; every name in another language gets a (test) source, as the inventory requires."""

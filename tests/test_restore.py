@@ -9,6 +9,9 @@ from vietlao.errors import UserError
 from vietlao.paths import project
 from vietlao.labelstudio.restore import changes, load_json, merge_pull, restore_payload, restore_payloads, same_decisions
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 GOLD = json.loads(project().export.read_text(encoding="utf-8"))
 
 

@@ -12,6 +12,9 @@ from datasets import Features
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.rows import ARROW_SCHEMAS, FEATURE_SPECS, FEATURES, arrow_schema, entities_spec
 
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 
 def test_arrow_schemas_are_what_datasets_makes_of_the_specs():
     assert ARROW_SCHEMAS.keys() == FEATURES.keys() == FEATURE_SPECS.keys()

@@ -6,6 +6,11 @@ from vietlao.export.task import Context, convert_task
 from vietlao.spans import Span
 from vietlao.labelstudio.tasks import CONTEXT_SENTENCES, NO_OUTLET, NO_TITLE, SENTENCE_KEYS, ls_result, sentence_tasks
 
+import pytest  # noqa: E402
+
+#: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
+pytestmark = pytest.mark.corpus
+
 
 def test_every_task_shows_two_sentences_either_side_and_the_labelled_text_is_the_sentence():
     for doc in load_corpus():

@@ -2,7 +2,8 @@
 
 The linking baselines (``TASK = "linking"``) get the ``linking`` rows of each fold and the knowledge
 base reduced to :data:`KB_FIELDS` (``entities`` without ``forms``: the surface forms of every gold
-mention, test mentions included). A protocol's training rows define which entities are *seen*
+mention, test mentions included; ``names`` are the inventory's names per language, from knowledge
+sources). NER baselines that declare ``USES_KB`` get it too. A protocol's training rows define which entities are *seen*
 (:data:`SEEN_IN`: ``fixed`` trains on train+validation, ``lodo`` on the other documents, ``xling-L``
 on vi), and the row's command passes it to ``vietlao evaluate --seen-in``.
 """
@@ -23,7 +24,7 @@ from vietlao.spans import tags_to_spans
 TASK = "linking"
 E2E_TASK = "ner+linking"
 #: Rows of a knowledge base as the baselines see it.
-KB_FIELDS = ("entity_id", "type", "name")
+KB_FIELDS = ("entity_id", "type", "name", "names")
 #: The accuracy@k columns of the table (also in the scorer's default ``KS``).
 TABLE_KS = ("5",)
 

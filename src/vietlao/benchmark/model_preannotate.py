@@ -110,6 +110,7 @@ class Preannotator:
     ner: object = None
     stance: object = None
     gazetteer_first: bool = False
+    names: object = None
     _gazetteers: dict = field(default_factory=dict)
     taggers: CrfTaggers | None = None
 
@@ -129,13 +130,12 @@ class Preannotator:
         return sorted(matched + free, key=lambda s: s.span.start)
 
     def _model_spans(self, text: str, lang: str) -> list[ScoredSpan]:
-        from vietlao.benchmark.baselines.common import sentence_features
-
         tokens = tokenize(text)
         if not tokens:
             return []
         words = [t.text for t in tokens]
-        tags, marginals = self.taggers.tag(sentence_features(words))  # safe from many threads
+        features = self.names.features({"tokens": words, "lang": lang})
+        tags, marginals = self.taggers.tag(features)  # safe from many threads
         forms = self._gazetteer(lang)
         out = []
         for label, a, b in chunks(tags):
@@ -222,6 +222,7 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
         raise UserError(f"unknown pre-annotation model {name!r}: choose from {', '.join(MODELS)}")
     if MODELS[name] is None:
         return Preannotator(name, gazetteer.model_version(), inventory)
+    from vietlao.benchmark.baselines.common import KnowledgeNames
     from vietlao.benchmark.run import select_baselines as load_baselines
 
     ner_name, stance_name, gazetteer_first = MODELS[name]
@@ -230,4 +231,11 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
     p = ner_mod.PARAMS
     version = ("gazetteer+" if gazetteer_first else "") + (f"{ner_name}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_name}-C{stance_mod.C}"
                f"-{training_digest(ner_rows, stance_rows, inventory)}")
-    return Preannotator(name, version, inventory, ner_mod.fit(ner_rows), stance_mod.fit(stance_rows), gazetteer_first)
+    names = KnowledgeNames(knowledge_base(inventory))
+    return Preannotator(name, version, inventory, ner_mod.fit(ner_rows, names), stance_mod.fit(stance_rows),
+                        gazetteer_first, names)
+
+
+def knowledge_base(inventory: Mapping[str, CanonicalEntity]) -> list[dict]:
+    """The inventory as the baselines' knowledge base rows (``entity_id``, ``type``, ``name``, ``names``)."""
+    return [{"entity_id": e.id, "type": e.type, "name": e.name, "names": dict(e.names)} for e in inventory.values()]

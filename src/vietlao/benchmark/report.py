@@ -29,6 +29,8 @@ SHAPES = (
     ("gold_not_on_tool_word_edges", None, "unreachable"),
 )
 EXAMPLES_OF_KIND = {"wrong_type": "wrong_type", "spurious": "spurious"}
+#: A protocol testing on fewer sentences than this gets a warning under the results table.
+MIN_SENTENCES = 30
 
 LEGEND = """\
 ## Legend
@@ -46,6 +48,8 @@ LEGEND = """\
   training documents that report the same event as a test document (from the metadata's `event`):
   such a fold is optimistic, as names and figures of the event are in training.
 * **Small samples** — intervals are wide; differences inside overlapping intervals are not evidence.
+  A protocol that tests on fewer than {min_sentences} sentences (a language with one short document, say) is
+  listed under the results table: its figures are too few to mean anything about the language.
   A resample holding a single gold stance class gives that class's F1 as macro-F1, so a constant
   predictor's interval can reach 1.00.
 * **Error reports** — one static HTML page per protocol (opens from disk, fetches nothing), made by
@@ -209,6 +213,16 @@ def commands_table(results: dict) -> str:
     return markdown_table(["task", "system", "protocol", "command"], rows)
 
 
+def too_few_table(results: dict) -> str:
+    """The protocols whose test sentences are fewer than :data:`MIN_SENTENCES`, if any."""
+    small = sorted({(r["protocol"], r["setting"], r["n_sentences"]) for r in _baseline_rows(results)
+                    if r["n_sentences"] < MIN_SENTENCES})
+    if not small:
+        return ""
+    return (f"\nToo few sentences for a figure to mean anything (fewer than {MIN_SENTENCES}):\n\n"
+            + markdown_table(["protocol", "train → test", "n"], [[p, s, str(n)] for p, s, n in small]) + "\n")
+
+
 def render_markdown(results: dict, table: str) -> str:
     meta, comparison = results["meta"], results.get("peer_comparison", {"rows": []})
     peers = ""
@@ -236,7 +250,7 @@ Every number comes from one scorer, `vietlao evaluate`, reading a predictions fi
 
 <!-- table -->
 {table}
-<!-- /table -->
+{too_few_table(results)}<!-- /table -->
 
 ## Run
 
@@ -255,7 +269,7 @@ Every number comes from one scorer, `vietlao evaluate`, reading a predictions fi
 {stance_gold_table(results)}
 
 {effort_section(results)}{peers}
-{LEGEND}
+{LEGEND.format(min_sentences=MIN_SENTENCES)}
 {reports}## Figures
 
 | file | shows |

@@ -204,11 +204,12 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
                  link: linking.LinkingBench | None = None) -> dict:
     """Predict under ``protocol`` for every seed, write the files, score them; one result row.
 
-    ``link``: the knowledge base and scoring context of linking baselines.
+    ``link``: the knowledge base and scoring context of linking baselines (the knowledge base also goes
+    to NER baselines that declare ``USES_KB``).
     """
     seeds = seeds if module.SEEDED else seeds[:1]
     is_linking = module.TASK == linking.TASK
-    kwargs = link.predict_kwargs() if is_linking else {}
+    kwargs = link.predict_kwargs() if is_linking or getattr(module, "USES_KB", False) else {}
     gold = protocol.gold(rows)
     per_seed, paths = [], []
     for seed in seeds:
@@ -278,7 +279,8 @@ def run_benchmark(
     modules = select_baselines(baselines)
     check_output(out_dir)
     gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance", *{m.TASK for m in modules})}
-    link = linking.LinkingBench.load(dataset_dir) if linking.TASK in gold else None
+    uses_kb = linking.TASK in gold or any(getattr(m, "USES_KB", False) for m in modules)
+    link = linking.LinkingBench.load(dataset_dir) if uses_kb else None
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-new-"))
     try:
@@ -293,13 +295,13 @@ def run_benchmark(
             for protocol in protocols(gold[module.TASK]):
                 started = time.perf_counter()
                 rows.append(run_baseline(module, protocol, gold[module.TASK], layout, seeds, n_boot, boot_seed, link))
-                log(f"  {module.TASK:<7}{module.NAME:<15}{protocol.name:<10}{time.perf_counter() - started:6.1f}s")
+                log(f"  {module.TASK:<8} {module.NAME:<18} {protocol.name:<13} {time.perf_counter() - started:6.1f}s")
         peer_rows: list[dict] = []
         if peers:
             started = time.perf_counter()
             peer_rows = compare.run_peers(stage, layout.shown, gold["ner"], n_boot, boot_seed,
                                           None if peers is True else peers)
-            log(f"  {'ner':<7}{'peers':<15}{'off-the-shelf':<10}{time.perf_counter() - started:6.1f}s")
+            log(f"  {'ner':<8} {'peers':<18} {'off-the-shelf':<13} {time.perf_counter() - started:6.1f}s")
         comparison = compare.peer_comparison(peer_rows, rows, gold["ner"], layout, n_boot, boot_seed)
         ran = [m for m in modules if m.NAME not in skipped]
         meta = {
@@ -324,11 +326,11 @@ def run_benchmark(
             started = time.perf_counter()
             results["preannotation"] = effort_protocol(gold["ner"], gold["stance"], load_inventory(), gold_context(),
                                                        n_boot, boot_seed)
-            log(f"  {'effort':<7}{'pre-annotation':<15}{'lodo':<10}{time.perf_counter() - started:6.1f}s")
+            log(f"  {'effort':<8} {'pre-annotation':<18} {'lodo':<13} {time.perf_counter() - started:6.1f}s")
         started = time.perf_counter()
         meta["error_reports"] = write_reports(stage, ran, protocols(gold["ner"]), dataset_dir=dataset_dir,
                                               n_boot=n_boot, seed=boot_seed, shown=layout.shown)
-        log(f"  {'report':<7}{'html':<15}{'all':<10}{time.perf_counter() - started:6.1f}s")
+        log(f"  {'report':<8} {'html':<18} {'all':<13} {time.perf_counter() - started:6.1f}s")
         (stage / MARKER).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         table = write_report(results, stage)
         _replace_dir(stage, out_dir)

@@ -55,7 +55,22 @@ def load_document(meta: DocumentMeta, directory: Path | None = None) -> Document
     text = read_text(path)
     if not unicodedata.is_normalized("NFC", text):
         raise CorpusError(f"{path}: document {meta.doc_id} is not NFC-normalised")
+    problem = text_problem(meta, text)
+    if problem:
+        raise CorpusError(f"{path.parent / 'metadata.json'}: doc_id {meta.doc_id}: {problem}")
     return Document(meta=meta, text=text)
+
+
+def text_problem(meta: DocumentMeta, text: str) -> str | None:
+    """What the metadata says that the text does not: a ``source_url`` the text does not contain, a
+    ``title`` the text does not begin with (both are only recorded where the text states them)."""
+    if meta.source_url and meta.source_url not in text:
+        return (f"source_url {meta.source_url!r} is not in the text of {meta.source_file}: give the URL exactly "
+                "as the text states it, or null if it states none")
+    if meta.title and not text.startswith(meta.title):
+        return (f"title {meta.title!r} is not how {meta.source_file} begins: give the title exactly as the text "
+                "begins, or null if it states none")
+    return None
 
 
 def load_corpus(metadata: Path | None = None) -> list[Document]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from vietlao.files import atomic_write
 from vietlao.corpus.documents import CorpusError
+from vietlao.corpus.metadata import LANGUAGES
 from vietlao.labels import EntityType
 from vietlao.paths import project
 
@@ -52,11 +53,40 @@ class CanonicalEntity(BaseModel):
         values = {"wikidata": self.wikidata, "enwiki": self.enwiki, **self.names}
         unsourced = sorted(k for k, v in values.items() if v and not self.sources.get(k))
         if unsourced:
-            raise ValueError(f"{self.id}: no source for {', '.join(unsourced)}")
+            where = ", ".join(f"names.{k}" if k in self.names else k for k in unsourced)
+            raise ValueError(f"{where} has no source: add sources: {{{unsourced[0]}: URL}}, the page the value "
+                             "was verified against")
         orphaned = sorted(k for k in self.sources if not values.get(k))
         if orphaned:
-            raise ValueError(f"{self.id}: a source without a value for {', '.join(orphaned)}")
+            raise ValueError(f"sources.{orphaned[0]} has no value: remove it, or add the value it sources")
+        unknown = sorted(set(self.names) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"names.{unknown[0]}: not a language code; allowed: {', '.join(LANGUAGES)}")
         return self
+
+
+#: The fields every inventory entry must have.
+REQUIRED_ENTITY_FIELDS = tuple(n for n, f in CanonicalEntity.model_fields.items() if f.is_required())
+
+
+def entity_problem(path: Path, row: object, exc: ValidationError) -> str:
+    """One line for the first problem of one inventory entry: which entity, which field, the fix."""
+    name = row.get("id") if isinstance(row, dict) else row
+    err = exc.errors(include_url=False)[0]
+    field = ".".join(str(x) for x in err["loc"]) or "entry"
+    if err["type"] == "value_error":
+        problem = str(err["ctx"]["error"])
+    elif err["type"] == "missing":
+        problem = f"{field} is missing; every entity has {', '.join(REQUIRED_ENTITY_FIELDS)}"
+    elif err["type"] == "literal_error" or err["type"] == "enum":
+        problem = f"{field} {err['input']!r} is not allowed; allowed values: {err['ctx']['expected']}"
+    elif err["type"] == "string_pattern_mismatch":
+        problem = f"{field} {err['input']!r} does not match {err['ctx']['pattern']}"
+    elif err["type"] == "extra_forbidden":
+        problem = f"{field} is not an inventory field; the fields are {', '.join(CanonicalEntity.model_fields)}"
+    else:
+        problem = f"{field}: {err['msg']}"
+    return f"{path}: entity {name!r}: {problem}"
 
 
 def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
@@ -72,8 +102,7 @@ def load_inventory(path: Path | None = None) -> dict[str, CanonicalEntity]:
         try:
             entity = CanonicalEntity.model_validate(row)
         except ValidationError as exc:
-            name = row.get("id") if isinstance(row, dict) else row
-            raise CorpusError(f"{path}: bad entity {name!r}: {exc}") from exc
+            raise CorpusError(entity_problem(path, row, exc)) from None
         if entity.id in inventory:
             raise CorpusError(f"{path}: duplicate entity id {entity.id!r}")
         inventory[entity.id] = entity

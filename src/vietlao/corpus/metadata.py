@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vietlao.labels import SPLITS, Split
 from vietlao.paths import project
@@ -47,7 +47,7 @@ class DocumentMeta(BaseModel):
     title: str | None
     outlet: str | None = Field(description="the outlet the text names as its source")
     source_url: str | None
-    published: str | None = Field(description="ISO date, only where the text states it")
+    published: str | None = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="ISO date, only where the text states it")
     is_translation: bool = Field(description="evidently translated (cites a source in another language)")
     translated_from: Language | None
     split: Split = Field(description="dataset split; reports of one event must share a split")
@@ -58,9 +58,29 @@ class DocumentMeta(BaseModel):
     )
     notes: str = ""
 
+    @model_validator(mode="after")
+    def _translation(self) -> "DocumentMeta":
+        if self.is_translation != (self.translated_from is not None):
+            raise ValueError("translated_from: set it to the source language exactly when is_translation is true "
+                             "(null otherwise)")
+        if self.translated_from == self.lang:
+            raise ValueError(f"translated_from: {self.lang!r} is the document's own language")
+        return self
+
+
+#: The fields every metadata entry must have (``null`` where the text states no value).
+REQUIRED_FIELDS: tuple[str, ...] = tuple(n for n, f in DocumentMeta.model_fields.items() if f.is_required())
+#: What a value that does not match its field's pattern should be.
+_FIX = {
+    "doc_id": "three digits, the next free one (000, 001, …)",
+    "sha256": "64 lowercase hex digits, as `sha256sum FILE` prints them",
+    "published": "an ISO date YYYY-MM-DD as the text states it, or null",
+    "event": "lowercase letters and digits joined by hyphens (the id other reports of the event share), or null",
+}
+
 
 def _problem(path: Path, index: int, row: object, exc: ValidationError) -> str:
-    """One line for the first problem of one metadata entry."""
+    """One line for the first problem of one metadata entry: where, which field, how to fix it."""
     doc = row.get("doc_id") if isinstance(row, dict) else None
     where = f"{path}: entry {index + 1}" + (f" (doc_id {doc})" if isinstance(doc, str) else "")
     err = exc.errors(include_url=False)[0]
@@ -69,6 +89,15 @@ def _problem(path: Path, index: int, row: object, exc: ValidationError) -> str:
         allowed = {"lang": LANGUAGES, "translated_from": LANGUAGES, "split": SPLITS}.get(field)
         allowed_text = ", ".join(allowed) if allowed else err["ctx"]["expected"]
         return f"{where}: {field} {err['input']!r} is not allowed; allowed values: {allowed_text}"
+    if err["type"] == "missing":
+        return (f"{where}: {field} is missing; every entry has {', '.join(REQUIRED_FIELDS)} "
+                "(null where the text states no value)")
+    if err["type"] == "string_pattern_mismatch" and field in _FIX:
+        return f"{where}: {field} {err['input']!r} is not valid: it must be {_FIX[field]}"
+    if err["type"] == "extra_forbidden":
+        return f"{where}: {field} is not a metadata field; the fields are {', '.join(DocumentMeta.model_fields)}"
+    if err["type"] == "value_error":
+        return f"{where}: {str(err['ctx']['error'])}"
     return f"{where}: {field}: {err['msg']}"
 
 

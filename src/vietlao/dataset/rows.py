@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from vietlao.corpus.documents import Document
 from vietlao.corpus.inventory import with_forms
-from vietlao.corpus.metadata import CorpusLayout, DocumentMeta
+from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, DocumentMeta
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import (
     COARSE_OF,
@@ -104,11 +104,14 @@ FEATURE_SPECS: dict[str, dict] = {
 def entities_spec(languages: Sequence[str]) -> dict:
     """The ``entities`` config's features: surface forms and mention counts per language of the
     corpus (``CorpusLayout.languages``), so a new language adds its fields and the others stay as
-    they are. ``lang`` is a string everywhere else, so a new language changes no other schema."""
+    they are. ``lang`` is a string everywhere else, so a new language changes no other schema.
+    ``names``: the inventory's name in each language of the vocabulary (:data:`LANGUAGES`; null where
+    it has none), from knowledge sources, not from the gold: the names a gazetteer may use."""
     return {
         "entity_id": _STRING,
         "type": _class_label(ENTITY_TYPES),
         "name": _STRING,
+        "names": {lang: _STRING for lang in LANGUAGES},
         "forms": {lang: _list(_STRING) for lang in languages},
         "mentions": _INT32,
         "mentions_per_lang": {lang: _INT32 for lang in languages},
@@ -212,6 +215,7 @@ def entity_rows(records: Iterable[SentenceRecord], inventory: dict, languages: S
     return [
         {
             "entity_id": e.id, "type": TYPE_INDEX[e.type], "name": e.name,
+            "names": {lang: e.names.get(lang) for lang in LANGUAGES},
             "forms": {lang: e.forms.get(lang, []) for lang in languages},
             "mentions": sum(counts[e.id].values()),
             "mentions_per_lang": {lang: counts[e.id][lang] for lang in languages},

@@ -7,18 +7,15 @@ anchor the annotators, so the stance is left for them to choose.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from pathlib import Path
 from typing import Mapping
 
 from vietlao.spans import Span
+from vietlao.corpus.gazetteer import Matcher, entity_names, unambiguous
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
 from vietlao.labelstudio.tasks import ls_result
 from vietlao.paths import project
-
-_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def model_version(path: Path | None = None) -> str:
@@ -30,45 +27,28 @@ def model_version(path: Path | None = None) -> str:
         digest = "missing"
     return f"gazetteer-{digest}"
 
+
 Gazetteer = dict[tuple[str, ...], tuple[str, str]]
 
 
 def surface_forms(entity: CanonicalEntity, lang: str) -> set[str]:
     """The entity's name (also without a trailing parenthesis), its name in ``lang`` (``names``: a
     language not yet in the gold, such as Lao) and its forms in ``lang``."""
-    forms = {entity.name, _PARENTHESIS.sub("", entity.name), entity.names.get(lang), *entity.forms.get(lang, [])}
-    return {unicodedata.normalize("NFC", f).strip() for f in forms if f and f.strip()}
+    return entity_names(entity.name, entity.names, lang, entity.forms.get(lang, []))
 
 
 def build_gazetteer(inventory: Mapping[str, CanonicalEntity], lang: str) -> Gazetteer:
     """Token sequence -> (type, entity id). A form claimed by two entities is left out."""
-    claims: dict[tuple[str, ...], set[tuple[str, str]]] = {}
-    for entity in inventory.values():
-        for form in surface_forms(entity, lang):
-            key = tuple(t.text for t in tokenize(form))
-            if key:
-                claims.setdefault(key, set()).add((entity.type, entity.id))
-    return {key: next(iter(c)) for key, c in claims.items() if len(c) == 1}
+    return unambiguous((form, (e.type, e.id)) for e in inventory.values() for form in surface_forms(e, lang))
 
 
 def preannotate(text: str, lang: str, inventory: Mapping[str, CanonicalEntity]) -> list[Span]:
-    """Leftmost-longest, non-overlapping, token-aligned gazetteer matches in ``text``."""
-    gazetteer = build_gazetteer(inventory, lang)
-    longest = max((len(k) for k in gazetteer), default=0)
+    """Leftmost-longest, non-overlapping, token-aligned gazetteer matches in ``text``
+    (:class:`vietlao.corpus.gazetteer.Matcher`)."""
     tokens = tokenize(text)
-    words = [t.text for t in tokens]
-    mentions, i = [], 0
-    while i < len(tokens):
-        for n in range(min(longest, len(tokens) - i), 0, -1):
-            hit = gazetteer.get(tuple(words[i : i + n]))
-            if hit:
-                label, entity_id = hit
-                mentions.append(Span(tokens[i].start, tokens[i + n - 1].end, label, entity_id))
-                i += n
-                break
-        else:
-            i += 1
-    return mentions
+    matcher = Matcher(build_gazetteer(inventory, lang))
+    return [Span(tokens[a].start, tokens[b - 1].end, label, entity_id)
+            for a, b, label, entity_id in matcher.matches([t.text for t in tokens])]
 
 
 def coverage(text: str, mentions: list[Span]) -> float:

@@ -29,7 +29,8 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def knowledge_base(dataset_dir=None) -> list[dict]:
-    """The ``entities`` rows, reduced to ID, type and canonical name (as the benchmark passes them)."""
+    """The ``entities`` rows, reduced to ID, type, canonical name and names per language (as the
+    benchmark passes them)."""
     return baseline_kb(dataset_dir)
 
 

@@ -1,7 +1,10 @@
-"""NER baseline: a linear-chain CRF (sklearn-crfsuite, L-BFGS) over word, shape, affix and context features.
+"""NER baseline: a linear-chain CRF (sklearn-crfsuite, L-BFGS) over word, shape, script, affix, context and knowledge-base name features.
 
 c1 = c2 = 0.1 and 100 iterations (sklearn-crfsuite's tutorial values), fixed, not tuned. L-BFGS on
-this convex objective is deterministic, so there is no seed.
+this convex objective is deterministic, so there is no seed. The features are
+:func:`vietlao.benchmark.baselines.common.token_features`, with the knowledge base's names matched
+over the sentence (:class:`~vietlao.benchmark.baselines.common.KnowledgeNames`): what lets a model
+trained on Vietnamese tag a name in Lao.
 """
 
 from __future__ import annotations
@@ -10,24 +13,26 @@ import sys
 
 import sklearn_crfsuite
 
-from vietlao.benchmark.baselines.common import script_main, sentence_features
+from vietlao.benchmark.baselines.common import KnowledgeNames, script_main
 
 NAME, TASK, SEEDED = "crf", "ner", False
+USES_KB = True
 PARAMS = {"algorithm": "lbfgs", "c1": 0.1, "c2": 0.1, "max_iterations": 100, "all_possible_transitions": True}
 
 
-def fit(train: list[dict]) -> sklearn_crfsuite.CRF:
+def fit(train: list[dict], names: KnowledgeNames) -> sklearn_crfsuite.CRF:
     """The CRF trained on ``train`` (also used for pre-annotation, which reads its marginals)."""
     crf = sklearn_crfsuite.CRF(**PARAMS)
-    crf.fit([sentence_features(r["tokens"]) for r in train], [r["ner_tags"] for r in train])
+    crf.fit([names.features(r) for r in train], [r["ner_tags"] for r in train])
     return crf
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
-    crf = fit(train)
-    tags = crf.predict([sentence_features(r["tokens"]) for r in test])
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+    names = KnowledgeNames(kb)
+    crf = fit(train, names)
+    tags = crf.predict([names.features(r) for r in test])
     return [{"id": r["id"], "ner_tags": list(t)} for r, t in zip(test, tags)]
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(TASK, predict, uses_kb=True))

@@ -1,9 +1,12 @@
-"""NER baseline: a gazetteer of training mentions, matched longest-first over tokens.
+"""NER baseline: a gazetteer of training mentions and the knowledge base's names, matched longest-first over tokens.
 
 Every gold mention in training (its token sequence, exact case) enters the gazetteer with its
 most frequent type, unless the same token sequence occurs untagged in training more often than
-tagged (``Nam`` alone, say). Matching scans left to right and takes the longest entry at each
-position; matched tokens are not matched again.
+tagged (``Nam`` alone, say). The knowledge base adds each entity's canonical name and its name in
+the test sentence's language (the inventory's ``names``, such as the Lao ones; never the gold's
+surface forms, which include the test mentions) with the entity's type, where training has no entry
+for those tokens. Matching is the pre-annotator's (:class:`vietlao.corpus.gazetteer.Matcher`): left
+to right, the longest entry at each position; matched tokens are not matched again.
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
+from vietlao.corpus.gazetteer import Matcher
 from vietlao.spans import tag_chunks
 
-from vietlao.benchmark.baselines.common import script_main
+from vietlao.benchmark.baselines.common import KnowledgeNames, script_main
 
 NAME, TASK, SEEDED = "gazetteer", "ner", False
+USES_KB = True
 MIN_TAGGED_SHARE = 0.5
 
 
 def build(train: list[dict]) -> dict[tuple[str, ...], str]:
+    """Token sequence -> type, from the training mentions."""
     types: dict[tuple[str, ...], Counter] = defaultdict(Counter)
     for r in train:
         for typ, a, b in tag_chunks(r["ner_tags"]):
@@ -40,25 +46,12 @@ def build(train: list[dict]) -> dict[tuple[str, ...], str]:
     }
 
 
-def tag(tokens: list[str], gazetteer: dict[tuple[str, ...], str], longest: int) -> list[str]:
-    tags, i = ["O"] * len(tokens), 0
-    while i < len(tokens):
-        for n in range(min(longest, len(tokens) - i), 0, -1):
-            label = gazetteer.get(tuple(tokens[i : i + n]))
-            if label:
-                tags[i : i + n] = [f"B-{label}"] + [f"I-{label}"] * (n - 1)
-                i += n
-                break
-        else:
-            i += 1
-    return tags
-
-
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
-    gazetteer = build(train)
-    longest = max((len(k) for k in gazetteer), default=0)
-    return [{"id": r["id"], "ner_tags": tag(r["tokens"], gazetteer, longest)} for r in test]
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+    trained = {key: (typ, None) for key, typ in build(train).items()}
+    names = KnowledgeNames(kb)
+    by_lang = {lang: Matcher({**names.entries(lang), **trained}) for lang in {r["lang"] for r in test}}
+    return [{"id": r["id"], "ner_tags": by_lang[r["lang"]].tags(r["tokens"])} for r in test]
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(TASK, predict, uses_kb=True))

@@ -1,4 +1,4 @@
-"""NER baseline: token-level logistic regression (log loss, fitted by SGD) over the CRF's features.
+"""NER baseline: token-level logistic regression (log loss, fitted by SGD) over the CRF's features (knowledge-base names included).
 
 Each token is classified on its own into an IOB2 tag; an ``I-T`` that continues nothing is then
 repaired to ``B-T``. Stochastic gradient descent makes it fast and makes the seed matter (it
@@ -13,9 +13,10 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from vietlao.benchmark.baselines.common import repair_iob2, script_main, sentence_features
+from vietlao.benchmark.baselines.common import KnowledgeNames, repair_iob2, script_main
 
 NAME, TASK, SEEDED = "token-lr", "ner", True
+USES_KB = True
 ALPHA = 1e-3
 
 
@@ -25,17 +26,18 @@ def _int32(X):
     return X
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+    names = KnowledgeNames(kb)
     vectorizer = DictVectorizer()
-    X = _int32(vectorizer.fit_transform([f for r in train for f in sentence_features(r["tokens"])]))
+    X = _int32(vectorizer.fit_transform([f for r in train for f in names.features(r)]))
     y = [t for r in train for t in r["ner_tags"]]
     model = SGDClassifier(loss="log_loss", alpha=ALPHA, random_state=seed).fit(X, y)
     out = []
     for r in test:
-        tags = model.predict(_int32(vectorizer.transform(sentence_features(r["tokens"])))) if r["tokens"] else []
+        tags = model.predict(_int32(vectorizer.transform(names.features(r)))) if r["tokens"] else []
         out.append({"id": r["id"], "ner_tags": repair_iob2([str(t) for t in tags])})
     return out
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(TASK, predict, uses_kb=True))
