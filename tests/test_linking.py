@@ -38,12 +38,13 @@ def linking_configs(gold: list[dict], directory: Path) -> list[str]:
     ids = sorted({e["entity_id"] for r in gold for e in r["entities"] if e["label"] in LINKABLE_TYPES})
     entities = [
         {"entity_id": i, "type": ENTITY_TYPES.index(i.upper()), "name": i.upper(), "forms": {x: [] for x in LANGS},
-         "mentions": 0, "mentions_per_lang": {x: 0 for x in LANGS}, "aliases": [ALIAS[1]] if i == ALIAS[0] else []}
+         "mentions": 0, "mentions_per_lang": {x: 0 for x in LANGS}, "aliases": [ALIAS[1]] if i == ALIAS[0] else [],
+         "wikidata": None, "wikidata_source": None, "enwiki": None, "enwiki_source": None, "names": []}
         for i in ids
     ]
-    write_rows(entities, directory / "data" / "entities" / "inventory.arrow", arrow_schema(entities_spec(LANGS)))
-    return lines + ["- config_name: entities", "  data_files:", "  - split: inventory",
-                    "    path: data/entities/inventory.arrow"]
+    write_rows(entities, directory / "data" / "entities" / "train.arrow", arrow_schema(entities_spec(LANGS)))
+    return lines + ["- config_name: entities", "  data_files:", "  - split: train",
+                    "    path: data/entities/train.arrow"]
 
 
 @pytest.fixture(scope="module")

@@ -337,7 +337,7 @@ def test_lao_end_to_end(server, tmp_path):
     decided = yaml.safe_load(LAO_SHEET.read_text(encoding="utf-8"))
     for row, sentence in zip(lao, decided):
         assert [(e["text"], e["entity_id"]) for e in row["entities"]] == [(m["text"], m["id"]) for m in sentence["entities"]]
-    entities = datasets.load_dataset(str(repo / "dataset"), "entities", cache_dir=str(cache))["inventory"]
+    entities = datasets.load_dataset(str(repo / "dataset"), "entities", cache_dir=str(cache))["train"]
     vientiane = next(e for e in entities if e["entity_id"] == "vientiane")
     assert vientiane["forms"]["lo"] == ["ວຽງຈັນ"] and vientiane["mentions_per_lang"]["lo"] == 1
     print("\n" + "\n".join(" | ".join(r["tokens"]) for r in lao))

@@ -217,9 +217,9 @@ def render_markdown(results: dict, table: str) -> str:
 {recall_by_type_table(comparison)}
 """
     tests = results.get("significance", {})
-    pairwise = "\n\n".join(f"**{task}, {protocol}** ({differences.HEADLINE[task][0]}):\n\n{table}"
+    pairwise = "\n\n".join(f"**{task}, {protocol}** ({differences.HEADLINE[task][0]}):\n\n{block}"
                              for task, protocol in differences.PAIRWISE
-                             if (table := differences.pairwise_table(tests, task, protocol)))
+                             if (block := differences.pairwise_table(tests, task, protocol)))
     significance = f"""
 ## Significance
 

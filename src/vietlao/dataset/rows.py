@@ -37,8 +37,9 @@ def splits_and_folds(metas: Iterable[DocumentMeta] | None = None) -> tuple[dict[
     return layout.split_of, layout.fold_of
 
 
-#: The inventory is not split by document.
-INVENTORY_SPLIT = "inventory"
+#: The inventory is not split by document: its one split is named as the Hub names a single-split
+#: table (``load_dataset("dataset", "entities")["train"]``).
+INVENTORY_SPLIT = "train"
 
 NER_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS)}
 COARSE_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS_COARSE)}
@@ -113,6 +114,10 @@ def entities_spec(languages: Sequence[str]) -> dict:
         "mentions": _INT32,
         "mentions_per_lang": {lang: _INT32 for lang in languages},
         "aliases": _list(_STRING),
+        # knowledge-base links, each with the URL it was verified against (null: not verified)
+        "wikidata": _STRING, "wikidata_source": _STRING,
+        "enwiki": _STRING, "enwiki_source": _STRING,
+        "names": _list({"lang": _STRING, "name": _STRING, "source": _STRING}),
     }
 
 _ARROW_VALUE = {"string": pa.string(), "int32": pa.int32(), "bool": pa.bool_()}
@@ -216,6 +221,9 @@ def entity_rows(records: Iterable[SentenceRecord], inventory: dict, languages: S
             "mentions": sum(counts[e.id].values()),
             "mentions_per_lang": {lang: counts[e.id][lang] for lang in languages},
             "aliases": list(e.aliases),
+            "wikidata": e.wikidata, "wikidata_source": e.sources.get("wikidata") if e.wikidata else None,
+            "enwiki": e.enwiki, "enwiki_source": e.sources.get("enwiki") if e.enwiki else None,
+            "names": [{"lang": lang, "name": name, "source": e.sources[lang]} for lang, name in sorted(e.names.items())],
         }
         for e in sorted(with_forms(inventory, records).values(), key=lambda e: e.id)
     ]

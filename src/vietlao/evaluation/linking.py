@@ -40,6 +40,7 @@ import numpy as np
 
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import OTHER_DOCUMENTS, SeenRule, seen_flags
+from vietlao.dataset.rows import INVENTORY_SPLIT
 from vietlao.errors import UserError
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block, ci_method, ner_scores
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES
@@ -102,7 +103,7 @@ def load_entities(dataset_dir: Path | str | None = None) -> list[dict]:
         raise UserError(f"no 'entities' data in {dataset_dir}: build the dataset first (vietlao build)")
     datasets.disable_progress_bars()
     try:
-        inventory = datasets.load_dataset(str(dataset_dir), "entities")["inventory"]
+        inventory = datasets.load_dataset(str(dataset_dir), "entities")[INVENTORY_SPLIT]
     except (OSError, ValueError, KeyError) as exc:
         raise UserError(f"cannot load the knowledge base of {dataset_dir} (entities): {exc}") from exc
     names = inventory.features["type"].names
