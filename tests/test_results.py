@@ -77,3 +77,19 @@ def test_the_listed_command_reproduces_the_row(row, tmp_path, monkeypatch, capsy
     else:  # a peer beside the baselines, on coarse types
         assert _f1(got["ner"]["micro"]) == _want(row["f1"])
         assert got["ner"]["partial"]["micro"]["f1"] == row["f1_partial"]
+
+
+def test_compare_with_a_baseline_by_name(monkeypatch, capsys):
+    """--compare NAME finds the baseline's committed file on the same gold; both p-values are 1 against itself."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("VIETLAO_ROOT", raising=False)
+    mine = "benchmarks/results/predictions/stance/lodo/e5-lr.jsonl"
+    base = ["evaluate", "--task", "stance", "--predictions", mine, "--split", "all", "--bootstrap", "200"]
+    assert main(base + ["--compare", "e5-lr"]) == 0
+    out = capsys.readouterr().out
+    assert f"B = {mine}" in out and "macro_f1" in out
+    assert [line.split()[-3:] for line in out.splitlines() if line.startswith("macro_f1")] == [["1.000", "1.000", "no"]]
+    assert main(base + ["--compare", "e5-lr@xling-ru"]) == 1
+    assert "that row scores --split all --lang ru" in capsys.readouterr().err
+    assert main(base + ["--compare", "nosuch"]) == 1
+    assert "no such file, nor a stance baseline of the benchmark (e5-lr, majority, tfidf-char-lr)" in capsys.readouterr().err

@@ -90,7 +90,8 @@ def baseline_file(name: str, task: str, split: str, langs: list[str] | None) -> 
     if protocol and scope(row) != want:
         raise UserError(f"--compare {name}: that row scores --split {scope(row)[0]}"
                         f"{' --lang ' + scope(row)[1] if scope(row)[1] else ''}; give the same here")
-    return project().root / row["predictions"][0]
+    path = project().root / row["predictions"][0]
+    return Path(os.path.relpath(path)) if path.resolve().is_relative_to(Path.cwd().resolve()) else path
 
 
 def _run(args: argparse.Namespace) -> int:
