@@ -81,15 +81,17 @@ def baseline_file(name: str, task: str, split: str, langs: list[str] | None) -> 
         lang = words[words.index("--lang") + 1] if "--lang" in words else None
         return "+".join(parse_splits(words[words.index("--split") + 1])), lang
 
+    def options(row: dict) -> str:  # the row's own --split and --lang, as its command gives them
+        words = row["command"].split()
+        return " ".join(f"{o} {words[words.index(o) + 1]}" for o in ("--split", "--lang") if o in words)
+
     match = [r for r in named if r["protocol"] == protocol] if protocol else [r for r in named if scope(r) == want]
     if len(match) != 1:
-        where = ", ".join(f"{r['protocol']} (--split {scope(r)[0]}{' --lang ' + scope(r)[1] if scope(r)[1] else ''})"
-                          for r in named)
+        where = ", ".join(f"{r['protocol']} ({options(r)})" for r in named)
         raise UserError(f"--compare {name}: no {baseline} predictions on this gold; its protocols: {where}")
     row = match[0]
     if protocol and scope(row) != want:
-        raise UserError(f"--compare {name}: that row scores --split {scope(row)[0]}"
-                        f"{' --lang ' + scope(row)[1] if scope(row)[1] else ''}; give the same here")
+        raise UserError(f"--compare {name}: that row scores {options(row)}; give the same here")
     path = project().root / row["predictions"][0]
     return Path(os.path.relpath(path)) if path.resolve().is_relative_to(Path.cwd().resolve()) else path
 
