@@ -18,6 +18,7 @@ from vietlao.benchmark.baselines import common
 from vietlao.benchmark.run import protocols, run_benchmark, select_baselines as load_baselines
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold, read_predictions, write_predictions
+from vietlao.paths import project
 
 #: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
 pytestmark = pytest.mark.corpus
@@ -62,7 +63,7 @@ def bench(dataset_dir, tmp_path_factory):
 def test_every_baseline_runs_under_every_protocol(bench):
     out, result = bench
     rows = result["results"]["rows"]
-    assert {(r["baseline"], r["protocol"]) for r in rows} == {
+    assert {(r["baseline"], r["protocol"]) for r in rows if r["task"] != "ner+linking"} == {
         (b, p)
         for b in ("majority", "tfidf-char-lr", "caps-rule", "gazetteer", "crf", "token-lr",
                   "exact-lookup", "normalised-lookup")
@@ -99,6 +100,10 @@ def test_rows_are_what_vietlao_evaluate_prints_for_their_files(bench, dataset_di
         if row["task"] == "ner":
             got, want = scores["ner"]["micro"], row["metrics"]["f1"]
             assert (got["f1"], got["ci_low"], got["ci_high"]) == (want["value"], want["ci_low"], want["ci_high"])
+        elif row["task"] == "ner+linking":
+            got, want = scores["end_to_end"]["micro"], row["metrics"]["f1"]
+            assert (got["f1"], got["ci_low"], got["ci_high"]) == (want["value"], want["ci_low"], want["ci_high"])
+            assert scores["ner_linkable"]["micro"]["f1"] == row["metrics"]["f1_ner"]["value"]
         elif row["task"] == "linking":
             got, want = scores["linking"], row["metrics"]
             keys = ("value", "ci_low", "ci_high")
@@ -107,6 +112,30 @@ def test_rows_are_what_vietlao_evaluate_prints_for_their_files(bench, dataset_di
         else:
             assert scores["stance"]["macro_f1"]["value"] == row["metrics"]["macro_f1"]["value"]
             assert scores["stance"]["macro_f1"]["ci_low"] == row["metrics"]["macro_f1"]["ci_low"]
+
+
+def test_end_to_end_rows_and_paired_significance(bench, dataset_dir, tmp_path, capsys):
+    """ner+linking rows per protocol; every row against its protocol's best, re-done by vietlao evaluate --compare."""
+    out, result = bench
+    rows, tests = result["results"]["rows"], result["results"]["significance"]
+    e2e = [r for r in rows if r["task"] == "ner+linking"]
+    assert {r["protocol"] for r in e2e} == {"fixed", "lodo", "xling-nb", "xling-id", "xling-ru"}
+    assert all(r["command"].startswith("vietlao evaluate --task ner+linking ") for r in e2e)
+    stance = [r for r in rows if r["task"] == "stance" and r["protocol"] == "lodo"]
+    best = max(stance, key=lambda r: r["metrics"]["macro_f1"]["value"])
+    assert all(r["versus_best"]["best"] == best["baseline"] for r in stance)
+    other = next(r for r in stance if r is not best)
+    v = other["versus_best"]
+    assert v["value_a"] == other["metrics"]["macro_f1"]["value"] and v["value_b"] == best["metrics"]["macro_f1"]["value"]
+    assert len([t for t in tests["pairwise"] if t["task"] == "stance"]) == len(stance) * (len(stance) - 1) // 2
+    assert all(c["decided"] in ("A better", "B better", "no") for c in tests["claims"])
+    markdown = (out / "RESULTS.md").read_text()
+    assert "## Significance" in markdown and "### Claims" in markdown and "**best**" in markdown
+    args = shlex.split(other["command"])[1:] + ["--dataset", str(dataset_dir), "--bootstrap", str(N_BOOT),
+                                               "--compare", str(project().root / best["predictions"][0])]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert f"macro_f1 {v['value_a']:>10.3f}{v['value_b']:>7.3f}  {v['difference']:+.3f}" in printed
 
 
 def test_benchmark_is_deterministic(bench, dataset_dir, tmp_path):

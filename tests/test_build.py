@@ -143,7 +143,7 @@ print(json.dumps(out))
     sentences = sum(len(d.sentences) for d in load_corpus())
     assert sum(rows["ner"].values()) == sum(rows["stance"].values()) == sentences
     assert rows["documents"] == dict(Counter(m.split for m in load_metadata()))
-    assert rows["entities"]["inventory"] > 0
+    assert rows["entities"]["train"] > 0
     assert "vietlao" not in subprocess.run([python, "-m", "pip", "list"], capture_output=True, text=True).stdout
 
 

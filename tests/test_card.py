@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 #: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
 pytestmark = pytest.mark.corpus
 
-FILES = {"ner": {"train": "data/ner/train-0123456789abcdef.arrow"}, "entities": {"inventory": "data/entities/inventory-fedcba9876543210.arrow"}}
+FILES = {"ner": {"train": "data/ner/train-0123456789abcdef.arrow"}, "entities": {"train": "data/entities/train-fedcba9876543210.arrow"}}
 
 
 def test_dataset_readme_is_rendered_from_the_card():
@@ -30,7 +30,7 @@ def test_front_matter_parses_with_string_languages_and_configs():
     assert defaults == ["ner"]
     assert {c["config_name"] for c in meta["configs"]} == {"ner", "stance", "documents", "entities", "linking"}
     paths = {c["config_name"]: [f["path"] for f in c["data_files"]] for c in meta["configs"]}
-    assert paths["ner"] == [FILES["ner"]["train"]] and paths["entities"] == [FILES["entities"]["inventory"]]
+    assert paths["ner"] == [FILES["ner"]["train"]] and paths["entities"] == [FILES["entities"]["train"]]
     assert paths["stance"] == paths["documents"] == []
 
 
@@ -94,3 +94,21 @@ def test_the_documents_table_lists_every_document_of_the_metadata():
     assert rows == [m.doc_id for m in metadata]
     for m in metadata:
         assert f"| {m.doc_id} | {m.lang} | {m.split} |" in block
+
+
+def test_the_cards_examples_run_on_the_committed_dataset(monkeypatch):
+    """The card's ``>>>`` examples (e.g. the knowledge-base links of the entities config) as doctests."""
+    import doctest
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    text = (root / "DATASET_CARD.md").read_text(encoding="utf-8")
+    examples = [m for m in re.findall(r"```python\n(.*?)```", text, re.S) if m.lstrip().startswith(">>>")]
+    assert examples
+    for code in examples:
+        test = doctest.DocTestParser().get_doctest(code, {}, "DATASET_CARD.md", None, 0)
+        runner = doctest.DocTestRunner()
+        runner.run(test)
+        assert runner.failures == 0, code

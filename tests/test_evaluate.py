@@ -217,16 +217,62 @@ def test_the_datasets_own_integer_labels_score_as_the_gold(dataset_dir, tmp_path
     first = lines[0][key][0] if key != "label" else lines[0][key]
     assert isinstance(first["label"] if key == "entities" else first, int)  # really the integer form
     path = write_predictions(tmp_path / "p.jsonl", lines)
-    result = evaluate(config, path, dataset_dir=dataset_dir, n_boot=0)
+    result = evaluate(config, path, dataset_dir=dataset_dir, n_boot=0, tagset="fine" if key == "ner_tags" else None)
     score = result["ner"]["micro"]["f1"] if config == "ner" else result["stance"]["accuracy"]["value"]
     assert score == 1.0
+
+
+# --------------------------------------------------------------------------- no silent wrong score
+
+
+def test_coarse_integer_tags_decode_with_the_coarse_list_and_need_the_tagset(dataset_dir, tmp_path):
+    """Ids copied from ner_tags_coarse: scored as the coarse gold with --tagset coarse, MISC included;
+    refused without a --tagset (the fine list would read coarse 5 B-LOC as B-GPE)."""
+    lines = [{"id": r["id"], "ner_tags": r["ner_tags_coarse"]} for r in _copied_from_dataset(
+        dataset_dir, "ner", "train", ("ner_tags_coarse",))]
+    lines += [{"id": r["id"], "ner_tags": r["ner_tags_coarse"]} for split in ("validation", "test")
+              for r in _copied_from_dataset(dataset_dir, "ner", split, ("ner_tags_coarse",))]
+    path = write_predictions(tmp_path / "coarse.jsonl", lines)
+    scores = evaluate("ner", path, "all", tagset="coarse", dataset_dir=dataset_dir, n_boot=0)["ner"]
+    assert scores["micro"]["f1"] == 1.0 and scores["per_type"]["MISC"]["n_gold"] > 0
+    assert scores["per_type"]["MISC"]["f1"] == 1.0
+    with pytest.raises(UserError, match="integer tags on 7 line.* no --tagset: .*--tagset coarse for ids of its ner_tags_coarse"):
+        evaluate("ner", path, "all", dataset_dir=dataset_dir, n_boot=0)
+    lines[0]["ner_tags"] = [9] * len(lines[0]["ner_tags"])  # does not fit the coarse list (0-8)
+    with pytest.raises(UserError, match="unknown tags 9 .*ClassLabel integers 0–8 of ner_tags_coarse, --tagset coarse"):
+        evaluate("ner", write_predictions(tmp_path / "c9.jsonl", lines), "all", tagset="coarse",
+                 dataset_dir=dataset_dir, n_boot=0)
+
+
+def test_io_tags_are_refused_unless_scored_as_conlleval():
+    rows = gold_rows()
+    io = [{"id": r["id"], "ner_tags": ["I" + t[1:] if t != "O" else t for t in r["ner_tags"]]} for r in rows]
+    with pytest.raises(UserError, match=r"only I- tags, no B- tag \(IO tagging\?\).*--scheme conlleval"):
+        evaluate_records("ner", rows, io, n_boot=0)
+    assert evaluate_records("ner", rows, io, n_boot=0, scheme="conlleval")["ner"]["micro"]["recall"] > 0.5
+
+
+def test_no_dataset_here_names_root_and_dataset(tmp_path):
+    with pytest.raises(UserError, match=f"no dataset in {tmp_path}: .*--root DIR .*--dataset DIR"):
+        load_gold("ner", "test", tmp_path)
+
+
+def test_document_bootstrap_over_few_documents_carries_a_note(dataset_dir, tmp_path, capsys):
+    path = write_predictions(tmp_path / "s.jsonl", [{"id": r["id"], "label": "favor"} for r in gold_rows()
+                                                   if r["split"] == "test"])
+    result = evaluate("stance", path, dataset_dir=dataset_dir, n_boot=50, unit="document")
+    assert result["notes"] == [result["notes"][0]] and "only 2 document(s)" in result["notes"][0]
+    assert "notes" not in evaluate("stance", path, dataset_dir=dataset_dir, n_boot=50)
+    assert main(["evaluate", "--task", "stance", "--predictions", str(path), "--dataset", str(dataset_dir),
+                 "--unit", "document", "--bootstrap", "50"]) == 0
+    assert "note: --unit document: the bootstrap resamples only 2 document(s)" in capsys.readouterr().out
 
 
 def test_integer_labels_outside_the_classlabel_show_the_mapping():
     rows = gold_rows()
     tags = [{"id": r["id"], "ner_tags": [17] * len(r["tokens"])} for r in rows]
     with pytest.raises(UserError, match="unknown tags 17 .*ClassLabel integers 0–16"):
-        evaluate_records("ner", rows, tags, n_boot=0)
+        evaluate_records("ner", rows, tags, n_boot=0, tagset="fine")
     entities = [{"id": r["id"], "entities": [{"start": 0, "end": 3, "label": 8}]} for r in rows]
     with pytest.raises(UserError, match="unknown entity label 8 .*0=PER, 1=ORG, 2=GPE"):
         evaluate_records("ner", rows, entities, n_boot=0)

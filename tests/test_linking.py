@@ -38,12 +38,13 @@ def linking_configs(gold: list[dict], directory: Path) -> list[str]:
     ids = sorted({e["entity_id"] for r in gold for e in r["entities"] if e["label"] in LINKABLE_TYPES})
     entities = [
         {"entity_id": i, "type": ENTITY_TYPES.index(i.upper()), "name": i.upper(), "forms": {x: [] for x in LANGS},
-         "mentions": 0, "mentions_per_lang": {x: 0 for x in LANGS}, "aliases": [ALIAS[1]] if i == ALIAS[0] else []}
+         "mentions": 0, "mentions_per_lang": {x: 0 for x in LANGS}, "aliases": [ALIAS[1]] if i == ALIAS[0] else [],
+         "wikidata": None, "wikidata_source": None, "enwiki": None, "enwiki_source": None, "names": []}
         for i in ids
     ]
-    write_rows(entities, directory / "data" / "entities" / "inventory.arrow", arrow_schema(entities_spec(LANGS)))
-    return lines + ["- config_name: entities", "  data_files:", "  - split: inventory",
-                    "    path: data/entities/inventory.arrow"]
+    write_rows(entities, directory / "data" / "entities" / "train.arrow", arrow_schema(entities_spec(LANGS)))
+    return lines + ["- config_name: entities", "  data_files:", "  - split: train",
+                    "    path: data/entities/train.arrow"]
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +197,42 @@ def test_cli_scores_a_file_and_fails_with_one_line(dataset_dir, tmp_path, capsys
     assert err[0].startswith("vietlao: error: ") and f"{gold[0]['id']}: unknown entity id 'nobody'" in err[-1]
     assert main(args[:-2] + ["--seen-in", "dev"]) == 1
     assert "--seen-in: unknown seen rule 'dev'" in capsys.readouterr().err
+
+
+def test_an_id_in_another_case_or_misspelt_gets_a_suggestion():
+    kb = KnowledgeBase(frozenset({"vietnam", "laos"}), {})
+    with pytest.raises(ValueError, match="unknown entity id 'Vietnam' \\(did you mean 'vietnam'\\?\\)"):
+        kb.resolve("Vietnam")
+    with pytest.raises(ValueError, match="did you mean 'laos'"):
+        kb.resolve("lao")
+    with pytest.raises(ValueError, match=r"unknown entity id 'zzz'$"):
+        kb.resolve("zzz")
+
+
+def test_a_file_of_another_task_is_named(dataset_dir, tmp_path, capsys):
+    gold = load_gold("ner", "test", dataset_dir)
+    path = write_predictions(tmp_path / "ner.jsonl", [{"id": g["id"], "ner_tags": g["ner_tags"]} for g in gold])
+    assert main(["evaluate", "--task", "linking", "--predictions", str(path), "--dataset", str(dataset_dir)]) == 1
+    err = capsys.readouterr().err
+    assert 'no "entity_id" key on any line (keys seen: id, ner_tags): an NER file (score it with --task ner' in err
+    assert "another --split" not in err
+
+
+def test_end_to_end_rows_say_they_are_end_to_end(dataset_dir, tmp_path, capsys):
+    gold = load_gold("ner+linking", "test", dataset_dir)
+    preds = [{"id": r["id"], "entities": [{k: e[k] for k in ("start", "end", "label", "entity_id")}
+                                          for e in r["entities"]]} for r in gold]
+    path = write_predictions(tmp_path / "e2e.jsonl", preds)
+    assert main(["evaluate", "--task", "ner+linking", "--predictions", str(path), "--dataset", str(dataset_dir),
+                 "--bootstrap", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    typed = [x for x in lines if x.startswith("  ") and not x.startswith("   ")]
+    assert typed and all(x.startswith("  e2e ") for x in typed)
+
+
+def test_seen_in_default_follows_the_split_asked_not_the_language(dataset_dir):
+    """--split all: other documents, whatever --lang keeps (as benchmarks/README says)."""
+    from vietlao.evaluation.evaluate import parse_splits
+
+    assert str(load_context(dataset_dir, None, parse_splits("all")).rule) == "other-documents"
+    assert str(load_context(dataset_dir, None, parse_splits("test")).rule) == "train,validation"

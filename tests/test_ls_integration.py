@@ -257,7 +257,7 @@ def test_lao_end_to_end(server, tmp_path):
     before = ner_rows()
 
     def vientiane() -> dict:
-        entities = datasets.load_dataset(str(repo / "dataset"), "entities", cache_dir=str(cache))["inventory"]
+        entities = datasets.load_dataset(str(repo / "dataset"), "entities", cache_dir=str(cache))["train"]
         return next(e for e in entities if e["entity_id"] == "vientiane")
 
     vientiane_before = vientiane()

@@ -84,3 +84,24 @@ def test_every_bad_line_is_listed(tmp_path):
 def test_a_missing_file_is_one_line(tmp_path):
     with pytest.raises(UserError, match=r"predictions .*nope.jsonl cannot read: No such file or directory"):
         read_predictions(tmp_path / "nope.jsonl")
+
+
+def test_a_key_twice_in_one_line_is_refused(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "000-000", "label": "favor", "id": "000-001"}\n'
+                    '{"id": "000-002", "entities": [{"start": 0, "end": 1, "label": "PER", "label": "ORG"}]}\n'
+                    '{"id": "000-003", "label": "favor"}\n', encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        read_predictions(path)
+    assert 'line 1: key "id" twice in one object' in str(err.value)
+    assert 'line 2: key "label" twice in one object' in str(err.value)
+    assert "line 3" not in str(err.value)
+
+
+def test_a_csv_file_is_one_line_saying_json_lines(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,label\n" + "".join(f"000-{i:03d},favor\n" for i in range(60)), encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        read_predictions(path)
+    assert str(err.value).count("\n") == 0
+    assert "not JSON Lines, no line is JSON (it looks like CSV or TSV): write one JSON object per line" in str(err.value)

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from vietlao.benchmark.differences import versus_cell
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import mention_id
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions
-from vietlao.evaluation.linking import LinkingContext, SeenRule, load_context, load_entities
+from vietlao.evaluation.linking import GOLD_CONFIG, LinkingContext, SeenRule, load_context, load_entities
 from vietlao.labels import LINKABLE_TYPES
 from vietlao.spans import tags_to_spans
 
@@ -25,6 +26,8 @@ TASK = "linking"
 E2E_TASK = "ner+linking"
 #: Rows of a knowledge base as the baselines see it.
 KB_FIELDS = ("entity_id", "type", "name", "names")
+#: NER baseline → linking baseline pipelines scored end to end (``ner+linking``) under every protocol.
+E2E_PIPELINES = (("crf", "normalised-lookup"), ("e5-crf", "e5-nn"))
 #: The accuracy@k columns of the table (also in the scorer's default ``KS``).
 TABLE_KS = ("5",)
 
@@ -41,8 +44,10 @@ def seen_in(protocol: str, source_lang: str = "vi") -> str:
 
 
 def baseline_kb(dataset_dir: Path | str | None = None) -> list[dict]:
-    """The ``entities`` rows reduced to ID, type and canonical name (default: the project's dataset)."""
-    return [{k: e[k] for k in KB_FIELDS} for e in load_entities(dataset_dir)]
+    """The ``entities`` rows reduced to :data:`KB_FIELDS` (default: the project's dataset); ``names``
+    as ``{lang: name}``."""
+    return [{**{k: e[k] for k in KB_FIELDS}, "names": {n["lang"]: n["name"] for n in e["names"]}}
+            for e in load_entities(dataset_dir)]
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,8 @@ def linking_table(results: dict, protocol_order: tuple[str, ...]) -> str:
     rows.sort(key=lambda r: (rank.get(r["protocol"], len(rank)), r["protocol"]))
     langs = [x for x in LANGUAGES if any(x in r["per_lang"] for r in rows)]
     header = (["baseline", "protocol", "train → test", "mentions", "acc@1"] + [f"acc@1 {x}" for x in langs]
-              + ["acc@1 seen", "acc@1 unseen"] + [f"acc@{k}" for k in TABLE_KS] + ["macro acc", "NIL predicted"])
+              + ["acc@1 seen", "acc@1 unseen"] + [f"acc@{k}" for k in TABLE_KS] + ["macro acc", "NIL predicted",
+                                                                                   "vs best"])
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for r in rows:
         m = r["metrics"]
@@ -166,7 +172,7 @@ def linking_table(results: dict, protocol_order: tuple[str, ...]) -> str:
         cells += [_cell(r["per_lang"][x], r["per_lang"][x]["n"]) if x in r["per_lang"] else "—" for x in langs]
         cells += [_cell(m["accuracy_seen"], r["n_seen"]), _cell(m["accuracy_unseen"], r["n_unseen"])]
         cells += [_cell(m.get(f"accuracy_at_{k}")) for k in TABLE_KS]
-        cells += [_cell(m["macro_accuracy"]), str(r["nil"]["predicted"])]
+        cells += [_cell(m["macro_accuracy"]), str(r["nil"]["predicted"]), versus_cell(r)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -181,4 +187,31 @@ candidates; *macro acc*: mean accuracy@1 over gold entities. 95% percentile boot
 sentences. The baselines see the inventory's IDs, types and canonical names — not its `forms`,
 which are the gold surface forms of all documents, test included — and the gold type of the mention
 (they choose among entities of that type).
+"""
+
+
+def end_to_end_table(results: dict, protocol_order: tuple[str, ...]) -> str:
+    """The ``ner+linking`` rows: end-to-end strict F1 beside the same file's span + type F1."""
+    rows = [r for r in results["rows"] if r["task"] == E2E_TASK]
+    if not rows:
+        return ""
+    rank = {p: i for i, p in enumerate(protocol_order)}
+    rows.sort(key=lambda r: (rank.get(r["protocol"], len(rank)), r["protocol"]))
+    header = ["NER → linking", "protocol", "train → test", "n", "gold mentions", "P", "R", "F1 end to end",
+              "F1 span + type", "vs best"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for r in rows:
+        m = r["metrics"]
+        cells = [r["baseline"].replace("+", " → ", 1), r["protocol"], r["setting"], str(r["n_sentences"]),
+                 str(r["n_gold"]), f"{m['precision']['value']:.3f}", f"{m['recall']['value']:.3f}", _cell(m["f1"]),
+                 _cell(m["f1_ner"]), versus_cell(r)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+E2E_NOTES = """\
+**NER + linking, end to end** (`vietlao evaluate --task ner+linking`): an NER baseline's seed-0 spans,
+each linkable one linked by a linking baseline trained on the same fold; a mention counts when its
+span, type and entity ID are all right (strict micro P/R/F1 over PER/ORG/GPE/LOC/EVENT). *F1 span +
+type*: the same file scored without the IDs, over the same types; the gap is what linking costs.
 """

@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
-from vietlao.benchmark import compare, linking
+from vietlao.benchmark import compare, differences, linking
 from vietlao.benchmark.effort import effort_protocol
 from vietlao.corpus.inventory import load_inventory
 from vietlao.export.validate import gold_context
@@ -145,6 +145,11 @@ class Layout:
     def __init__(self, stage: Path, final: Path) -> None:
         self.stage, self.final = stage, final
 
+    def staged(self, shown: str) -> Path:
+        """Where a file shown as ``shown`` is while the run is staged."""
+        path = (project().root / shown).resolve()
+        return self.stage / path.relative_to(self.final.resolve()) if path.is_relative_to(self.final.resolve()) else path
+
     def shown(self, path: Path) -> str:
         path = Path(path).resolve()
         if path.is_relative_to(self.stage.resolve()):
@@ -199,6 +204,15 @@ def predictions_file(folder: Path, module: ModuleType, protocol: str, seed: int 
     return Path(folder) / "predictions" / module.TASK / protocol / f"{module.NAME}{suffix}.jsonl"
 
 
+def training_kb(kb: list[dict], train: list[dict]) -> list[dict]:
+    """The knowledge base an NER baseline may use in a fold: the entities annotated in its training
+    rows. The inventory holds exactly the corpus's entities, so the whole of it would be a list of
+    the test entities' names (a closed-world gazetteer); restricted, a name reaches the test only
+    through an entity seen in training (a Lao name of an entity the Vietnamese training text has)."""
+    seen = {e["entity_id"] for r in train for e in r.get("entities") or () if e.get("entity_id")}
+    return [e for e in kb if e["entity_id"] in seen]
+
+
 def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layout: Layout,
                  seeds: tuple[int, ...], n_boot: int, boot_seed: int,
                  link: linking.LinkingBench | None = None) -> dict:
@@ -215,8 +229,9 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
     for seed in seeds:
         records: list[dict] = []
         for train_filter, test_filter in protocol.folds:
-            records += module.predict([r for r in rows if train_filter(r)], [r for r in rows if test_filter(r)],
-                                      seed=seed, **kwargs)
+            train = [r for r in rows if train_filter(r)]
+            fold_kwargs = kwargs if is_linking or "kb" not in kwargs else {**kwargs, "kb": training_kb(kwargs["kb"], train)}
+            records += module.predict(train, [r for r in rows if test_filter(r)], seed=seed, **fold_kwargs)
         path = predictions_file(layout.stage, module, protocol.name, seed)
         write_predictions(path, records)
         paths.append(layout.shown(path))
@@ -235,6 +250,41 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
         "seeds": list(seeds), "metrics": metrics, **extra, "predictions": paths,
         "command": linking.command(protocol.name, command) if is_linking else command,
     }
+
+
+def run_end_to_end(ner_row: dict, linker: ModuleType, protocol: Protocol, gold: dict[str, list[dict]],
+                   layout: Layout, link: linking.LinkingBench, n_boot: int, boot_seed: int) -> dict:
+    """NER baseline → linking baseline under ``protocol``: the NER row's seed-0 spans linked per fold
+    (:meth:`LinkingBench.end_to_end`), written as one ``ner+linking`` file and scored end to end."""
+    records = link.end_to_end(linker, protocol.folds, gold["ner"], gold[linking.TASK],
+                              read_predictions(layout.staged(ner_row["predictions"][0])))
+    name = f"{ner_row['baseline']}+{linker.NAME}"
+    path = write_predictions(layout.stage / "predictions" / linking.E2E_TASK / protocol.name / f"{name}.jsonl", records)
+    shown = layout.shown(path)
+    ner_gold = protocol.gold(gold["ner"])
+    metrics, extra = link.end_to_end_metrics(ner_gold, path, n_boot, boot_seed, shown)
+    return {"task": linking.E2E_TASK, "baseline": name, "protocol": protocol.name, "setting": protocol.description,
+            "n_sentences": len(ner_gold), "seeds": [0], "metrics": metrics, **extra, "predictions": [shown],
+            "command": protocol.evaluate_command(linking.E2E_TASK, shown)}
+
+
+def significance(rows: list[dict], gold: dict[str, list[dict]], layout: Layout, link: linking.LinkingBench | None,
+                 n_boot: int, boot_seed: int) -> dict:
+    """Every row against the best of its protocol, the pairwise tables and the claims (:mod:`differences`)."""
+    by_name = {p.name: p for p in protocols(gold["ner"])}
+    cache: dict[str, list[dict]] = {}
+
+    def records_of(row: dict) -> list[dict]:
+        shown = row["predictions"][0]
+        if shown not in cache:
+            cache[shown] = read_predictions(layout.staged(shown))
+        return cache[shown]
+
+    def gold_of(row: dict) -> list[dict]:
+        return by_name[row["protocol"]].gold(gold[linking.GOLD_CONFIG.get(row["task"], row["task"])])
+
+    context = link.context if link is not None else None
+    return differences.compare_rows(rows, differences.runner(gold_of, records_of, n_boot, boot_seed, lambda r: context))
 
 
 def check_output(out_dir: Path) -> None:
@@ -296,6 +346,17 @@ def run_benchmark(
                 started = time.perf_counter()
                 rows.append(run_baseline(module, protocol, gold[module.TASK], layout, seeds, n_boot, boot_seed, link))
                 log(f"  {module.TASK:<8} {module.NAME:<18} {protocol.name:<13} {time.perf_counter() - started:6.1f}s")
+        ran_names = {r["baseline"] for r in rows}
+        for ner_name, linker_name in (linking.E2E_PIPELINES if link is not None else ()):
+            if {ner_name, linker_name} <= ran_names:
+                linker = next(m for m in modules if m.NAME == linker_name)
+                for protocol in protocols(gold["ner"]):
+                    ner_row = next(r for r in rows if r["task"] == "ner" and r["baseline"] == ner_name
+                                   and r["protocol"] == protocol.name)
+                    rows.append(run_end_to_end(ner_row, linker, protocol, gold, layout, link, n_boot, boot_seed))
+        started = time.perf_counter()
+        tests = significance(rows, gold, layout, link, n_boot, boot_seed)
+        log(f"  {'paired':<8} {'significance':<18} {'':<13} {time.perf_counter() - started:6.1f}s")
         peer_rows: list[dict] = []
         if peers:
             started = time.perf_counter()
@@ -321,7 +382,7 @@ def run_benchmark(
         if any(getattr(m, "EXTRA", None) == "embed" for m in ran):
             meta["encoder"] = embed.shared_encoder().info()
         results = {"meta": meta, "rows": rows + [compare.headline(p) for p in peer_rows],
-                   "peer_comparison": comparison}
+                   "significance": tests, "peer_comparison": comparison}
         if baselines is None:  # the full run: pre-annotation measured as effort saved
             started = time.perf_counter()
             results["preannotation"] = effort_protocol(gold["ner"], gold["stance"], load_inventory(), gold_context(),

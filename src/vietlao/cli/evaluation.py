@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import textwrap
+from pathlib import Path
 
 from vietlao.corpus.metadata import LANGUAGES
+from vietlao.errors import UserError
+from vietlao.evaluation.comparison import compare, format_comparison
 from vietlao.evaluation.evaluate import (
-    SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary,
+    SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary, parse_splits,
 )
 from vietlao.evaluation.predictions import CLASS_NAMES
 from vietlao.files import atomic_write, check_input, check_output, given
+from vietlao.paths import project
 
 
 
@@ -36,7 +41,8 @@ one line for every sentence of the scored split, joined to the gold by the sente
 
 Labels are names or the dataset's own ClassLabel integers (what load_dataset returns):
 {_mapping("ner_tags", "ner_tags")}
-                  (integers are always these fine tags, whatever --tagset)
+                  (integer tags need --tagset: fine for ids of ner_tags, coarse for ids of ner_tags_coarse:)
+{_mapping("ner_tags_coarse", "ner_tags_coarse")}
 {_mapping("entity labels", "entities.label")}
 {_mapping("stance labels", "label")}
 """
@@ -47,11 +53,48 @@ examples:
   vietlao evaluate --task ner --predictions my_ner.jsonl --tagset coarse --scheme conlleval
   vietlao evaluate --task ner --predictions my_vi.jsonl --split all --lang vi
   vietlao evaluate --task stance --predictions my_stance.jsonl --output scores.json
+  vietlao evaluate --task stance --predictions my_stance.jsonl --split all --compare e5-lr   # against a baseline
+  vietlao evaluate --task ner --predictions a.jsonl --compare b.jsonl                        # against another file
 
 Every problem of a file (missing, repeated or unknown ids; wrong tag counts; unknown labels) is
 listed at once; exit status 1. The scores, their definitions and a runnable example:
 benchmarks/README.md ("Quick start: score your model").
 """
+
+
+def baseline_file(name: str, task: str, split: str, langs: list[str] | None) -> Path:
+    """The committed predictions of benchmark baseline ``name`` (``NAME`` or ``NAME@PROTOCOL``) whose
+    row scores the same gold as this command (the same --split and --lang)."""
+    results = project().results / "results.json"
+    if not results.is_file():
+        raise UserError(f"--compare {name}: not a file, and no benchmark results ({results}) to find a baseline in")
+    baseline, _, protocol = name.partition("@")
+    rows = [r for r in json.loads(results.read_text(encoding="utf-8"))["rows"]
+            if r["task"] == task and r.get("source") != "peers" and "command" in r]
+    named = [r for r in rows if r["baseline"] == baseline]
+    if not named:
+        known = ", ".join(sorted({r["baseline"] for r in rows}))
+        raise UserError(f"--compare {name}: no such file, nor a {task} baseline of the benchmark ({known})")
+    want = ("+".join(parse_splits(split)), ",".join(sorted(langs)) if langs else None)
+
+    def scope(row: dict) -> tuple[str, str | None]:
+        words = row["command"].split()
+        lang = words[words.index("--lang") + 1] if "--lang" in words else None
+        return "+".join(parse_splits(words[words.index("--split") + 1])), lang
+
+    def options(row: dict) -> str:  # the row's own --split and --lang, as its command gives them
+        words = row["command"].split()
+        return " ".join(f"{o} {words[words.index(o) + 1]}" for o in ("--split", "--lang") if o in words)
+
+    match = [r for r in named if r["protocol"] == protocol] if protocol else [r for r in named if scope(r) == want]
+    if len(match) != 1:
+        where = ", ".join(f"{r['protocol']} ({options(r)})" for r in named)
+        raise UserError(f"--compare {name}: no {baseline} predictions on this gold; its protocols: {where}")
+    row = match[0]
+    if protocol and scope(row) != want:
+        raise UserError(f"--compare {name}: that row scores {options(row)}; give the same here")
+    path = project().root / row["predictions"][0]
+    return Path(os.path.relpath(path)) if path.resolve().is_relative_to(Path.cwd().resolve()) else path
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -61,13 +104,24 @@ def _run(args: argparse.Namespace) -> int:
     output = given(args.output, "--output")
     if output is not None:  # checked before the scoring: a refused path costs nothing
         output = check_output(output, "--output", inputs=[predictions])
+    other = None
+    if args.compare:
+        other = Path(args.compare) if Path(args.compare).is_file() else baseline_file(
+            args.compare, args.task, args.split, langs)
     result = evaluate(
         args.task, predictions, args.split, tagset=args.tagset, scheme=args.scheme, langs=langs,
         dataset_dir=dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit, seen_in=args.seen_in,
     )
+    if other is not None:
+        result["comparison"] = compare(
+            args.task, predictions, other, args.split, tagset=args.tagset, scheme=args.scheme, langs=langs,
+            dataset_dir=dataset, n_boot=args.bootstrap, seed=args.seed, unit=args.unit,
+        )
     if output is not None:  # written in full or not at all
         atomic_write(output, json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(format_summary(result))
+    if other is not None:
+        print("\n" + format_comparison(result["comparison"]))
     if output is not None:
         print(f"scores written to {args.output}")
     return 0
@@ -87,9 +141,10 @@ def add_parser(subparsers) -> None:
                    help=f"{', '.join(SPLITS)}, a comma list, or all (default: %(default)s)")
     p.add_argument("--lang", help=f"only these languages: a comma list of codes among {', '.join(LANGUAGES)}, "
                    "those the dataset holds (a language outside the chosen split: use --split)")
-    p.add_argument("--tagset", default="fine", choices=TAGSETS,
+    p.add_argument("--tagset", default=None, choices=TAGSETS,
                    help="fine: PER ORG GPE LOC EVENT DATE MONEY MISC; coarse: CoNLL PER ORG LOC MISC "
-                   "(GPE→LOC, EVENT→MISC, DATE and MONEY dropped) (default: %(default)s)")
+                   "(GPE→LOC, EVENT→MISC, DATE and MONEY dropped) (default: fine); integer ner_tags are ids "
+                   "of this tag set's list (ner_tags or ner_tags_coarse) and need it given")
     p.add_argument("--scheme", default="iob2", choices=SCHEMES,
                    help="how tags are chunked: iob2 = strict IOB2 as seqeval mode='strict' (an I- tag "
                    "that continues no chunk of its type is no entity); conlleval = as conlleval.pl "
@@ -106,4 +161,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seen-in", help="linking: what the system trained on, for seen/unseen entities: splits "
                    "(train,validation), other-documents, or lang:vi (default: the splits not scored; "
                    "other-documents when all are)")
+    p.add_argument("--compare", metavar="FILE|BASELINE",
+                   help="also compare with another predictions file, or with a benchmark baseline's committed "
+                   "predictions on the same gold (NAME, or NAME@PROTOCOL): the difference of every metric "
+                   "with its paired-bootstrap CI and p-values (paired bootstrap, approximate randomization)")
     p.set_defaults(func=_run)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, Language
 from vietlao.dataset.linking import card_block as linking_block
+from vietlao.dataset.rows import INVENTORY_SPLIT
 from vietlao.export.task import SentenceRecord
 from vietlao.files import atomic_write
 from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
@@ -69,7 +70,7 @@ class CardMetadata(BaseModel):
         ConfigSpec(config_name="ner", splits=("train", "validation", "test"), default=True),
         ConfigSpec(config_name="stance", splits=("train", "validation", "test")),
         ConfigSpec(config_name="documents", splits=("train", "validation", "test")),
-        ConfigSpec(config_name="entities", splits=("inventory",)),
+        ConfigSpec(config_name="entities", splits=(INVENTORY_SPLIT,)),
         ConfigSpec(config_name="linking", splits=("train", "validation", "test")),
     )
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from vietlao.corpus.documents import Document
 from vietlao.corpus.inventory import with_forms
-from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, DocumentMeta
+from vietlao.corpus.metadata import CorpusLayout, DocumentMeta
 from vietlao.export.task import SentenceRecord
 from vietlao.labels import (
     COARSE_OF,
@@ -37,8 +37,9 @@ def splits_and_folds(metas: Iterable[DocumentMeta] | None = None) -> tuple[dict[
     return layout.split_of, layout.fold_of
 
 
-#: The inventory is not split by document.
-INVENTORY_SPLIT = "inventory"
+#: The inventory is not split by document: its one split is named as the Hub names a single-split
+#: table (``load_dataset("dataset", "entities")["train"]``).
+INVENTORY_SPLIT = "train"
 
 NER_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS)}
 COARSE_TAG_INDEX = {t: i for i, t in enumerate(NER_TAGS_COARSE)}
@@ -105,17 +106,20 @@ def entities_spec(languages: Sequence[str]) -> dict:
     """The ``entities`` config's features: surface forms and mention counts per language of the
     corpus (``CorpusLayout.languages``), so a new language adds its fields and the others stay as
     they are. ``lang`` is a string everywhere else, so a new language changes no other schema.
-    ``names``: the inventory's name in each language of the vocabulary (:data:`LANGUAGES`; null where
-    it has none), from knowledge sources, not from the gold: the names a gazetteer may use."""
+    ``names``: the inventory's names by language, each with the source it was verified against
+    (knowledge sources, not the gold: the names a gazetteer may use)."""
     return {
         "entity_id": _STRING,
         "type": _class_label(ENTITY_TYPES),
         "name": _STRING,
-        "names": {lang: _STRING for lang in LANGUAGES},
         "forms": {lang: _list(_STRING) for lang in languages},
         "mentions": _INT32,
         "mentions_per_lang": {lang: _INT32 for lang in languages},
         "aliases": _list(_STRING),
+        # knowledge-base links, each with the URL it was verified against (null: not verified)
+        "wikidata": _STRING, "wikidata_source": _STRING,
+        "enwiki": _STRING, "enwiki_source": _STRING,
+        "names": _list({"lang": _STRING, "name": _STRING, "source": _STRING}),
     }
 
 _ARROW_VALUE = {"string": pa.string(), "int32": pa.int32(), "bool": pa.bool_()}
@@ -215,11 +219,13 @@ def entity_rows(records: Iterable[SentenceRecord], inventory: dict, languages: S
     return [
         {
             "entity_id": e.id, "type": TYPE_INDEX[e.type], "name": e.name,
-            "names": {lang: e.names.get(lang) for lang in LANGUAGES},
             "forms": {lang: e.forms.get(lang, []) for lang in languages},
             "mentions": sum(counts[e.id].values()),
             "mentions_per_lang": {lang: counts[e.id][lang] for lang in languages},
             "aliases": list(e.aliases),
+            "wikidata": e.wikidata, "wikidata_source": e.sources.get("wikidata") if e.wikidata else None,
+            "enwiki": e.enwiki, "enwiki_source": e.sources.get("enwiki") if e.enwiki else None,
+            "names": [{"lang": lang, "name": name, "source": e.sources[lang]} for lang, name in sorted(e.names.items())],
         }
         for e in sorted(with_forms(inventory, records).values(), key=lambda e: e.id)
     ]

@@ -59,7 +59,9 @@ from typing import Any, Iterable, Sequence
 
 from vietlao.errors import UserError
 from vietlao.evaluation import linking
-from vietlao.evaluation.predictions import check_predictions, join_by_id, read_predictions, write_predictions
+from vietlao.evaluation.predictions import (
+    check_predictions, io_problem, join_by_id, read_predictions, write_predictions,
+)
 from vietlao.evaluation.scoring import ner_scores, stance_scores
 from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, SPLITS
 from vietlao.paths import project
@@ -74,6 +76,8 @@ TASKS = ("ner", "stance", *linking.LINKING_TASKS)
 TAGSETS = ("fine", "coarse")
 SCHEMES = tuple(CHUNK_SCHEMES)
 UNITS = ("sentence", "document")
+#: Below this many documents, ``--unit document`` intervals come with a note.
+FEW_DOCUMENTS = 10
 
 
 # --------------------------------------------------------------------------- gold
@@ -143,6 +147,9 @@ def load_gold(
     splits = parse_splits(split)
     dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
     config = linking.GOLD_CONFIG.get(task, task)
+    if not (dataset_dir / "README.md").is_file():
+        raise UserError(f"no dataset in {dataset_dir}: run vietlao from the project's root, or name it with "
+                        "--root DIR (the project) or --dataset DIR (the dataset folder)")
     if not (dataset_dir / "data" / config).is_dir():
         raise UserError(f"no '{config}' data in {dataset_dir}: build the dataset first (vietlao build)")
     import datasets
@@ -187,10 +194,11 @@ def _coarse_tag_spans(tags: Sequence[str], scheme: str) -> frozenset[Span]:
     return frozenset(Span(a, b, COARSE_OF[t]) for t, a, b in tag_chunks(tags, scheme) if COARSE_OF[t])
 
 
-def ner_inputs(gold: list[dict], preds: list[dict], tagset: str, scheme: str):
-    """``(form, gold, pred)``: what :func:`ner_scores` is given for checked predictions, one item per
-    sentence (IOB2 tags, or spans: token units for tag input, code points for ``entities``)."""
+def ner_inputs(gold: list[dict], preds: list[dict], tagset: str | None, scheme: str, source: str = "predictions"):
+    """``(form, gold items, predicted items)`` of checked NER predictions, as ``ner_scores`` takes them."""
     form = "ner_tags" if "ner_tags" in preds[0] else "entities"
+    if form == "ner_tags" and scheme == "iob2":
+        io_problem(preds, source)
     coarse = tagset == "coarse"
     if form == "entities":
         return form, [_entity_spans(g["entities"], coarse) for g in gold], [
@@ -208,7 +216,7 @@ def evaluate_records(
     gold: list[dict],
     records: list[dict],
     *,
-    tagset: str = "fine",
+    tagset: str | None = None,
     scheme: str = "iob2",
     n_boot: int = 1000,
     seed: int = 0,
@@ -222,17 +230,18 @@ def evaluate_records(
     """
     if task not in TASKS:
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
-    if tagset not in TAGSETS:
+    if tagset is not None and tagset not in TAGSETS:
         raise UserError(f"unknown tag set {tagset!r}: choose from {', '.join(TAGSETS)}")
     if scheme not in SCHEMES:
         raise UserError(f"unknown scheme {scheme!r}: choose from {', '.join(SCHEMES)}")
     if unit not in UNITS:
         raise UserError(f"unknown bootstrap unit {unit!r}: choose from {', '.join(UNITS)}")
     if task in linking.LINKING_TASKS:
+        linking.check_form(task, records, source)
         preds = join_by_id(gold, records, source)
         return {"task": task, **linking.score(task, gold, preds, context, unit=unit, n_boot=n_boot, seed=seed,
                                               source=source)}
-    preds = check_predictions(task, gold, records, source)
+    preds = check_predictions(task, gold, records, source, tagset)
     common = {
         "langs": [g["lang"] for g in gold],
         "groups": [g["doc_id"] for g in gold] if unit == "document" else None,
@@ -241,9 +250,9 @@ def evaluate_records(
     }
     out: dict[str, Any] = {"task": task, "n_sentences": len(gold)}
     if task == "ner":
-        form, g, p = ner_inputs(gold, preds, tagset, scheme)
+        form, g, p = ner_inputs(gold, preds, tagset, scheme, source)
         types = COARSE_TYPES if tagset == "coarse" else ENTITY_TYPES
-        out.update(tagset=tagset, input=form)
+        out.update(tagset=tagset or "fine", input=form)
         out["ner"] = ner_scores(g, p, types=types, scheme=scheme, **common)
     else:
         out["stance"] = stance_scores([x["label"] for x in gold], [x["label"] for x in preds], **common)
@@ -255,7 +264,7 @@ def evaluate(
     predictions: Path | str,
     split: str | Sequence[str] = "test",
     *,
-    tagset: str = "fine",
+    tagset: str | None = None,
     scheme: str = "iob2",
     langs: Iterable[str] | None = None,
     dataset_dir: Path | str | None = None,
@@ -270,7 +279,8 @@ def evaluate(
     """
     langs = sorted(langs) if langs else None
     gold = load_gold(task, split, dataset_dir, langs)
-    context = linking.load_context(dataset_dir, seen_in) if task in linking.LINKING_TASKS else None
+    splits = parse_splits(split)
+    context = linking.load_context(dataset_dir, seen_in, splits) if task in linking.LINKING_TASKS else None
     result = evaluate_records(
         task, gold, read_predictions(predictions),
         tagset=tagset, scheme=scheme, n_boot=n_boot, seed=seed, unit=unit, source=str(predictions),
@@ -278,7 +288,11 @@ def evaluate(
     )
     head = {"task": task, "split": "+".join(parse_splits(split)), "langs": langs}
     if task == "ner":
-        head["tagset"] = tagset
+        head["tagset"] = tagset or "fine"
+    n_docs = len({g["doc_id"] for g in gold})
+    if unit == "document" and n_boot and n_docs < FEW_DOCUMENTS:
+        head["notes"] = [f"--unit document: the bootstrap resamples only {n_docs} document(s); with so few units "
+                         "the intervals say little (--unit sentence resamples the sentences)"]
     return {**head, **result, "predictions": str(predictions)}
 
 
@@ -295,7 +309,7 @@ def _ci(block: dict, key: str = "f1") -> str:
 def format_summary(result: dict) -> str:
     """A few lines for the terminal."""
     if result["task"] in linking.LINKING_TASKS:
-        return linking.format_summary(result)
+        return "\n".join([linking.format_summary(result)] + [f"note: {x}" for x in result.get("notes", [])])
     lines = [f"{result['task']} on {result.get('split', '?')}: {result['n_sentences']} sentences"]
     if "ner" in result:
         ner = result["ner"]
@@ -322,4 +336,4 @@ def format_summary(result: dict) -> str:
             lines.append(f"  {label:<10}" + "".join(f"{v:>6}" for v in row))
     ci = (result.get("ner") or result.get("stance"))["ci_method"]
     lines.append(f"95% CI: {ci['method']} over {ci['unit']}s, {ci['resamples']} resamples, seed {ci['seed']}")
-    return "\n".join(lines)
+    return "\n".join(lines + [f"note: {x}" for x in result.get("notes", [])])

@@ -31,6 +31,7 @@ End to end (``ner+linking``)
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Hashable, Sequence
@@ -39,6 +40,7 @@ import numpy as np
 
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import OTHER_DOCUMENTS, SeenRule, seen_flags
+from vietlao.dataset.rows import INVENTORY_SPLIT
 from vietlao.errors import UserError
 from vietlao.evaluation.predictions import fail
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block, ci_method, ner_scores
@@ -68,6 +70,10 @@ class KnowledgeBase:
                 return value
             if value in self.aliases:
                 return self.aliases[value]
+            close = [x for x in sorted(self.ids | self.aliases.keys()) if x.casefold() == value.casefold()]
+            close = close or difflib.get_close_matches(value, sorted(self.ids), n=1)
+            if close:
+                raise ValueError(f"unknown entity id {value!r} (did you mean {close[0]!r}?)")
         raise ValueError(f"unknown entity id {value!r}")
 
 
@@ -97,7 +103,7 @@ def load_entities(dataset_dir: Path | str | None = None) -> list[dict]:
         raise UserError(f"no 'entities' data in {dataset_dir}: build the dataset first (vietlao build)")
     datasets.disable_progress_bars()
     try:
-        inventory = datasets.load_dataset(str(dataset_dir), "entities")["inventory"]
+        inventory = datasets.load_dataset(str(dataset_dir), "entities")[INVENTORY_SPLIT]
     except (OSError, ValueError, KeyError) as exc:
         raise UserError(f"cannot load the knowledge base of {dataset_dir} (entities): {exc}") from exc
     names = inventory.features["type"].names
@@ -111,12 +117,17 @@ def knowledge_base(entities: Sequence[dict]) -> KnowledgeBase:
     )
 
 
-def load_context(dataset_dir: Path | str | None, seen_in: str | None = None) -> LinkingContext:
-    """The knowledge base and the linking rows of a dataset folder (``None``: the project's)."""
+def load_context(dataset_dir: Path | str | None, seen_in: str | None = None,
+                 splits: Sequence[str] | None = None) -> LinkingContext:
+    """The knowledge base and the linking rows of a dataset folder (``None``: the project's).
+
+    The training rule: ``seen_in``, else :func:`default_rule` of the ``splits`` scored (the splits
+    asked for, not those the chosen languages happen to occupy), else decided from the gold rows.
+    """
     from vietlao.evaluation.evaluate import load_gold
 
     try:
-        rule = SeenRule.parse(seen_in) if seen_in else None
+        rule = SeenRule.parse(seen_in) if seen_in else (default_rule(set(splits)) if splits else None)
     except ValueError as exc:
         raise UserError(f"--seen-in: {exc}") from exc
     kb = knowledge_base(load_entities(dataset_dir))
@@ -126,9 +137,23 @@ def load_context(dataset_dir: Path | str | None, seen_in: str | None = None) -> 
 # --------------------------------------------------------------------------- checks
 
 
+def check_form(task: str, records: list[dict], source: str) -> None:
+    """Refuse a file of another task: ``linking`` lines carry ``entity_id``, ``ner+linking`` lines ``entities``."""
+    keys = {k for r in records for k in r}
+    if task == "linking" and "entity_id" not in keys:
+        other = ("an NER file (score it with --task ner, or --task ner+linking with entity ids)"
+                 if keys & {"ner_tags", "entities"} else "a stance file (score it with --task stance)"
+                 if "label" in keys else "not a linking file")
+        raise UserError(f"{source}: no \"entity_id\" key on any line (keys seen: {', '.join(sorted(keys))}): "
+                        f"{other}; linking lines look like {{\"id\": \"000-000:201-208\", \"entity_id\": \"vietnam\"}}")
+    if task == "ner+linking" and "entities" not in keys:
+        raise UserError(f"{source}: no \"entities\" key on any line (keys seen: {', '.join(sorted(keys))}): "
+                        "ner+linking needs the NER \"entities\" form, each linkable entity with its \"entity_id\"")
+
+
 def ranked_predictions(gold: list[dict], preds: list[dict], kb: KnowledgeBase, source: str):
     """Per mention: the resolved ``entity_id`` and the ranked candidates; every problem is an error."""
-    problems, top, ranked = [], [], []
+    problems, top, lists = [], [], []
     for g, p in zip(gold, preds):
         mid = g["id"]
         if "entity_id" not in p:
@@ -150,9 +175,9 @@ def ranked_predictions(gold: list[dict], preds: list[dict], kb: KnowledgeBase, s
         elif eid is not None and (not cands or cands[0] != eid):
             problems.append(f"{mid}: \"candidates\" must start with \"entity_id\" {eid!r}")
         top.append(eid)
-        ranked.append(cands)
+        lists.append(cands)
     fail(source, problems)
-    return top, ranked
+    return top, lists
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -259,18 +284,25 @@ def e2e_chunks(entities: list[dict], kb: KnowledgeBase, sid: str, problems: list
     return out
 
 
-def end_to_end(gold: list[dict], preds: list[dict], kb: KnowledgeBase, *, unit: str, n_boot: int,
-               seed: int, source: str) -> dict:
-    """Strict span + type + ID scores of NER predictions (``entities`` form) against the ``ner`` gold."""
+def end_to_end_chunks(gold: list[dict], preds: list[dict], kb: KnowledgeBase, source: str) -> tuple[list, list]:
+    """Gold and predicted ``(start, end, "TYPE=ID")`` mentions of linkable types, per sentence, of
+    NER+linking predictions joined to ``gold``; every problem of the file is one error."""
     from vietlao.evaluation.evaluate import evaluate_records
 
     if not all("entities" in p for p in preds):
         raise UserError(f"{source}: ner+linking needs the \"entities\" form on every line (with \"entity_id\")")
-    evaluate_records("ner", gold, preds, n_boot=0, unit=unit, source=source)  # spans and labels checked
+    evaluate_records("ner", gold, preds, n_boot=0, source=source)  # spans and labels checked
     problems: list[str] = []
     gold_chunks = [e2e_chunks(g["entities"], kb, g["id"], problems) for g in gold]
     pred_chunks = [e2e_chunks(p["entities"], kb, g["id"], problems) for g, p in zip(gold, preds)]
     fail(source, problems)
+    return gold_chunks, pred_chunks
+
+
+def end_to_end(gold: list[dict], preds: list[dict], kb: KnowledgeBase, *, unit: str, n_boot: int,
+               seed: int, source: str) -> dict:
+    """Strict span + type + ID scores of NER predictions (``entities`` form) against the ``ner`` gold."""
+    gold_chunks, pred_chunks = end_to_end_chunks(gold, preds, kb, source)
     common = {"langs": [g["lang"] for g in gold], "n_boot": n_boot, "seed": seed,
               "groups": [g["doc_id"] for g in gold] if unit == "document" else None}
     scores = ner_scores(gold_chunks, pred_chunks, **common)
@@ -305,12 +337,12 @@ def score(task: str, gold: list[dict], preds: list[dict], context: LinkingContex
         context = load_context(None)
     if task == "ner+linking":
         return end_to_end(gold, preds, context.kb, unit=unit, n_boot=n_boot, seed=seed, source=source)
-    top, ranked = ranked_predictions(gold, preds, context.kb, source)
+    top, candidates = ranked_predictions(gold, preds, context.kb, source)
     rule = context.rule or default_rule({g["split"] for g in gold})
     seen = seen_flags(rule, gold, context.rows)
     key = "doc_id" if unit == "document" else "sentence_id"
     scores = linking_scores(
-        [g["entity_id"] for g in gold], top, ranked, langs=[g["lang"] for g in gold],
+        [g["entity_id"] for g in gold], top, candidates, langs=[g["lang"] for g in gold],
         types=[g["type"] for g in gold], seen=seen, groups=[g[key] for g in gold], unit=unit,
         n_boot=n_boot, seed=seed,
     )
@@ -328,11 +360,11 @@ def format_summary(result: dict) -> str:
     head = f"{result['task']} on {result.get('split', '?')}"
     if "end_to_end" in result:
         e2e, ner = result["end_to_end"], result["ner_linkable"]
-        lines = [f"{head}: {result['n_sentences']} sentences; a mention counts when span, type and id are right",
+        lines = [f"{head}: {result['n_sentences']} sentences; end to end (e2e): a mention counts when span, type and id are right",
                  f"{'':<16}{'P':>7}{'R':>7}  F1 [95% CI]{'':>12}gold  pred"]
         rows = [("end to end", e2e["micro"]), ("span + type", ner["micro"])]
-        rows += [(f"  {t}", b) for t, b in e2e["per_type"].items() if b["n_gold"] or b["n_pred"]]
-        rows += [(f"  lang {k}", b) for k, b in e2e["per_lang"].items()]
+        rows += [(f"  e2e {t}", b) for t, b in e2e["per_type"].items() if b["n_gold"] or b["n_pred"]]
+        rows += [(f"  e2e lang {k}", b) for k, b in e2e["per_lang"].items()]
         for name, b in rows:
             ci = _ci({"value": b["f1"], "ci_low": b.get("ci_low"), "ci_high": b.get("ci_high")})
             lines.append(f"{name:<16}{b['precision']:>7.3f}{b['recall']:>7.3f}  {ci:<23}{b['n_gold']:>5}{b['n_pred']:>6}")

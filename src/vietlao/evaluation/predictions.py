@@ -20,11 +20,11 @@ import orjson
 
 from vietlao.errors import UserError, shown
 from vietlao.files import input_problem
-from vietlao.labels import ENTITY_TYPES, NER_TAGS, STANCE_LABELS
+from vietlao.labels import ENTITY_TYPES, NER_TAGS, NER_TAGS_COARSE, STANCE_LABELS
 
 __all__ = [
-    "CLASS_NAMES", "MAX_LISTED", "check_predictions", "fail", "id_problems", "join_by_id", "read_predictions",
-    "write_predictions",
+    "CLASS_NAMES", "INT_TAGS", "MAX_LISTED", "check_predictions", "fail", "id_problems", "io_problem", "join_by_id",
+    "read_predictions", "write_predictions",
 ]
 
 MAX_LISTED = 20
@@ -33,6 +33,7 @@ MAX_LISTED = 20
 #: features from the same vocabularies): an integer ``i`` in a prediction means ``names[i]``.
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "ner_tags": NER_TAGS,
+    "ner_tags_coarse": NER_TAGS_COARSE,
     "entities.label": ENTITY_TYPES,
     "label": STANCE_LABELS,
 }
@@ -82,7 +83,7 @@ def read_predictions(path: Path | str) -> list[dict]:
     problem = input_problem(path)  # a pipe would block until a writer came
     if problem:
         raise UserError(f"predictions {shown(path)} {problem}")
-    records, problems = [], []
+    records, problems, parsed, first = [], [], 0, None
     try:
         with open(path, "rb") as handle:
             _check_start(path, handle.read(4))
@@ -93,12 +94,18 @@ def read_predictions(path: Path | str) -> list[dict]:
                 line = _decode_line(path, number, raw[:-1] if raw.endswith(b"\n") else raw)
                 if not line.strip():
                     continue
+                first = line.strip() if first is None else first
                 try:
                     record = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
                     problems.append(f"line {number}: not JSON ({_json_reason(exc)})")
                     continue
-                if not isinstance(record, dict):
+                parsed += 1
+                twice = _key_twice(line) if isinstance(record, (dict, list)) else None
+                if twice is not None:
+                    problems.append(f"line {number}: key {json.dumps(twice, ensure_ascii=False)} twice in one "
+                                    "object (which one counts is unclear): write each key once")
+                elif not isinstance(record, dict):
                     problems.append(f"line {number}: a JSON {type(record).__name__}, not an object")
                 elif not isinstance(record.get("id"), str):
                     problems.append(f"line {number}: no string \"id\" (a sentence id such as \"000-003\")")
@@ -106,10 +113,37 @@ def read_predictions(path: Path | str) -> list[dict]:
                     records.append(record)
     except OSError as exc:
         raise UserError(f"cannot read predictions {shown(path)}: {exc.strerror or exc}") from None
+    if problems and not parsed:
+        kind = " (it looks like CSV or TSV)" if first and ("," in first or "\t" in first) and not first.startswith("{") else ""
+        raise UserError(f"{shown(path)}: not JSON Lines, no line is JSON{kind}: write one JSON object per line, e.g. "
+                        '{"id": "000-003", "label": "favor"}')
     fail(str(path), problems)
     if not records:
         raise UserError(f"{path}: no predictions (the file is empty)")
     return records
+
+
+class _Twice(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Twice(key)
+        seen[key] = value
+    return seen
+
+
+def _key_twice(line: str) -> str | None:
+    """A key written twice in one object of ``line`` (JSON that orjson has read), or ``None``."""
+    try:
+        json.loads(line, object_pairs_hook=_unique)
+    except _Twice as exc:
+        return exc.key
+    return None
 
 
 def write_predictions(path: Path | str, records: Iterable[dict]) -> Path:
@@ -174,19 +208,49 @@ def _ner_form(records: list[dict], source: str) -> str:
     return max(forms, key=lambda f: sum(f in r for r in records))
 
 
-def _check_tags(sid: str, value: list, gold: dict, problems: list[str]) -> list[str] | None:
+#: The ClassLabel list integer tags index under each ``--tagset``.
+INT_TAGS = {"fine": "ner_tags", "coarse": "ner_tags_coarse"}
+NO_TAGSET = "--tagset not given"
+
+
+def _check_tags(sid: str, value: list, gold: dict, problems: list[str], tagset: str | None) -> list[str] | None:
     if len(value) != len(gold["tokens"]):
         problems.append(f"{sid}: {len(value)} tags for {len(gold['tokens'])} tokens")
-    tags = [_name(t, "ner_tags") for t in value]
+    ints = any(isinstance(t, int) and not isinstance(t, bool) for t in value)
+    if ints and tagset is None:
+        problems.append(NO_TAGSET)
+        return None
+    column = INT_TAGS[tagset or "fine"]
+    tags = [_name(t, column) if isinstance(t, int) else _name(t, "ner_tags") for t in value]
     bad = [t for t, name in zip(value, tags) if name is None]
     if bad:
         names = ", ".join(json.dumps(t, ensure_ascii=False) for t in dict.fromkeys(map(_hashable, bad)))
         problems.append(
             f"{sid}: unknown tags {names} (tags are names such as \"B-PER\" or the dataset's "
-            f"ClassLabel integers 0–{len(NER_TAGS) - 1})"
+            f"ClassLabel integers 0–{len(CLASS_NAMES[column]) - 1}"
+            + (f" of {column}, --tagset coarse)" if tagset == "coarse" else ")")
         )
         return None
     return tags
+
+
+def _int_tags_problems(problems: list[str]) -> list[str]:
+    """The sentences with integer tags but no --tagset, as one line saying what to do."""
+    n = problems.count(NO_TAGSET)
+    if not n:
+        return problems
+    return [p for p in problems if p != NO_TAGSET] + [
+        f"integer tags on {n} line(s) and no --tagset: integers are ClassLabel ids of one list; give "
+        "--tagset fine for ids of the dataset's ner_tags, --tagset coarse for ids of its ner_tags_coarse"
+    ]
+
+
+def io_problem(preds: list[dict], source: str) -> None:
+    """Refuse ``ner_tags`` with I- tags and no B- tag at all (IO tagging): strict IOB2 reads no entity."""
+    tags = [t for p in preds for t in p.get("ner_tags") or ()]
+    if any(t.startswith("I-") for t in tags) and not any(t.startswith("B-") for t in tags):
+        raise UserError(f"{source}: only I- tags, no B- tag (IO tagging?): strict IOB2 reads no entity in them; "
+                        "score with --scheme conlleval, which starts an entity at an I- tag after O")
 
 
 def _hashable(x: Any) -> Any:
@@ -255,8 +319,12 @@ def join_by_id(gold: list[dict], records: list[dict], source: str = "predictions
     return [by_id[g["id"]] for g in gold]
 
 
-def check_predictions(task: str, gold: list[dict], records: list[dict], source: str = "predictions") -> list[dict]:
+def check_predictions(task: str, gold: list[dict], records: list[dict], source: str = "predictions",
+                      tagset: str | None = None) -> list[dict]:
     """The prediction of every gold row, in gold order, with labels as names.
+
+    Integer ``ner_tags`` are ids of the ClassLabel list of ``tagset`` (:data:`INT_TAGS`); without a
+    ``tagset`` they are refused, as the fine and the coarse lists share their first ids.
 
     Returns ``{"id", "ner_tags" | "entities" | "label"}`` dicts. Every problem of the file — ids
     missing, repeated or not in the gold split, lines of another form, wrong values — is
@@ -276,13 +344,13 @@ def check_predictions(task: str, gold: list[dict], records: list[dict], source: 
         record = by_id.get(g["id"])
         if record is None:
             continue
-        value = _check_value(task, form, g, record, problems)
+        value = _check_value(task, form, g, record, problems, tagset)
         out.append({"id": g["id"], form: value})
-    fail(source, problems)
+    fail(source, _int_tags_problems(problems))
     return out
 
 
-def _check_value(task: str, form: str, gold: dict, record: dict, problems: list[str]) -> Any:
+def _check_value(task: str, form: str, gold: dict, record: dict, problems: list[str], tagset: str | None) -> Any:
     sid = gold["id"]
     if task == "stance":
         if "label" not in record:
@@ -308,5 +376,6 @@ def _check_value(task: str, form: str, gold: dict, record: dict, problems: list[
     if not isinstance(value, list):
         problems.append(f"{sid}: \"{form}\" must be a list")
         return None
-    check = _check_tags if form == "ner_tags" else _check_entities
-    return check(sid, value, gold, problems)
+    if form == "ner_tags":
+        return _check_tags(sid, value, gold, problems, tagset)
+    return _check_entities(sid, value, gold, problems)

@@ -347,11 +347,6 @@ def stance_from_sums(tp: np.ndarray, n_gold: np.ndarray, n_pred: np.ndarray, f_a
     return accuracy, macro, f_avg
 
 
-def _stance_stats(onehot_gold: np.ndarray, onehot_pred: np.ndarray, w: np.ndarray, f_avg_idx):
-    """Accuracy, macro-F1 over gold-present classes, F_avg; one value per row of ``w``."""
-    return stance_from_sums(w @ (onehot_gold * onehot_pred), w @ onehot_gold, w @ onehot_pred, f_avg_idx)
-
-
 def stance_scores(
     gold: Sequence[str],
     pred: Sequence[str],
@@ -370,8 +365,11 @@ def stance_scores(
     n = len(gold)
     index = {x: i for i, x in enumerate(labels)}
     f_avg_idx = f_avg_index(labels)
-    point = [float(v[0]) for v in _stance_stats(g, p, np.ones((1, n)), f_avg_idx)]
-    boot = _stance_stats(g, p, bootstrap_weights(n, n_boot, seed, groups), f_avg_idx) if n_boot and n else (None,) * 3
+    def stats(w: np.ndarray):  # one value per row of the weights w
+        return stance_from_sums(w @ (g * p), w @ g, w @ p, f_avg_idx)
+
+    point = [float(v[0]) for v in stats(np.ones((1, n)))]
+    boot = stats(bootstrap_weights(n, n_boot, seed, groups)) if n_boot and n else (None,) * 3
     support, n_pred_all = g.sum(0), p.sum(0)
     prec, rec, f1 = prf((g * p).sum(0), n_pred_all, support)
     present = [x for x in labels if support[index[x]] > 0]
