@@ -44,6 +44,11 @@ LEGEND = """\
   dropped); *F1 partial* counts a same-type overlap as a match (SemEval-2013 "type", one-to-one).
   **Stance** — accuracy; macro-F1 over the classes present in gold; F_avg = mean F1 of *favor* and
   *against* (SemEval-2016 Task 6; a class with no gold instance has F1 0).
+* **Knowledge base** — *gazetteer*, *crf* and *token-lr* also match the inventory's names (canonical
+  and per language, from knowledge sources, never the gold's surface forms) of the entities annotated
+  in the fold's training rows only: a name reaches a test sentence through an entity seen in training
+  (a Norwegian or Lao name of an entity the Vietnamese training text has), never as a list of the test
+  entities.
 * **Protocols** — *Protocols* below lists the documents every fold trains and tests on, and the
   training documents that report the same event as a test document (from the metadata's `event`):
   such a fold is optimistic, as names and figures of the event are in training.
