@@ -100,8 +100,9 @@ def test_a_changed_entities_config_is_described_without_a_code_change(tmp_path):
     (old,) = (folder / "data" / "entities").glob("*.arrow")
     table = read_arrow(old)
     features = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]
-    features |= {"wikidata": {"dtype": "string", "_type": "Value"}, "name_lo": {"dtype": "string", "_type": "Value"}}
-    table = table.append_column("wikidata", pa.array([("Q819" if r["entity_id"] == "laos" else None)
+    assert not {"qid", "name_lo"} & set(table.column_names)  # columns this build does not have
+    features |= {"qid": {"dtype": "string", "_type": "Value"}, "name_lo": {"dtype": "string", "_type": "Value"}}
+    table = table.append_column("qid", pa.array([("Q819" if r["entity_id"] == "laos" else None)
                                                       for r in table.to_pylist()], pa.string()))
     table = table.append_column("name_lo", pa.array([None] * table.num_rows, pa.string()))
     table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features}})})
@@ -120,7 +121,7 @@ def test_a_changed_entities_config_is_described_without_a_code_change(tmp_path):
     write_metadata_files(folder, card, project().card, load_metadata(), load_inventory(), meta)
     document = json.loads((folder / CROISSANT_FILE).read_text(encoding="utf-8"))
     fields = {f["@id"]: f for rs in document["recordSet"] for f in rs["field"]}
-    assert fields["entities/wikidata"]["equivalentProperty"] == "sc:sameAs"
+    assert fields["entities/qid"]["equivalentProperty"] == "sc:sameAs"
     assert fields["entities/name_lo"]["dataType"] == "sc:Text"
     assert croissant_problems(folder) == []
     rows = croissant_rows(folder, "entities")

@@ -180,7 +180,7 @@ def test_convert_export_reports_a_missing_file_and_refuses_an_existing_folder(tm
     ctx = Context(check_inventory=False)
     with pytest.raises(ExportError, match="cannot read"):
         convert_export(tmp_path / "missing.json", tmp_path / "out", ctx)
-    with pytest.raises(ExportError, match="cannot read"):
+    with pytest.raises(ExportError, match="is a folder, not a file"):
         convert_export(tmp_path, tmp_path / "out2", ctx)
     assert not (tmp_path / "out").exists() and not (tmp_path / "out2").exists()
     path = generate.write_export(tmp_path / "export.json", 10, seed=0)

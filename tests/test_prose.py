@@ -11,6 +11,7 @@ import pytest
 
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import load_inventory
+from vietlao.evaluation.evaluate import FEW_DOCUMENTS
 from vietlao.paths import project
 
 pytestmark = pytest.mark.corpus
@@ -23,6 +24,10 @@ NOT_THE_CORPUS = {
     ("DATASET_CARD.md", "two entries"): "no QID may belong to two inventory entries",
     ("benchmarks/README.md", "16\nlanguages"): "the languages of an encoder",
     ("benchmarks/README.md", "100 languages"): "the languages of an encoder",
+}
+#: Thresholds of the code, stated in the text: (file, phrase) -> the constant it must equal.
+THRESHOLDS = {
+    ("benchmarks/README.md", "10 documents"): FEW_DOCUMENTS,  # --unit document's "few documents" note
 }
 GENERATED = re.compile(r"<!-- generated:(\w+) -->.*?<!-- /generated:\1 -->", re.S)
 
@@ -53,5 +58,5 @@ def test_hand_written_counts_agree_with_the_data():
              "languages": len({d.meta.lang for d in documents}), "entries": len(load_inventory())}
     wrong = [f"{name}: {phrase!r} (the data has {truth[noun]})"
              for name, text in hand_written().items() for n, noun, phrase in claims(text)
-             if n != truth[noun] and (name, phrase) not in NOT_THE_CORPUS]
+             if n != THRESHOLDS.get((name, phrase), truth[noun]) and (name, phrase) not in NOT_THE_CORPUS]
     assert not wrong, "hand-written text contradicts the data; generate it or reword it:\n" + "\n".join(wrong)
