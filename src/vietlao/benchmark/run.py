@@ -380,7 +380,7 @@ def run_benchmark(
             "versions": key_versions(),
         }
         if any(getattr(m, "EXTRA", None) == "embed" for m in ran):
-            meta["encoder"] = embed.shared_encoder().info()
+            meta["encoder"] = embed.run_info(ran, gold, link.kb if link is not None else (), embed.shared_encoder())
         results = {"meta": meta, "rows": rows + [compare.headline(p) for p in peer_rows],
                    "significance": tests, "peer_comparison": comparison}
         if baselines is None:  # the full run: pre-annotation measured as effort saved

