@@ -99,13 +99,10 @@ def _collect(tasks: list[Task], ctx: Context, split_of, fold_of_doc) -> dict[str
                 else:
                     labelled[region_id] = (start, end, value.labels[0])
             elif kind is EntityIdRegion:
-                picked = value.picked()
-                if picked is None:
-                    raise _declined(task, "an entity_id item holds no one ID (the plain route names it)")
                 problem = entity_id_problem(region.id, ids)
                 if problem:
                     raise _declined(task, problem)
-                ids[region.id] = picked.strip()
+                ids[region.id] = value.picked().strip()
             else:
                 stances.append(value.choices[0])
         problems = orphan_problems(ids, labelled)

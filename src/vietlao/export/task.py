@@ -192,9 +192,7 @@ def _regions(result: list, text: str, token_starts, token_ends, problems: list[s
             else:
                 labelled[r["id"]] = (start, end, labels[0])
         else:
-            # the picker's choice; exports made before the picker hold a text area's ``text``
-            key = lc.ENTITY_ID_KEY if lc.ENTITY_ID_KEY in value else lc.ENTITY_ID_LEGACY_KEY
-            values = value.get(key)
+            values = value.get(lc.ENTITY_ID_KEY)  # the picker's choice
             if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
                 problems.append(f"result[{n}]: entity_id must be one string, got {values!r}")
                 continue
