@@ -140,6 +140,18 @@ def label_problem(start: object, end: object, text: str, value_text: object, has
     return region_id_problem(region_id, labelled)
 
 
+def edge_punctuation_problem(text: str, start: int, end: int) -> str | None:
+    """A span neither starts nor ends with a punctuation mark (Unicode category P*: quotes,
+    brackets, dashes, the final full stop): the guidelines (``annotations/GUIDELINES.md`` §1) leave
+    surrounding punctuation outside the span. Punctuation inside a span (``Lào-Việt``) is kept."""
+    edges = [(w, c) for w, c in (("starts", text[start]), ("ends", text[end - 1])) if unicodedata.category(c)[0] == "P"]
+    if not edges:
+        return None
+    where, char = edges[0]
+    return (f"span [{start}, {end}) {text[start:end]!r} {where} with the punctuation mark {char!r}; the guidelines "
+            "(§1) leave surrounding quotes, brackets, punctuation and the final full stop outside the span")
+
+
 def region_id_problem(region_id: object, seen) -> str | None:
     """A region id is a string (or an integer), once per kind of item."""
     if not isinstance(region_id, (str, int, type(None))) or type(region_id) is bool:
