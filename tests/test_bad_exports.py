@@ -526,6 +526,37 @@ def _(tasks):
     return named(t, k=result(t).index(r), **region_fmt(t, r))
 
 
+def _before_punctuation(tasks: list[dict]) -> tuple[dict, dict]:
+    """A task and one of its mentions followed at once by a punctuation mark (a full stop, a comma)."""
+    for t in tasks:
+        text = t["data"]["text"]
+        for r in regions(t):
+            end = r["value"]["end"]
+            if end < len(text) and unicodedata.category(text[end])[0] == "P":
+                return t, r
+    raise AssertionError("no mention of the committed export is followed by a punctuation mark")
+
+
+@case("span_includes_the_punctuation_after_it",
+      "result[{k}]: span [{start}, {end}) '{surface}' ends with the punctuation mark '{mark}'; the guidelines (§1)")
+def _(tasks):
+    t, r = _before_punctuation(tasks)
+    end = r["value"]["end"] + 1
+    r["value"].update(end=end, text=t["data"]["text"][r["value"]["start"] : end])
+    return named(t, k=result(t).index(r), mark=t["data"]["text"][end - 1], **region_fmt(t, r))
+
+
+@case("entity_id_in_the_free_text_form_of_older_exports",
+      "result[{k}]: a 'entity_id' region must have type 'choices', got 'textarea' (the free-text form",
+      "`vietlao migrate` converts it")
+def _(tasks):
+    t = target(tasks)
+    item = id_item(t, regions(t)[0])
+    value = item["value"]
+    item.update(type="textarea", value={"start": value["start"], "end": value["end"], "text": value[lc.ENTITY_ID_KEY]})
+    return named(t, k=result(t).index(item))
+
+
 @case("overlapping_spans", "spans overlap: [{a}, {b}) {la} and [{a}, {c}) MISC")
 def _(tasks):
     t = target(tasks)

@@ -305,3 +305,47 @@ def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudi
         sdk.annotations.update(created[sid, "pass1"], ground_truth=True)
     pull(server.client, out, title, complete=False, accept_changes=True)  # adjudication changes the file
     assert len(validate_gold(out, complete=False)) == len(tasks)
+
+
+def _log_in(page, url: str, password: str) -> None:
+    page.goto(f"{url}/user/login/")
+    page.fill("input[name=email]", os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_restored_tasks_of_every_document_open_and_their_linked_spans_select(server, page, tmp_path):
+    """Every document's restored gold (entity IDs in the picker's form) opens in the editor, and
+    clicking a linked span shows its picked entity, with no TypeError in the console."""
+    committed = json.loads(project().export.read_text(encoding="utf-8"))
+    report = push(server.client, "vietlao-restored", documents=load_corpus())
+    tasks = {t["data"]["sentence_id"]: t for t in server.client.tasks(report["project_id"])}
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "TypeError" in msg.text else None)
+    _log_in(page, server.url, server.password)
+    checked = set()
+    for gold in committed:
+        doc = gold["data"]["doc_id"]
+        result = gold["annotations"][0]["result"]
+        picked = {r["id"]: r["value"][lc.ENTITY_ID_KEY][0] for r in result if r["from_name"] == lc.ENTITY_ID}
+        linked = [r for r in result if r["from_name"] == lc.ENTITY_LABELS and r["id"] in picked]
+        if doc in checked or not linked:
+            continue
+        task, region = tasks[gold["data"]["sentence_id"]], linked[0]
+        try:
+            page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
+            page.wait_for_selector(".lsf-htx-richtext")
+            page.keyboard.press("Escape")  # the instructions, if shown
+            box = _text_rect(page, task["data"]["text"], region["value"]["text"])
+            assert box is not None, f"{region['value']['text']!r} not found in {gold['data']['sentence_id']}"
+            page.mouse.click(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
+            page.locator(".lsf-choice__item:visible", has_text=f"{picked[region['id']]} —").first.wait_for(state="visible")
+            assert page.locator(".lsf-htx-richtext").count() >= 1  # the labelling area is still there
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        assert not errors, f"sentence {gold['data']['sentence_id']}: {errors}"
+        checked.add(doc)
+    assert checked == {d.doc_id for d in load_corpus()}

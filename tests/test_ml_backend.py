@@ -158,3 +158,15 @@ def test_predictions_only_for_sentence_tasks_and_only_what_validates(gold, expor
     assert len(results[0]) == 1 and results[0][0]["model_version"] == trainer.version
     assert results[1:] == [[], [], [], []]
     assert trainer.counts["predictions"] == 1
+
+
+def test_the_inventory_and_corpus_are_reloaded_when_their_files_change(gold):
+    state = {"stamp": 1}
+    fresh = (gold[0][:3], gold[1][:3], {}, gold_context())
+    trainer = Trainer("gazetteer", *gold, load_inventory(), gold_context(), train_fn=_fake_train(),
+                      stamp=lambda: state["stamp"], reload=lambda: fresh)
+    assert trainer.refresh() is False and trainer.refresh() is False  # the first call records the state
+    state["stamp"] = 2
+    assert trainer.refresh() is True
+    assert (trainer.gold_ner, trainer.gold_stance, trainer.inventory) == fresh[:3]
+    assert trainer.refresh() is False

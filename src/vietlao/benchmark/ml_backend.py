@@ -106,6 +106,28 @@ class Trainer:
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _counts_lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
+    #: What the inventory and corpus are now (e.g. their files' sizes and times), and how to load
+    #: ``(gold_ner, gold_stance, inventory, ctx)`` again when it changes; None: never reloaded.
+    stamp: Callable[[], object] | None = None
+    reload: Callable[[], tuple] | None = None
+    _stamp: object = None
+
+    def refresh(self) -> bool:
+        """Reload the gold, inventory and corpus if their files changed since the last load (a new
+        entity or document pushed while the backend runs); whether they were reloaded."""
+        if self.stamp is None or self.reload is None:
+            return False
+        now = self.stamp()
+        if self._stamp is None:
+            self._stamp = now
+            return False
+        if now == self._stamp:
+            return False
+        self.gold_ner, self.gold_stance, self.inventory, self.ctx = self.reload()
+        self._stamp = now
+        log.info("inventory and corpus changed: reloaded (%d entities, %d documents)",
+                 len(self.inventory), len(self.ctx.documents))
+        return True
 
     @property
     def version(self) -> str | None:
@@ -114,6 +136,7 @@ class Trainer:
     def retrain(self) -> None:
         """Train on the gold and the project's valid annotations, and swap the model in. A failure
         to read the project keeps the current model and is reported (``last_error``, the log)."""
+        self.refresh()
         ner, stance = self.gold_ner, self.gold_stance
         if self.fetch_tasks is not None:
             try:
@@ -136,6 +159,8 @@ class Trainer:
         """Per task, a list of zero or one prediction: none for a task whose data is not a corpus
         sentence (the reason is logged) or whose prediction would not validate. Safe to call from
         many threads at once. ``None`` if ``time.monotonic()`` passes ``deadline`` before the end."""
+        if self.refresh():
+            self.schedule()  # the model's gazetteer follows the new inventory after a retraining
         model, out = self.model, []
         self.count("predict")
         for task in tasks:

@@ -1,4 +1,5 @@
-"""``vietlao validate`` and ``vietlao inventory``: argparse wiring for the commands that read an export."""
+"""``vietlao validate``, ``vietlao inventory`` and ``vietlao migrate``: argparse wiring for the commands
+that read an export."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from vietlao.corpus.inventory import dump_inventory, load_inventory, with_forms
 from vietlao.export.validate import validate_gold
 from vietlao.files import given
+from vietlao.labelstudio.restore import migrate_export
 from vietlao.paths import project
 
 
@@ -38,6 +40,16 @@ def _run_inventory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_migrate(args: argparse.Namespace) -> int:
+    export = _export(args)
+    converted = migrate_export(export)
+    if converted:
+        print(f"{export}: {converted} entity IDs converted to the picker's form (run `vietlao validate`)")
+    else:
+        print(f"{export}: every entity ID is already in the picker's form; left unchanged")
+    return 0
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("validate", help="check a Label Studio JSON export (default: the committed one)")
     p.add_argument("export", nargs="?", default=None, help="export file (default: annotations/export.json)")
@@ -48,3 +60,11 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("inventory", help="refresh the surface forms in annotations/entities.yaml from the export")
     p.add_argument("--export", default=None, help="Label Studio JSON export (default: annotations/export.json)")
     p.set_defaults(func=_run_inventory)
+
+    p = subparsers.add_parser(
+        "migrate", help="convert an export's entity IDs to the entity picker's form (free-text ones of older exports)",
+        description="Rewrite the export (atomically; unchanged if nothing to convert) with every entity ID as the "
+        "entity picker's per-region choice, the one form the labelling config and the reader have. Offsets, labels, "
+        "IDs and everything else stay as they are, so the built dataset does not change.")
+    p.add_argument("export", nargs="?", default=None, help="export file (default: annotations/export.json)")
+    p.set_defaults(func=_run_migrate)

@@ -63,6 +63,12 @@ def _run_push(args: argparse.Namespace) -> int:
         restore=not args.no_restore, restore_from=restore_from))
 
 
+def _sources_stamp() -> tuple:
+    """Size and modification time of the inventory and of every file of the documents folder."""
+    files = [project().inventory, *sorted(p for p in project().documents.rglob("*") if p.is_file())]
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
+
+
 def _run_backend(args: argparse.Namespace) -> int:
     import logging
 
@@ -82,7 +88,9 @@ def _run_backend(args: argparse.Namespace) -> int:
             raise UserError(f"no project titled {args.project_title!r} at {client.url}: create it with `vietlao ls push`")
         fetch = lambda: client.within_deadline(lambda: client.tasks(project_id))  # noqa: E731
         connect = lambda url: connect_ml_backend(client, project_id, url, f"vietlao-{args.model}")  # noqa: E731
-    trainer = Trainer(args.model, *_gold_rows(), load_inventory(), gold_context(), fetch, args.debounce)
+    trainer = Trainer(args.model, *_gold_rows(), load_inventory(), gold_context(), fetch, args.debounce,
+                      stamp=_sources_stamp, reload=lambda: (*_gold_rows(), load_inventory(), gold_context()))
+    trainer.refresh()  # records the files' state
     trainer.retrain()
     if trainer.model is None:
         raise UserError(f"the first training failed: {trainer.last_error}")

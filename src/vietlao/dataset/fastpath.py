@@ -25,6 +25,7 @@ from vietlao.dataset.rows import STANCE_INDEX, TYPE_INDEX
 from vietlao.export.rules import (
     Context,
     annotator_problem,
+    edge_punctuation_problem,
     entity_id_problem,
     label_problem,
     mention_problem,
@@ -91,7 +92,8 @@ def _collect(tasks: list[Task], ctx: Context, split_of, fold_of_doc) -> dict[str
             if kind is LabelRegion:
                 start, end = value.start, value.end
                 region_id = None if region.id is unset else region.id
-                problem = label_problem(start, end, text, value.text, value.text is not unset, region_id, labelled)
+                problem = (label_problem(start, end, text, value.text, value.text is not unset, region_id, labelled)
+                           or edge_punctuation_problem(text, start, end))
                 if problem:
                     raise _declined(task, problem)
                 if region_id is None:
@@ -99,13 +101,10 @@ def _collect(tasks: list[Task], ctx: Context, split_of, fold_of_doc) -> dict[str
                 else:
                     labelled[region_id] = (start, end, value.labels[0])
             elif kind is EntityIdRegion:
-                picked = value.picked()
-                if picked is None:
-                    raise _declined(task, "an entity_id item holds no one ID (the plain route names it)")
                 problem = entity_id_problem(region.id, ids)
                 if problem:
                     raise _declined(task, problem)
-                ids[region.id] = picked.strip()
+                ids[region.id] = value.picked().strip()
             else:
                 stances.append(value.choices[0])
         problems = orphan_problems(ids, labelled)

@@ -19,6 +19,7 @@ from vietlao.corpus.documents import Document
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.corpus.segment import LINE_BREAKS
 from vietlao.emails import find_email
+from vietlao.export.migrate import FREE_TEXT_TYPE
 from vietlao.labels import LINKABLE_TYPES
 
 #: Longest string accepted anywhere in a task (a sentence is far shorter).
@@ -28,8 +29,9 @@ MAX_DEPTH = 64
 #: Largest integer magnitude accepted anywhere (a signed 64-bit integer, as yajl reads them).
 MAX_INT = 2**63 - 1
 #: The ``type`` of a result item, per control (``from_name``) of the labelling config (an entity ID
-#: is the picker's choice, or in exports made before the picker a text area's text).
-REGION_TYPES = {lc.ENTITY_LABELS: ("labels",), lc.ENTITY_ID: ("choices", "textarea"), lc.STANCE: ("choices",)}
+#: is the picker's per-region choice; the free-text form of older exports is converted by
+#: ``vietlao migrate``, :mod:`vietlao.export.migrate`).
+REGION_TYPES = {lc.ENTITY_LABELS: ("labels",), lc.ENTITY_ID: ("choices",), lc.STANCE: ("choices",)}
 #: Longest ``model_version`` of a prediction; it is quoted in the published card.
 MAX_MODEL_VERSION = 64
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
@@ -117,7 +119,9 @@ def region_type_problem(name: str, kind: object) -> str | None:
     expected = REGION_TYPES[name]
     if kind in expected:
         return None
-    return f"a {name!r} region must have type {' or '.join(map(repr, expected))}, got {kind!r}"
+    old = (" (the free-text form of exports made before the entity picker, which Label Studio cannot show: "
+           "`vietlao migrate` converts it)") if name == lc.ENTITY_ID and kind == FREE_TEXT_TYPE else ""
+    return f"a {name!r} region must have type {' or '.join(map(repr, expected))}, got {kind!r}{old}"
 
 
 def label_problem(start: object, end: object, text: str, value_text: object, has_text: bool,
@@ -134,6 +138,18 @@ def label_problem(start: object, end: object, text: str, value_text: object, has
     if type(region_id) is str and region_id not in labelled or region_id is None:
         return None
     return region_id_problem(region_id, labelled)
+
+
+def edge_punctuation_problem(text: str, start: int, end: int) -> str | None:
+    """A span neither starts nor ends with a punctuation mark (Unicode category P*: quotes,
+    brackets, dashes, the final full stop): the guidelines (``annotations/GUIDELINES.md`` §1) leave
+    surrounding punctuation outside the span. Punctuation inside a span (``Lào-Việt``) is kept."""
+    edges = [(w, c) for w, c in (("starts", text[start]), ("ends", text[end - 1])) if unicodedata.category(c)[0] == "P"]
+    if not edges:
+        return None
+    where, char = edges[0]
+    return (f"span [{start}, {end}) {text[start:end]!r} {where} with the punctuation mark {char!r}; the guidelines "
+            "(§1) leave surrounding quotes, brackets, punctuation and the final full stop outside the span")
 
 
 def region_id_problem(region_id: object, seen) -> str | None:

@@ -22,6 +22,7 @@ from vietlao.export.rules import (
     REGION_TYPES,
     Context,
     annotator_problem,
+    edge_punctuation_problem,
     entity_id_problem,
     flag_problem,
     label_problem,
@@ -185,6 +186,8 @@ def _regions(result: list, text: str, token_starts, token_ends, problems: list[s
             problem = label_problem(start, end, text, value.get("text"), "text" in value, r.get("id"), labelled)
             if problem is None and not on_token_boundaries(token_starts, token_ends, start, end):
                 problem = f"span [{start}, {end}) {text[start:end]!r} is not on token boundaries"
+            if problem is None:
+                problem = edge_punctuation_problem(text, start, end)
             if problem:
                 problems.append(f"result[{n}]: {problem}")
             elif r.get("id") is None:
@@ -192,9 +195,7 @@ def _regions(result: list, text: str, token_starts, token_ends, problems: list[s
             else:
                 labelled[r["id"]] = (start, end, labels[0])
         else:
-            # the picker's choice; exports made before the picker hold a text area's ``text``
-            key = lc.ENTITY_ID_KEY if lc.ENTITY_ID_KEY in value else lc.ENTITY_ID_LEGACY_KEY
-            values = value.get(key)
+            values = value.get(lc.ENTITY_ID_KEY)  # the picker's choice
             if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
                 problems.append(f"result[{n}]: entity_id must be one string, got {values!r}")
                 continue

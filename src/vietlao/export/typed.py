@@ -1,7 +1,7 @@
 """A range of a Label Studio JSON export decoded into typed tasks (msgspec), or declined.
 
 The types are Label Studio 1.23's task layout with the project's labelling config: a region is a
-``label`` span, an ``entity_id`` text area or a ``stance`` choice (told apart by ``from_name``), with
+``label`` span, an ``entity_id`` picker choice or a ``stance`` choice (told apart by ``from_name``), with
 the vocabularies and the one-label, one-choice, one-ID rules in the types. Unknown keys are refused,
 so nothing is skipped unread; with the limit on integers in the types, a walk of the few free-form
 values and :func:`short_runs` (which bounds every string), what :func:`decode_range` accepts is
@@ -41,19 +41,16 @@ class LabelValue(_Struct):
 
 
 class EntityIdValue(_Struct):
-    """The entity picker's choice (``choices``); exports made with the earlier free-text box hold
-    the ID in ``text`` (else ``text`` is the region's surface string)."""
+    """The entity picker's choice (``choices``); ``text`` is the region's surface string."""
 
-    choices: Union[Annotated[list[str], _One], msgspec.UnsetType] = _UNSET
-    text: Union[Annotated[list[str], _One], str, None, msgspec.UnsetType] = _UNSET
+    choices: Annotated[list[str], _One]
+    text: Union[str, None, msgspec.UnsetType] = _UNSET
     start: Maybe = _UNSET
     end: Maybe = _UNSET
 
-    def picked(self) -> str | None:
-        """The one ID this value holds, or None if it does not plainly hold one."""
-        if self.choices is not _UNSET:
-            return self.choices[0]
-        return self.text[0] if type(self.text) is list else None
+    def picked(self) -> str:
+        """The one ID this value holds."""
+        return self.choices[0]
 
 
 class StanceValue(_Struct):

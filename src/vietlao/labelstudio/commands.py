@@ -20,7 +20,9 @@ from vietlao.label_config import write_label_config
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.emails import find_email, replace_emails
 from vietlao.labelstudio.client import Client
-from vietlao.labelstudio.restore import changes, load_json, merge_pull, read_committed, restore_payloads
+from vietlao.labelstudio.restore import (
+    changes, export_text, load_json, merge_pull, read_committed, restore_payloads,
+)
 from vietlao.labelstudio.preannotate import model_version as gazetteer_version, prediction
 from vietlao.labelstudio.project import pass_title, plan_data_updates, project_settings, stale_settings
 from vietlao.labelstudio.sheets import SheetError, read_sheet
@@ -278,7 +280,7 @@ def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE,
     try:
         pulled, unannotated = prepare_export(exported)
         tasks = merge_pull(pulled, committed)
-        text = json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        text = export_text(tasks)
     except RecursionError:
         raise UserError(f"{where} holds JSON nested deeper than {MAX_DEPTH} levels{tail}") from None
     changed = changes(tasks, committed)

@@ -84,7 +84,8 @@ def plan_data_updates(existing: dict[str, list[dict]], wanted: list[dict]) -> tu
 
 def connect_ml_backend(client, project_id: int, url: str, title: str) -> int:
     """Attach the ML backend at ``url`` to the project (the backend entry with that URL is reused,
-    so reconnecting never adds a second one) and select it as the source of the predictions
+    so reconnecting never adds a second one; it is updated with its URL and project, which Label Studio
+    1.23 needs to check it again) and select it as the source of the predictions
     annotators see (``model_version``: its title). Label Studio checks the backend (``/health``,
     ``/setup``) while attaching it, so it must be serving; attaching it also creates the project
     webhook ``URL/webhook`` that reports every annotation created, updated or deleted. Returns the
@@ -93,7 +94,9 @@ def connect_ml_backend(client, project_id: int, url: str, title: str) -> int:
     def unit() -> int:
         same = [b for b in client.sdk.ml.list(project=project_id) if (b.url or "").rstrip("/") == url.rstrip("/")]
         if same:
-            return client.sdk.ml.update(same[0].id, title=title, is_interactive=False).id
+            # Label Studio 1.23 checks the backend on every update with the fields sent only: without
+            # ``url`` (and ``project``, for its /setup) the check fails with HTTP 500
+            return client.sdk.ml.update(same[0].id, url=url, project=project_id, title=title, is_interactive=False).id
         return client.sdk.ml.create(project=project_id, url=url, title=title, is_interactive=False).id
 
     backend_id = client.call("connect the ML backend", unit)

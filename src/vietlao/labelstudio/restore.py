@@ -4,7 +4,9 @@
 into import payloads (data, completed annotations, predictions, meta), so ``vietlao ls push`` on an
 empty project restores the annotated state. :func:`merge_pull` keeps the committed version of every
 task the annotators did not change, so a pull from a restored project rewrites nothing but their
-work; :func:`changes` names what a pull would change in the committed annotations.
+work; :func:`changes` names what a pull would change in the committed annotations. Entity IDs are
+restored in the picker's form whatever form the export holds them in
+(:mod:`vietlao.export.migrate`); :func:`migrate_export` rewrites an export in that form.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import os
 from pathlib import Path
 
 from vietlao.errors import UserError, shown
-from vietlao.files import check_input
+from vietlao.export.migrate import migrate_tasks, to_picker
+from vietlao.files import atomic_write, check_input, check_output
 from vietlao.labelstudio.client import same_result
 from vietlao.labelstudio.tasks import SENTENCE_KEYS
+from vietlao.paths import project
 
 #: What an annotator decides in one annotation; everything else is server bookkeeping.
 DECISION_KEYS = ("result", "was_cancelled", "ground_truth")
@@ -57,6 +61,25 @@ def read_committed(path: Path) -> list[dict]:
     return tasks
 
 
+def export_text(tasks: list[dict]) -> str:
+    """An export file's text: the tasks as UTF-8 JSON, keys sorted, two-space indents, a final newline."""
+    return json.dumps(tasks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def migrate_export(path: Path | None = None) -> int:
+    """Rewrite the export ``path`` (default: the project's) with every entity ID in the picker's
+    form (:func:`vietlao.export.migrate.migrate_tasks`), atomically and only if something changed;
+    how many items were converted (0: the file is untouched, so a second run changes nothing)."""
+    path = Path(path) if path is not None else project().export
+    if not os.path.lexists(path):
+        raise UserError(f"no export at {shown(path)}: name one (`vietlao migrate FILE`) or pull it (`vietlao ls pull`)")
+    tasks = read_committed(path)
+    converted = migrate_tasks(tasks)
+    if converted:
+        atomic_write(check_output(path, "the export", allowed=[project().export]), export_text(tasks))
+    return converted
+
+
 def sentence_of(task: dict) -> str | None:
     data = task.get("data")
     return data.get("sentence_id") if isinstance(data, dict) else None
@@ -79,16 +102,27 @@ def _sentence(task: dict) -> dict:
 
 def restore_payload(task: dict, data: dict | None = None) -> dict:
     """The import payload that recreates ``task``: its data (or ``data``, the corpus's current task
-    data for the same sentence), annotations, predictions and meta."""
-    payload = {
-        "data": data if data is not None else task["data"],
-        "annotations": [{k: a[k] for k in DECISION_KEYS if k in a} for a in task.get("annotations") or []],
-        "predictions": [{k: p[k] for k in ("result", "model_version", "score") if p.get(k) is not None}
-                        for p in _predictions(task)],
-    }
+    data for the same sentence), annotations, predictions and meta; entity IDs in the picker's form."""
+    data = data if data is not None else task["data"]
+    text = data.get("text") if isinstance(data.get("text"), str) else ""
+    annotations = [{k: a[k] for k in DECISION_KEYS if k in a} for a in task.get("annotations") or []]
+    predictions = [{k: p[k] for k in ("result", "model_version", "score") if p.get(k) is not None}
+                   for p in _predictions(task)]
+    for item in annotations + predictions:
+        if "result" in item:
+            item["result"] = _picker_form(item["result"], text, task)
+    payload = {"data": data, "annotations": annotations, "predictions": predictions}
     if task.get("meta"):
         payload["meta"] = task["meta"]
     return payload
+
+
+def _picker_form(result: object, text: str, task: dict) -> object:
+    try:
+        return to_picker(result, text)[0]
+    except ValueError as exc:
+        raise UserError(f"cannot restore task {shown(task.get('id'), 40)} (sentence {shown(sentence_of(task), 40)}): "
+                        f"{exc}") from None
 
 
 def restore_payloads(committed: list[dict], wanted: list[dict]) -> dict[str, dict]:
