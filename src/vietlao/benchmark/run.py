@@ -39,7 +39,8 @@ from vietlao.corpus.inventory import load_inventory
 from vietlao.export.validate import gold_context
 from vietlao.corpus.metadata import LANGUAGES, CorpusLayout
 from vietlao.errors import UserError
-from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
+from vietlao.evaluation.evaluate import evaluate_records, read_predictions, write_predictions
+from vietlao.evaluation.gold import GOLD_CONFIG, load_gold
 from vietlao.paths import project
 from vietlao.versions import key_versions
 
@@ -281,7 +282,7 @@ def significance(rows: list[dict], gold: dict[str, list[dict]], layout: Layout, 
         return cache[shown]
 
     def gold_of(row: dict) -> list[dict]:
-        return by_name[row["protocol"]].gold(gold[linking.GOLD_CONFIG.get(row["task"], row["task"])])
+        return by_name[row["protocol"]].gold(gold[GOLD_CONFIG.get(row["task"], row["task"])])
 
     context = link.context if link is not None else None
     return differences.compare_rows(rows, differences.runner(gold_of, records_of, n_boot, boot_seed, lambda r: context))
