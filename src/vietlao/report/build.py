@@ -1,7 +1,7 @@
 """The error report of one setting: every task's systems scored, bucketed and shown sentence by sentence.
 
 :func:`build_report` returns the model the template renders (:mod:`vietlao.report.render`); the gold
-comes from the dataset as ``vietlao evaluate`` loads it (:func:`vietlao.evaluation.evaluate.load_gold`,
+comes from the dataset as ``vietlao evaluate`` loads it (:func:`vietlao.evaluation.gold.load_gold`,
 the setting's split and languages), or is given (tests of other scripts).
 """
 
