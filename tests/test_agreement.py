@@ -67,8 +67,9 @@ def test_two_exports_report_span_f1_kappa_and_each_disagreement(exports):
     label = dropped["value"]["labels"][0]
     row = res["per_type"][label]
     assert row["a"] == row["b"] + 1 == row["both"] + 1 and row["f1"] == pytest.approx(2 * row["both"] / (row["a"] + row["b"]))
-    stances = lambda tasks: [next(r["value"]["choices"][0] for r in t["annotations"][0]["result"]
-                                  if r["from_name"] == lc.STANCE) for t in tasks]
+    def stances(tasks):
+        return [next(r["value"]["choices"][0] for r in t["annotations"][0]["result"]
+                     if r["from_name"] == lc.STANCE) for t in tasks]
     assert res["stance_kappa"] == pytest.approx(cohen_kappa_score(stances(a), stances(b)))
     assert res["stance_kappa"] < 1.0
     by_sentence = {d["sentence_id"]: d for d in res["disagreements"]}

@@ -15,7 +15,9 @@ import pytest
 from test_evaluate import make_dataset
 from vietlao.benchmark import embed
 from vietlao.benchmark.baselines import common
-from vietlao.benchmark.run import protocols, run_benchmark, select_baselines as load_baselines
+from vietlao.benchmark.baselines import select_baselines as load_baselines
+from vietlao.benchmark.protocols import protocols
+from vietlao.benchmark.run import run_benchmark
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold, read_predictions, write_predictions
 from vietlao.paths import project

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from vietlao.benchmark.linking import KB_FIELDS, baseline_kb, linking_table, seen_in
-from vietlao.benchmark.run import protocols, select_baselines as load_baselines
+from vietlao.benchmark.baselines import select_baselines as load_baselines
+from vietlao.benchmark.protocols import protocols
 from vietlao.dataset.linking import SeenRule, seen_flags
 from vietlao.evaluation.evaluate import load_gold
 

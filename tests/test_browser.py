@@ -99,7 +99,7 @@ def chromium(tmp_path_factory):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Chromium did not open DevTools on {endpoint} (exit {process.poll()})")
+                    raise RuntimeError(f"Chromium did not open DevTools on {endpoint} (exit {process.poll()})") from None
                 time.sleep(0.3)
         yield endpoint
     finally:

@@ -10,7 +10,8 @@ import pyarrow as pa
 import pytest
 from datasets import load_dataset
 
-from vietlao.dataset.build import build_dataset, checksums, data_files, run_build
+from vietlao.dataset.build import build_dataset, checksums, run_build
+from vietlao.dataset.layout import data_files
 from vietlao.dataset.rows import splits_and_folds
 from vietlao.corpus.documents import load_corpus, load_metadata
 from vietlao.export.task import ExportError

@@ -3,7 +3,7 @@ import yaml
 from vietlao.corpus.metadata import CorpusLayout
 from vietlao.dataset.card import CardMetadata, fill_blocks, render_dataset_readme
 from vietlao.paths import project
-from vietlao.dataset.build import data_files
+from vietlao.dataset.layout import data_files
 
 import pytest  # noqa: E402
 

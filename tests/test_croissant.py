@@ -11,7 +11,8 @@ import pytest
 
 from vietlao.corpus.documents import load_metadata
 from vietlao.corpus.inventory import load_inventory
-from vietlao.dataset.build import data_files, name_by_content, write_metadata_files
+from vietlao.dataset.build import write_metadata_files
+from vietlao.dataset.layout import data_files, name_by_content
 from vietlao.dataset.card import CardMetadata, card_sections
 from vietlao.dataset.croissant import CROISSANT_FILE, croissant
 from vietlao.dataset.parquet import read_arrow, write_parquet_copy

@@ -9,7 +9,8 @@ from datasets import Dataset, load_dataset
 
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import load_inventory
-from vietlao.dataset.build import build_dataset, data_files
+from vietlao.dataset.build import build_dataset
+from vietlao.dataset.layout import data_files
 from vietlao.dataset.linking import card_block, linking_rows
 from vietlao.dataset.rows import splits_and_folds
 from vietlao.export.reader import read_export

@@ -51,7 +51,7 @@ def test_stance_is_one_required_radio_group_and_context_is_read_only():
     assert all(texts[n].get("selectionEnabled") == "false" for n in (lc.CONTEXT_BEFORE, lc.CONTEXT_AFTER))
     controls = [e for e in tree.iter() if e.get("toName")]
     assert {e.get("toName") for e in controls} == {lc.TEXT, lc.ENTITY_ID}  # the Filter points at the picker
-    assert [l.get("value") for l in tree.iter("Label")] == list(ENTITY_TYPES)
+    assert [label.get("value") for label in tree.iter("Label")] == list(ENTITY_TYPES)
 
 
 def test_typed_export_route_reads_every_context_key():

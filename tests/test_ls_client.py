@@ -774,3 +774,11 @@ def test_push_restore_from_a_bad_path_is_one_line(fake, tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert err.startswith("vietlao: error: ") and message in err and err.count("\n") == 1, err
     assert "Traceback" not in err and fake.tasks == {}
+
+
+def test_an_expired_jwt_is_refused_before_any_request():
+    pytest.importorskip("label_studio_sdk")
+    jwt = pytest.importorskip("jwt")
+    token = jwt.encode({"exp": int(time.time()) - 60, "token_type": "refresh"}, "k" * 32, algorithm="HS256")
+    with pytest.raises(UserError, match="Label Studio rejected the token: API key has expired"):
+        Client("http://127.0.0.1:9", token)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from datasets import Dataset
 
-from vietlao.dataset.build import DATA_GLOBS, data_files
+from vietlao.dataset.layout import DATA_GLOBS, data_files
 from vietlao.dataset.parquet import write_parquet
 from vietlao.paths import project
 from vietlao.publish.check import parquet_rows

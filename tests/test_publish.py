@@ -11,7 +11,7 @@ import pytest
 
 from vietlao.cli import main
 from vietlao.corpus.metadata import CorpusLayout
-from vietlao.dataset.build import data_files
+from vietlao.dataset.layout import data_files
 from vietlao.dataset.croissant import CROISSANT_FILE
 from vietlao.paths import project
 from vietlao.publish.check import (

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from vietlao.benchmark.linking import seen_in
-from vietlao.benchmark.run import Protocol, predictions_file
+from vietlao.benchmark.protocols import Protocol, predictions_file
 from vietlao.dataset.linking import SeenRule
 from vietlao.evaluation.evaluate import read_predictions
 from vietlao.report.build import Setting, System, build_report

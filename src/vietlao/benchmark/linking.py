@@ -18,7 +18,7 @@ from vietlao.benchmark.differences import versus_cell
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import mention_id
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions
-from vietlao.evaluation.linking import GOLD_CONFIG, LinkingContext, SeenRule, load_context, load_entities
+from vietlao.evaluation.linking import LinkingContext, SeenRule, load_context, load_entities
 from vietlao.labels import LINKABLE_TYPES
 from vietlao.spans import tags_to_spans
 

@@ -223,7 +223,7 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
     if MODELS[name] is None:
         return Preannotator(name, gazetteer.model_version(), inventory)
     from vietlao.benchmark.baselines.common import KnowledgeNames
-    from vietlao.benchmark.run import select_baselines as load_baselines
+    from vietlao.benchmark.baselines import select_baselines as load_baselines
 
     ner_name, stance_name, gazetteer_first = MODELS[name]
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}

@@ -21,90 +21,33 @@ so two runs write byte-identical files.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
 from vietlao.benchmark import compare, differences, linking
+from vietlao.benchmark.baselines import select_baselines
 from vietlao.benchmark.effort import effort_protocol
+from vietlao.benchmark.protocols import Protocol, predictions_file, protocols, training_kb
 from vietlao.corpus.inventory import load_inventory
 from vietlao.export.validate import gold_context
-from vietlao.corpus.metadata import LANGUAGES, CorpusLayout
+from vietlao.corpus.metadata import CorpusLayout
 from vietlao.errors import UserError
-from vietlao.evaluation.evaluate import evaluate_records, load_gold, read_predictions, write_predictions
+from vietlao.evaluation.evaluate import evaluate_records, read_predictions, write_predictions
+from vietlao.evaluation.gold import GOLD_CONFIG, load_gold
 from vietlao.paths import project
 from vietlao.versions import key_versions
 
 SEEDS = (0, 1, 2)
-SOURCE_LANG = "vi"
 NER_METRICS = ("precision", "recall", "f1", "f1_coarse", "f1_partial")
 STANCE_METRICS = ("accuracy", "macro_f1", "f_avg")
 MARKER = "results.json"  # a folder holding it is a previous benchmark output and may be replaced
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """Folds of (train, test) row filters, and the gold the pooled predictions are scored on."""
-
-    name: str
-    description: str
-    folds: tuple[tuple[Callable[[dict], bool], Callable[[dict], bool]], ...]
-    split: str
-    langs: tuple[str, ...] | None = None
-
-    def gold(self, rows: list[dict]) -> list[dict]:
-        """The rows ``load_gold(task, split, langs=langs)`` returns, in its order."""
-        splits = {"all": ("train", "validation", "test")}.get(self.split, tuple(self.split.split(",")))
-        return [r for r in rows if r["split"] in splits and (self.langs is None or r["lang"] in self.langs)]
-
-    def documents(self, rows: list[dict], event_of: dict[str, str | None]) -> list[dict]:
-        """The documents each fold trains and tests on, and the training documents that report an event
-        of a test document (``same_event``: a leak of names and figures into training)."""
-        out = []
-        for train, test in self.folds:
-            trained = sorted({r["doc_id"] for r in rows if train(r)})
-            tested = sorted({r["doc_id"] for r in rows if test(r)})
-            tested_events = {event_of.get(d) for d in tested} - {None}
-            out.append({"train": trained, "test": tested,
-                        "same_event": [d for d in trained if event_of.get(d) in tested_events]})
-        return out
-
-    def evaluate_command(self, task: str, path: str, tagset: str = "fine") -> str:
-        cmd = f"vietlao evaluate --task {task} --predictions {path} --split {self.split}"
-        if self.langs:
-            cmd += f" --lang {','.join(self.langs)}"
-        return cmd + (" --tagset coarse" if tagset == "coarse" else "")
-
-
-def protocols(rows: list[dict]) -> list[Protocol]:
-    folds = sorted({r["fold"] for r in rows})
-    out = [
-        Protocol(
-            "fixed", "train+validation → test",
-            ((lambda r: r["split"] in ("train", "validation"), lambda r: r["split"] == "test"),),
-            "test",
-        ),
-        Protocol(
-            "lodo", f"leave one document out ({len(folds)} folds, pooled)",
-            tuple((lambda r, k=k: r["fold"] != k, lambda r, k=k: r["fold"] == k) for k in folds),
-            "all",
-        ),
-    ]
-    for lang in sorted({r["lang"] for r in rows} - {SOURCE_LANG}, key=LANGUAGES.index):
-        out.append(Protocol(
-            f"xling-{lang}", f"{SOURCE_LANG} → {lang}",
-            ((lambda r: r["lang"] == SOURCE_LANG, lambda r, lang=lang: r["lang"] == lang),),
-            "all", (lang,),
-        ))
-    return out
 
 
 def events(rows: list[dict]) -> dict[str, str | None]:
@@ -121,22 +64,6 @@ def documents(rows: list[dict]) -> dict[str, dict]:
     event_of = events(rows)
     return {d: {"lang": lang, "split": split, "event": event_of.get(d)}
             for d, lang, split in sorted({(r["doc_id"], r["lang"], r["split"]) for r in rows})}
-
-
-def all_baselines() -> list[ModuleType]:
-    package = importlib.import_module("vietlao.benchmark.baselines")
-    return [importlib.import_module(f"vietlao.benchmark.baselines.{m}") for m in package.MODULES]
-
-
-def select_baselines(names: list[str] | None = None) -> list[ModuleType]:
-    """The baselines named (all by default); an unknown name is an error."""
-    modules = all_baselines()
-    if names:
-        unknown = sorted(set(names) - {m.NAME for m in modules})
-        if unknown:
-            raise UserError(f"unknown baseline(s) {', '.join(unknown)}: choose from {', '.join(m.NAME for m in modules)}")
-        modules = [m for m in modules if m.NAME in names]
-    return modules
 
 
 class Layout:
@@ -196,21 +123,6 @@ def _metrics(task: str, gold: list[dict], records: list[dict], n_boot: int, seed
             "confusion_matrix": s["confusion_matrix"],
         }
     return metrics, extra
-
-
-def predictions_file(folder: Path, module: ModuleType, protocol: str, seed: int = 0) -> Path:
-    """Where a baseline's predictions under ``protocol`` are in a results folder (seeded: one file per seed)."""
-    suffix = f"-seed{seed}" if module.SEEDED else ""
-    return Path(folder) / "predictions" / module.TASK / protocol / f"{module.NAME}{suffix}.jsonl"
-
-
-def training_kb(kb: list[dict], train: list[dict]) -> list[dict]:
-    """The knowledge base an NER baseline may use in a fold: the entities annotated in its training
-    rows. The inventory holds exactly the corpus's entities, so the whole of it would be a list of
-    the test entities' names (a closed-world gazetteer); restricted, a name reaches the test only
-    through an entity seen in training (a Lao name of an entity the Vietnamese training text has)."""
-    seen = {e["entity_id"] for r in train for e in r.get("entities") or () if e.get("entity_id")}
-    return [e for e in kb if e["entity_id"] in seen]
 
 
 def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layout: Layout,
@@ -281,7 +193,7 @@ def significance(rows: list[dict], gold: dict[str, list[dict]], layout: Layout, 
         return cache[shown]
 
     def gold_of(row: dict) -> list[dict]:
-        return by_name[row["protocol"]].gold(gold[linking.GOLD_CONFIG.get(row["task"], row["task"])])
+        return by_name[row["protocol"]].gold(gold[GOLD_CONFIG.get(row["task"], row["task"])])
 
     context = link.context if link is not None else None
     return differences.compare_rows(rows, differences.runner(gold_of, records_of, n_boot, boot_seed, lambda r: context))

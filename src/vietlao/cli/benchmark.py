@@ -38,7 +38,8 @@ def _section_table(report: Path, heading: str) -> str:
 
 def plan(args: argparse.Namespace) -> tuple[Path, list[str] | None, bool]:
     """Check the arguments; the output folder, the baselines and whether the run is complete."""
-    from vietlao.benchmark.run import check_output, select_baselines
+    from vietlao.benchmark.baselines import select_baselines
+    from vietlao.benchmark.run import check_output
 
     if args.seeds < 1:
         raise UserError(f"--seeds {args.seeds}: at least 1")

@@ -30,7 +30,8 @@ def _shown(path: Path) -> str:
 
 
 def _systems(args: argparse.Namespace, protocol: str) -> list:
-    from vietlao.benchmark.run import predictions_file, select_baselines
+    from vietlao.benchmark.baselines import select_baselines
+    from vietlao.benchmark.protocols import predictions_file
     from vietlao.evaluation.evaluate import read_predictions
     from vietlao.paths import project
     from vietlao.report.views import System
@@ -61,8 +62,8 @@ def _systems(args: argparse.Namespace, protocol: str) -> list:
 
 def _run(args: argparse.Namespace) -> int:
     from vietlao.benchmark.error_reports import setting
-    from vietlao.benchmark.run import protocols
-    from vietlao.evaluation.evaluate import load_gold
+    from vietlao.benchmark.protocols import protocols
+    from vietlao.evaluation.gold import load_gold
     from vietlao.report.build import build_report
     from vietlao.report.render import write_html
 

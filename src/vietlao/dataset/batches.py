@@ -209,7 +209,7 @@ class SentenceSink:
             out, rest = queued[0], []
         else:
             out, rest = [], []
-            for i, config in enumerate(("ner", "stance")):
+            for i, _config in enumerate(("ner", "stance")):
                 table = pa.Table.from_batches([pair[i] for pair in queued])
                 out.append(pa.concat_batches(table.slice(0, rows).to_batches()))
                 rest.append(table.slice(rows).to_batches())

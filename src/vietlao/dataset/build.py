@@ -16,7 +16,8 @@ from vietlao.corpus.documents import Document, load_corpus
 from vietlao.corpus.inventory import load_inventory
 from vietlao.dataset.batches import write_sentence_configs
 from vietlao.dataset.linking import write_linking
-from vietlao.dataset.parquet import PARQUET_DIR, write_parquet_copy
+from vietlao.dataset.layout import PARQUET_DIR, data_files, name_by_content
+from vietlao.dataset.parquet import write_parquet_copy
 from vietlao.dataset.card import LICENCE_FILE, CardMetadata, card_sections, render_dataset_readme, update_card, write_card
 from vietlao.dataset.croissant import CROISSANT_FILE, croissant, licence_notes, write_croissant
 from vietlao.errors import UserError, shown
@@ -58,33 +59,6 @@ def build_dataset(records: list[SentenceRecord], documents: list[Document], inve
     write_linking(records, out_dir, split_of.__getitem__, fold_of.__getitem__)
     write_parquet_copy(out_dir)
     name_by_content(out_dir)
-
-
-#: The data files of a build, Arrow (what the card's ``data_files`` name) and their Parquet copy.
-DATA_GLOBS = ("data/*/*.arrow", f"{PARQUET_DIR}/*/*.parquet")
-
-
-def name_by_content(directory: Path) -> None:
-    """Rename every ``data/<config>/<split>.arrow`` (and ``parquet/<config>/<split>.parquet``) to
-    ``<split>-<16 hex of its sha256>.<suffix>``.
-
-    The names go into the card's ``data_files``, so a loader that caches by file name (``datasets``
-    keys a local folder's cache on its data file paths, not on their content) sees every new build as
-    new data.
-    """
-    for pattern in DATA_GLOBS:
-        for path in sorted(directory.glob(pattern)):
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-            path.rename(path.with_name(f"{path.stem}-{digest}{path.suffix}"))
-
-
-def data_files(directory: Path, pattern: str = DATA_GLOBS[0]) -> dict[str, dict[str, str]]:
-    """config -> split -> data file of a built dataset (as :func:`name_by_content` named them): the
-    Arrow files, or with ``pattern`` ``DATA_GLOBS[1]`` their Parquet copy."""
-    files: dict[str, dict[str, str]] = {}
-    for path in sorted(directory.glob(pattern)):
-        files.setdefault(path.parent.name, {})[path.stem.rsplit("-", 1)[0]] = str(path.relative_to(directory))
-    return files
 
 
 def checksums(directory: Path) -> dict[str, str]:

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, Language
+from vietlao.dataset.layout import data_files
 from vietlao.dataset.linking import card_block as linking_block
 from vietlao.dataset.rows import INVENTORY_SPLIT
 from vietlao.export.task import SentenceRecord
@@ -278,6 +279,4 @@ def refresh_results(path: Path | None = None, dataset_dir: Path | None = None) -
     write_card(card, path)
     readme = dataset_dir / "README.md"
     if readme.exists():
-        from vietlao.dataset.build import data_files
-
         write_card(render_dataset_readme(card, data_files(dataset_dir), CorpusLayout.read().languages), readme)

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.metadata import LANGUAGE_NAMES, DocumentMeta
 from vietlao.dataset.card import LICENCE_FILE, CardMetadata, card_bullets, card_sections
+from vietlao.dataset.layout import DATA_GLOBS, data_files
 from vietlao.errors import UserError
 from vietlao.labels import (
     ENTITY_TYPES,
@@ -276,8 +277,6 @@ def croissant(directory: Path, card_path: Path, card: str, metas: Sequence[Docum
     """The Croissant JSON-LD of the built dataset in ``directory`` (its Arrow files and their
     Parquet copy), from the card text (read from ``card_path``), the documents' metadata, the
     inventory and the card metadata."""
-    from vietlao.dataset.build import DATA_GLOBS, data_files
-
     sections = card_sections(card)
     labels = card_bullets(_section(sections, "How the labels were made", card_path))
     limits = card_bullets(_section(sections, "Intended uses and limits", card_path))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-#: The folder of the Parquet copy, beside ``data/`` in a built dataset.
-PARQUET_DIR = "parquet"
+from vietlao.dataset.layout import PARQUET_DIR
+
 
 
 def read_arrow(path: Path) -> pa.Table:
@@ -32,6 +32,6 @@ def write_parquet(arrow_file: Path, parquet_file: Path) -> None:
 
 def write_parquet_copy(directory: Path) -> None:
     """``parquet/<config>/<split>.parquet`` for every ``data/<config>/<split>.arrow`` of ``directory``
-    (before :func:`vietlao.dataset.build.name_by_content` names both by content)."""
+    (before :func:`vietlao.dataset.layout.name_by_content` names both by content)."""
     for arrow_file in sorted((directory / "data").glob("*/*.arrow")):
         write_parquet(arrow_file, directory / PARQUET_DIR / arrow_file.parent.name / f"{arrow_file.stem}.parquet")

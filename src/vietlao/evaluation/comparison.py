@@ -31,7 +31,8 @@ from typing import Any, Iterable, Sequence
 
 from vietlao.errors import UserError
 from vietlao.evaluation import linking
-from vietlao.evaluation.evaluate import load_gold, ner_inputs, parse_splits
+from vietlao.evaluation.evaluate import ner_inputs
+from vietlao.evaluation.gold import LINKING_TASKS, load_gold, parse_splits
 from vietlao.evaluation.predictions import check_predictions, join_by_id, read_predictions
 from vietlao.evaluation.significance import METHOD, compare_linking, compare_ner, compare_stance
 from vietlao.labels import COARSE_TYPES, ENTITY_TYPES
@@ -57,7 +58,7 @@ def compare_records(
     if n_boot < 1:
         raise UserError(f"--bootstrap {n_boot}: a comparison needs at least 1 resample")
     common = {"n_resamples": n_boot, "seed": seed}
-    if task in linking.LINKING_TASKS:
+    if task in LINKING_TASKS:
         context = context or linking.load_context(None)
         key = "doc_id" if unit == "document" else "sentence_id"
         if task == "linking":
@@ -105,7 +106,7 @@ def compare(
 ) -> dict:
     """Compare two predictions files on the gold of ``split`` (options as :func:`evaluate`)."""
     gold = load_gold(task, parse_splits(split), dataset_dir, sorted(langs) if langs else None)
-    context = linking.load_context(dataset_dir) if task in linking.LINKING_TASKS else None
+    context = linking.load_context(dataset_dir) if task in LINKING_TASKS else None
     return compare_records(task, gold, read_predictions(predictions_a), read_predictions(predictions_b),
                            tagset=tagset, scheme=scheme, n_boot=n_boot, seed=seed, unit=unit,
                            sources=(str(predictions_a), str(predictions_b)), context=context)

@@ -59,12 +59,12 @@ from typing import Any, Iterable, Sequence
 
 from vietlao.errors import UserError
 from vietlao.evaluation import linking
+from vietlao.evaluation.gold import LINKING_TASKS, TASKS, load_gold, parse_splits
 from vietlao.evaluation.predictions import (
     check_predictions, io_problem, join_by_id, read_predictions, write_predictions,
 )
 from vietlao.evaluation.scoring import ner_scores, stance_scores
 from vietlao.labels import COARSE_OF, COARSE_TYPES, ENTITY_TYPES, SPLITS
-from vietlao.paths import project
 from vietlao.spans import CHUNK_SCHEMES, Span, tag_chunks
 
 __all__ = [
@@ -72,109 +72,11 @@ __all__ = [
     "ner_scores", "read_predictions", "stance_scores", "write_predictions",
 ]
 
-TASKS = ("ner", "stance", *linking.LINKING_TASKS)
 TAGSETS = ("fine", "coarse")
 SCHEMES = tuple(CHUNK_SCHEMES)
 UNITS = ("sentence", "document")
 #: Below this many documents, ``--unit document`` intervals come with a note.
 FEW_DOCUMENTS = 10
-
-
-# --------------------------------------------------------------------------- gold
-
-
-def _decode(value: Any, feature: Any) -> Any:
-    """Plain Python values: ClassLabel ints become names, dicts of lists become lists of dicts."""
-    from datasets import ClassLabel
-
-    if value is None:
-        return None
-    if isinstance(feature, ClassLabel):
-        return feature.int2str(value)
-    if isinstance(feature, dict):
-        return {k: _decode(v, feature.get(k)) for k, v in value.items()}
-    inner = getattr(feature, "feature", None)
-    if isinstance(feature, list):
-        inner = feature[0]
-    if inner is not None:
-        if isinstance(value, dict):  # legacy Sequence({...}): a dict of lists
-            n = len(next(iter(value.values()), []))
-            value = [{k: v[i] for k, v in value.items()} for i in range(n)]
-        return [_decode(v, inner) for v in value]
-    return value
-
-
-def parse_splits(split: str | Sequence[str]) -> list[str]:
-    """``test``, ``all`` or a comma-separated list, as a list of split names."""
-    names = split.split(",") if isinstance(split, str) else list(split)
-    names = [s.strip() for s in names if s.strip()]
-    if names == ["all"]:
-        return list(SPLITS)
-    bad = [s for s in names if s not in SPLITS]
-    if bad or not names:
-        raise UserError(f"unknown split {', '.join(bad) or '(none)'}: choose from {', '.join(SPLITS)} or all")
-    return names
-
-
-def _check_langs(keep: set[str] | None, splits: list[str], langs_of: dict[str, list[str]]) -> None:
-    """Unknown languages, and languages absent from the chosen splits, with where they are."""
-    if keep is None:
-        return
-    known = sorted({lang for langs in langs_of.values() for lang in langs})
-    unknown = sorted(keep - set(known))
-    if unknown:
-        raise UserError(f"unknown language {', '.join(unknown)} in --lang: the dataset has {', '.join(known)}")
-    absent = sorted(lang for lang in keep if not any(lang in langs_of[s] for s in splits))
-    if absent:
-        where = "; ".join(
-            f"{lang} is in {', '.join(s for s in SPLITS if lang in langs_of.get(s, []))}" for lang in absent
-        )
-        raise UserError(
-            f"no {', '.join(absent)} sentences in split {'+'.join(splits)} ({where}): "
-            "choose the split with --split (e.g. --split all)"
-        )
-
-
-def load_gold(
-    task: str,
-    split: str | Sequence[str] = "test",
-    dataset_dir: Path | str | None = None,
-    langs: Iterable[str] | None = None,
-) -> list[dict]:
-    """Gold rows of ``task`` as plain dicts (labels as strings), in split then dataset order."""
-    if task not in TASKS:
-        raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")
-    splits = parse_splits(split)
-    dataset_dir = Path(dataset_dir) if dataset_dir is not None else project().dataset
-    config = linking.GOLD_CONFIG.get(task, task)
-    if not (dataset_dir / "README.md").is_file():
-        raise UserError(f"no dataset in {dataset_dir}: run vietlao from the project's root, or name it with "
-                        "--root DIR (the project) or --dataset DIR (the dataset folder)")
-    if not (dataset_dir / "data" / config).is_dir():
-        raise UserError(f"no '{config}' data in {dataset_dir}: build the dataset first (vietlao build)")
-    import datasets
-
-    datasets.disable_progress_bars()
-    try:
-        loaded = datasets.load_dataset(str(dataset_dir), config)
-    except (OSError, ValueError, datasets.exceptions.DatasetsError) as exc:
-        raise UserError(f"cannot load {dataset_dir} ({config}): {exc}") from exc
-    missing = [name for name in splits if name not in loaded]
-    if missing:
-        raise UserError(f"{dataset_dir} ({config}) has no split {', '.join(missing)}")
-    keep = set(langs) if langs else None
-    _check_langs(keep, splits, {name: sorted(set(loaded[name]["lang"])) for name in loaded})
-    rows = []
-    for name in splits:
-        ds = loaded[name]
-        for raw in ds.to_list():
-            row = {k: _decode(v, ds.features[k]) for k, v in raw.items()}
-            row["split"] = name
-            if keep is None or row["lang"] in keep:
-                rows.append(row)
-    if not rows:
-        raise UserError(f"no gold sentences in split {'+'.join(splits)}")
-    return rows
 
 
 # --------------------------------------------------------------------------- scoring
@@ -236,7 +138,7 @@ def evaluate_records(
         raise UserError(f"unknown scheme {scheme!r}: choose from {', '.join(SCHEMES)}")
     if unit not in UNITS:
         raise UserError(f"unknown bootstrap unit {unit!r}: choose from {', '.join(UNITS)}")
-    if task in linking.LINKING_TASKS:
+    if task in LINKING_TASKS:
         linking.check_form(task, records, source)
         preds = join_by_id(gold, records, source)
         return {"task": task, **linking.score(task, gold, preds, context, unit=unit, n_boot=n_boot, seed=seed,
@@ -280,7 +182,7 @@ def evaluate(
     langs = sorted(langs) if langs else None
     gold = load_gold(task, split, dataset_dir, langs)
     splits = parse_splits(split)
-    context = linking.load_context(dataset_dir, seen_in, splits) if task in linking.LINKING_TASKS else None
+    context = linking.load_context(dataset_dir, seen_in, splits) if task in LINKING_TASKS else None
     result = evaluate_records(
         task, gold, read_predictions(predictions),
         tagset=tagset, scheme=scheme, n_boot=n_boot, seed=seed, unit=unit, source=str(predictions),
@@ -308,7 +210,7 @@ def _ci(block: dict, key: str = "f1") -> str:
 
 def format_summary(result: dict) -> str:
     """A few lines for the terminal."""
-    if result["task"] in linking.LINKING_TASKS:
+    if result["task"] in LINKING_TASKS:
         return "\n".join([linking.format_summary(result)] + [f"note: {x}" for x in result.get("notes", [])])
     lines = [f"{result['task']} on {result.get('split', '?')}: {result['n_sentences']} sentences"]
     if "ner" in result:

@@ -42,14 +42,12 @@ from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import OTHER_DOCUMENTS, SeenRule, seen_flags
 from vietlao.dataset.rows import INVENTORY_SPLIT
 from vietlao.errors import UserError
-from vietlao.evaluation.predictions import fail
+from vietlao.evaluation.gold import load_gold
+from vietlao.evaluation.predictions import check_predictions, fail, io_problem
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block, ci_method, ner_scores
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES
 from vietlao.paths import project
 
-LINKING_TASKS = ("linking", "ner+linking")
-#: The dataset config each task's gold comes from.
-GOLD_CONFIG = {"linking": "linking", "ner+linking": "ner"}
 KS = (1, 5, 10)
 NIL = "NIL"
 
@@ -124,8 +122,6 @@ def load_context(dataset_dir: Path | str | None, seen_in: str | None = None,
     The training rule: ``seen_in``, else :func:`default_rule` of the ``splits`` scored (the splits
     asked for, not those the chosen languages happen to occupy), else decided from the gold rows.
     """
-    from vietlao.evaluation.evaluate import load_gold
-
     try:
         rule = SeenRule.parse(seen_in) if seen_in else (default_rule(set(splits)) if splits else None)
     except ValueError as exc:
@@ -287,11 +283,11 @@ def e2e_chunks(entities: list[dict], kb: KnowledgeBase, sid: str, problems: list
 def end_to_end_chunks(gold: list[dict], preds: list[dict], kb: KnowledgeBase, source: str) -> tuple[list, list]:
     """Gold and predicted ``(start, end, "TYPE=ID")`` mentions of linkable types, per sentence, of
     NER+linking predictions joined to ``gold``; every problem of the file is one error."""
-    from vietlao.evaluation.evaluate import evaluate_records
-
     if not all("entities" in p for p in preds):
         raise UserError(f"{source}: ner+linking needs the \"entities\" form on every line (with \"entity_id\")")
-    evaluate_records("ner", gold, preds, n_boot=0, source=source)  # spans and labels checked
+    checked = check_predictions("ner", gold, preds, source)  # spans and labels checked
+    if checked and "ner_tags" in checked[0]:
+        io_problem(checked, source)
     problems: list[str] = []
     gold_chunks = [e2e_chunks(g["entities"], kb, g["id"], problems) for g in gold]
     pred_chunks = [e2e_chunks(p["entities"], kb, g["id"], problems) for g, p in zip(gold, preds)]

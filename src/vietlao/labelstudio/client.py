@@ -125,6 +125,7 @@ class Client:
         try:
             import httpx
             from label_studio_sdk import LabelStudio
+            from label_studio_sdk.core.api_error import ApiError
         except ImportError as exc:  # pragma: no cover - depends on the installed extras
             raise UserError("label-studio-sdk is not installed: pip install -e '.[ls]'") from exc
         check_header_token(token)
@@ -137,7 +138,7 @@ class Client:
         http = httpx.Client(timeout=timeout, transport=_deadline_transport(self.check_deadline))
         try:
             self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=0, httpx_client=http)
-        except Exception as exc:  # the SDK rejects an expired JWT before any request
+        except ApiError as exc:  # the SDK rejects an expired JWT before any request
             raise UserError(mask(f"Label Studio rejected the token: {_detail(getattr(exc, 'body', exc))}", token)) from None
 
     @classmethod

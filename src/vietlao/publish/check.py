@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import get_args, get_origin
 
 from vietlao.corpus.metadata import LANGUAGES
-from vietlao.dataset.build import DATA_GLOBS, data_files
+from vietlao.dataset.layout import DATA_GLOBS, data_files
 from vietlao.dataset.card import CardMetadata
 from vietlao.dataset.croissant import CROISSANT_FILE, SPLIT_FIELD
 from vietlao.errors import UserError

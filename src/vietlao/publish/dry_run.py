@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from vietlao.dataset.build import DATA_GLOBS
+from vietlao.dataset.layout import DATA_GLOBS
 from vietlao.dataset.card import LICENCE_FILE
 from vietlao.dataset.croissant import CROISSANT_FILE
 from vietlao.errors import UserError

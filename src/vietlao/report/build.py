@@ -1,7 +1,7 @@
 """The error report of one setting: every task's systems scored, bucketed and shown sentence by sentence.
 
 :func:`build_report` returns the model the template renders (:mod:`vietlao.report.render`); the gold
-comes from the dataset as ``vietlao evaluate`` loads it (:func:`vietlao.evaluation.evaluate.load_gold`,
+comes from the dataset as ``vietlao evaluate`` loads it (:func:`vietlao.evaluation.gold.load_gold`,
 the setting's split and languages), or is given (tests of other scripts).
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from vietlao.dataset.linking import SeenRule
 from vietlao.errors import UserError
 from vietlao.evaluation import linking
-from vietlao.evaluation.evaluate import TASKS, load_gold
+from vietlao.evaluation.gold import LINKING_TASKS, TASKS, load_gold
 from vietlao.report.buckets import Buckets
 from vietlao.report.paired import paired_difference
 from vietlao.report.text import SurfaceForms, slug
@@ -157,7 +157,7 @@ def build_report(
     sentences = sentences if sentences is not None else load_gold("ner", "all", dataset_dir)
     rows = {r["id"]: r for r in sentences}
     forms = SurfaceForms(setting.rule, sentences)
-    if context is None and any(t in linking.LINKING_TASKS for t in tasks):
+    if context is None and any(t in LINKING_TASKS for t in tasks):
         context = linking.load_context(dataset_dir, str(setting.rule))
     models = []
     for task, systems in tasks.items():

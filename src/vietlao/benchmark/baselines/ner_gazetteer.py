@@ -6,7 +6,7 @@ tagged (``Nam`` alone, say). The knowledge base adds each entity's canonical nam
 the test sentence's language (the inventory's ``names``, such as the Lao ones; never the gold's
 surface forms, which include the test mentions) with the entity's type, where training has no entry
 for those tokens; the benchmark gives it only the entities annotated in the fold's training rows
-(:func:`vietlao.benchmark.run.training_kb`), never a list of the test entities. Matching is the pre-annotator's (:class:`vietlao.corpus.gazetteer.Matcher`): left
+(:func:`vietlao.benchmark.protocols.training_kb`), never a list of the test entities. Matching is the pre-annotator's (:class:`vietlao.corpus.gazetteer.Matcher`): left
 to right, the longest entry at each position; matched tokens are not matched again.
 """
 
