@@ -12,7 +12,7 @@ import pytest
 
 from vietlao.benchmark import embed, engine
 from vietlao.benchmark.linking import baseline_kb
-from vietlao.benchmark.run import all_baselines
+from vietlao.benchmark.baselines import all_baselines
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import load_gold
 from vietlao.paths import project

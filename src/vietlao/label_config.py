@@ -114,3 +114,12 @@ def write_label_config(config: str, path: Path | None = None) -> bool:
         return False
     atomic_write(path, config)
     return True
+
+
+def entity_id_item(region: object, start: int, end: int, surface: str, entity_id: str) -> dict:
+    """The ``entity_id`` picker's per-region choice of ``entity_id`` for the region ``region`` (its
+    id) over ``[start, end)`` covering ``surface``: the one form an entity ID is stored in."""
+    return {
+        "id": region, "from_name": ENTITY_ID, "to_name": TEXT, "type": "choices",
+        "value": {"start": start, "end": end, "text": surface, ENTITY_ID_KEY: [entity_id]},
+    }

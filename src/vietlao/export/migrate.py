@@ -17,7 +17,6 @@ import json
 
 from vietlao import label_config as lc
 from vietlao.errors import UserError, shown
-from vietlao.labelstudio.tasks import entity_id_item
 
 #: The ``type`` of the free-text entity ID item of exports made before the picker.
 FREE_TEXT_TYPE = "textarea"
@@ -54,7 +53,7 @@ def to_picker(result: object, text: str) -> tuple[object, int]:
         if entity_id is None or type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text):
             raise ValueError(f"result[{n}] is a free-text entity_id without one ID and offsets in the text: "
                              f"{shown(json.dumps(value, ensure_ascii=False), 120)}")
-        picked = entity_id_item(item.get("id"), start, end, text[start:end], entity_id)
+        picked = lc.entity_id_item(item.get("id"), start, end, text[start:end], entity_id)
         out.append({**{k: v for k, v in item.items() if k not in picked}, **picked})
         converted += 1
     return out, converted

@@ -54,15 +54,6 @@ def region_id(sentence_id: str, mention: Span) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
-def entity_id_item(region: object, start: int, end: int, surface: str, entity_id: str) -> dict:
-    """The ``entity_id`` picker's per-region choice of ``entity_id`` for the region ``region`` (its
-    id) over ``[start, end)`` covering ``surface``: the one form an entity ID is stored in."""
-    return {
-        "id": region, "from_name": lc.ENTITY_ID, "to_name": lc.TEXT, "type": "choices",
-        "value": {"start": start, "end": end, "text": surface, lc.ENTITY_ID_KEY: [entity_id]},
-    }
-
-
 def ls_result(sentence_id: str, text: str, mentions: Iterable[Span], stance: str | None) -> list[dict]:
     """Label Studio result items: a labels region (+ its picked entity) per mention, and the stance.
 
@@ -80,7 +71,7 @@ def ls_result(sentence_id: str, text: str, mentions: Iterable[Span], stance: str
             }
         )
         if m.entity_id:
-            items.append(entity_id_item(rid, m.start, m.end, where["text"], m.entity_id))
+            items.append(lc.entity_id_item(rid, m.start, m.end, where["text"], m.entity_id))
     if stance is not None:
         items.append(
             {
