@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from vietlao import label_config as lc
 from vietlao.corpus.documents import load_corpus
 from vietlao.evaluation.agreement import agreement
 from vietlao.export.task import ExportError
+from vietlao.labels import STANCE_LABELS
 from vietlao.export.validate import gold_context, validate_gold
 from vietlao.labelstudio.client import Client
 from vietlao.labelstudio.commands import annotate, pull, push, sheet_results
@@ -164,11 +166,7 @@ def _text_rect(page, sentence: str, surface: str) -> dict:
 
 
 def _annotate_in_browser(page, url: str, password: str, pid: int, task: dict, shots: Path) -> None:
-    page.goto(f"{url}/user/login/")
-    page.fill("input[name=email]", os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    _log_in(page, url, password)
     page.goto(f"{url}/projects/{pid}/data?task={task['id']}")
     page.wait_for_selector(".lsf-htx-richtext")
     data = task["data"]
@@ -308,7 +306,11 @@ def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudi
 
 
 def _log_in(page, url: str, password: str) -> None:
+    """Log in as the admin, unless the browser's session already is."""
     page.goto(f"{url}/user/login/")
+    page.wait_for_load_state("networkidle")
+    if "/user/login" not in page.url:
+        return
     page.fill("input[name=email]", os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
@@ -349,3 +351,71 @@ def test_restored_tasks_of_every_document_open_and_their_linked_spans_select(ser
         assert not errors, f"sentence {gold['data']['sentence_id']}: {errors}"
         checked.add(doc)
     assert checked == {d.doc_id for d in load_corpus()}
+
+
+def test_a_model_suggestion_is_marked_and_never_the_annotators_stance(server, page, tmp_path):
+    """A task pushed with a trained model's prediction opens with the predicted spans and a read-only
+    note naming the model's stance, its probability and model; no stance is selected, so the
+    annotator must choose it."""
+    from vietlao.benchmark.model_preannotate import train
+    from vietlao.corpus.inventory import load_inventory
+    from vietlao.evaluation.gold import load_gold
+
+    every = ("train", "validation", "test")
+    model = train("gazetteer+crf", load_gold("ner", every), load_gold("stance", every), load_inventory())
+    ctx = gold_context()
+    docs = [d for d in load_corpus() if d.doc_id == SENTENCE_ID[:3]]
+    report = push(server.client, "vietlao-suggested", model_version=model.version, documents=docs,
+                  restore=False, predictor=lambda d: model.prediction(d, ctx))
+    tasks = server.client.tasks(report["project_id"])
+    task = next(t for t in tasks if any(r["from_name"] == lc.ENTITY_ID for p in t["predictions"] for r in p["result"]))
+    (note,) = [r for r in task["predictions"][0]["result"] if r["from_name"] == lc.STANCE_SUGGESTION]
+    try:
+        _log_in(page, server.url, server.password)
+        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
+        page.wait_for_selector(".lsf-htx-richtext")
+        page.keyboard.press("Escape")  # the instructions, if shown
+        page.get_by_text(model.version, exact=False).first.wait_for(state="visible")
+        assert page.get_by_text(note["value"]["text"][0], exact=False).count() >= 1
+        for stance in STANCE_LABELS:
+            item = page.locator(".lsf-choice__item").filter(has_text=re.compile(f"^{stance}$"))
+            assert item.count() == 1 and not item.locator("input").first.is_checked(), stance
+        page.screenshot(path=str(_shot_dir(tmp_path) / "annotator-suggestion.png"))
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+
+
+def test_a_linkable_span_without_its_entity_is_refused_at_submit(server, page, tmp_path):
+    """Submitting a PER span whose entity is not picked shows the picker's required message and
+    saves nothing; once the entity is picked, the annotation is saved."""
+    docs = [d for d in load_corpus() if d.doc_id == SENTENCE_ID[:3]]
+    report = push(server.client, "vietlao-required", documents=docs, pass_number=2)
+    (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == SENTENCE_ID]
+    try:
+        _log_in(page, server.url, server.password)
+        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
+        page.wait_for_selector(".lsf-htx-richtext")
+        page.keyboard.press("Escape")  # the instructions, if shown
+        page.locator(".lsf-label", has_text=LABEL).first.click()
+        box = _text_rect(page, task["data"]["text"], SURFACE)
+        y = box["y"] + box["h"] / 2
+        page.mouse.move(box["x"] + 2, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["w"] - 2, y, steps=8)
+        page.mouse.up()
+        page.locator(".lsf-choice__item").filter(has_text=re.compile(f"^{STANCE}$")).locator("input").first.check()
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text("Pick the entity of every", exact=False).first.wait_for(state="visible")
+        page.get_by_role("button", name="OK").click()
+        page.wait_for_timeout(1000)
+        assert all(not t["annotations"] for t in server.client.tasks(report["project_id"]) if t["id"] == task["id"])
+        page.locator(".lsf-choice__item", has_text=f"{ENTITY} —").first.click()  # the region is selected
+        page.get_by_role("button", name="Submit").click()
+        deadline = time.monotonic() + 30
+        while not [t for t in server.client.tasks(report["project_id"]) if t["id"] == task["id"] and t["annotations"]]:
+            assert time.monotonic() < deadline, "the annotation was not saved once its entity was picked"
+            time.sleep(0.5)
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise

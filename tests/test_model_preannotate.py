@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from vietlao import label_config as lc
 from vietlao.benchmark.model_preannotate import MODELS, chunks, train, training_digest
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import load_inventory
@@ -36,6 +37,11 @@ def test_chunks_decode_iob2_and_repair_orphan_continuations():
         ("PER", 0, 2), ("GPE", 3, 4), ("GPE", 4, 5), ("ORG", 5, 6)]
 
 
+def _pick(stance: str) -> dict:
+    """The annotator's stance choice (a prediction only suggests one)."""
+    return {"from_name": lc.STANCE, "to_name": lc.TEXT, "type": "choices", "value": {"choices": [stance]}}
+
+
 def test_predictions_validate_when_accepted_and_sit_on_tokens(trained):
     model, tasks = trained
     ctx = gold_context()
@@ -46,7 +52,12 @@ def test_predictions_validate_when_accepted_and_sit_on_tokens(trained):
         if pred is None:
             continue
         assert model_version_problem(pred) is None
-        record = convert_task({"data": d, "annotations": [{"result": pred["result"]}]}, ctx)
+        assert not any(item["from_name"] == lc.STANCE for item in pred["result"])  # never pre-selected
+        (note,) = [item for item in pred["result"] if item["from_name"] == lc.STANCE_SUGGESTION]
+        assert note["readonly"] and model.version in note["value"]["text"][0]
+        stance, _ = model.stance_of(d["text"])
+        record = convert_task({"data": d, "annotations": [{"result": pred["result"] + [_pick(stance)]}]}, ctx)
+        assert record.stance == stance  # the note is skipped, the annotator's pick is read
         bounds = {t.start for t in tokenize(d["text"])}, {t.end for t in tokenize(d["text"])}
         for m in record.mentions:
             assert m.start in bounds[0] and m.end in bounds[1]
@@ -110,14 +121,18 @@ def test_push_sends_trained_predictions_that_validate_when_accepted(tmp_path, ls
         again = push(client, title, model_version=model.version, documents=docs, restore=False, predictor=predictor(model.version))
         assert again["new"] == 0 and again["repredicted"] == 0
         annotated = sorted(tasks, key=lambda t: t["data"]["sentence_id"])[0]
-        assert client.annotate(annotated, annotated["predictions"][0]["result"], replace=False) == "created"
+        def accept(t):  # the prediction, with the suggested stance picked by the annotator
+            picked = _pick(model.stance_of(t["data"]["text"])[0])
+            return client.annotate(t, t["predictions"][0]["result"] + [picked], replace=False)
+
+        assert accept(annotated) == "created"
         newer = push(client, title, model_version="newer-1", documents=docs, restore=False, predictor=predictor("newer-1"))
         assert newer["repredicted"] == n - 1 and newer["tasks"] == n
         for t in client.tasks(first["project_id"]):
             versions = [p["model_version"] for p in t["predictions"]]
             assert versions == ([model.version] if t["id"] == annotated["id"] else ["newer-1"])
             if t["id"] != annotated["id"]:
-                assert client.annotate(t, t["predictions"][0]["result"], replace=False) == "created"
+                assert accept(t) == "created"
         out = tmp_path / "export.json"
         pull(client, out, title, validate=False)
         records = read_export(out, ctx)
@@ -125,8 +140,9 @@ def test_push_sends_trained_predictions_that_validate_when_accepted(tmp_path, ls
         expected = {d["sentence_id"]: model.prediction(d, ctx) for d in sentence_tasks(docs)}
         for r in records:
             spans = sorted((m.start, m.end, m.label, m.entity_id) for m in r.mentions)
-            accepted = convert_task({"data": next(d for d in sentence_tasks(docs) if d["sentence_id"] == r.sentence_id),
-                                     "annotations": [{"result": expected[r.sentence_id]["result"]}]}, ctx)
+            data = next(d for d in sentence_tasks(docs) if d["sentence_id"] == r.sentence_id)
+            result = expected[r.sentence_id]["result"] + [_pick(model.stance_of(data["text"])[0])]
+            accepted = convert_task({"data": data, "annotations": [{"result": result}]}, ctx)
             assert spans == sorted((m.start, m.end, m.label, m.entity_id) for m in accepted.mentions)
             assert r.stance == accepted.stance
     finally:

@@ -30,6 +30,9 @@ ENTITY_ID_KEY = "choices"
 #: The same in exports made with the free-text box that preceded the picker.
 ENTITY_ID_LEGACY_KEY = "text"
 STANCE = "stance"
+#: A read-only note the model's prediction fills with its stance, score and model; never gold (the
+#: reader skips it), so a model's stance is never the annotator's answer until they pick it.
+STANCE_SUGGESTION = "stance_suggestion"
 #: Read-only object tags that show the neighbouring sentences (no control points at them).
 CONTEXT_BEFORE = "context_before"
 CONTEXT_AFTER = "context_after"
@@ -66,7 +69,8 @@ def _picker(inventory: Mapping[str, CanonicalEntity]) -> str:
     return f"""  <View visibleWhen="region-selected" whenLabelValue="{','.join(linkable)}">
     <Header value="Entity of the selected region (a new entity: add it to annotations/entities.yaml, then push)" size="5"/>
     <Filter name="entity_filter" toName="{ENTITY_ID}" minlength="1" placeholder="Filter by ID, name or form"/>
-    <Choices name="{ENTITY_ID}" toName="{TEXT}" perRegion="true" choice="single-radio">
+    <Choices name="{ENTITY_ID}" toName="{TEXT}" perRegion="true" choice="single-radio" required="true"
+             whenLabelValue="{','.join(linkable)}" requiredMessage="Pick the entity of every {', '.join(linkable)} span">
 {body}
     </Choices>
   </View>"""
@@ -93,6 +97,9 @@ def render_label_config(inventory: Mapping[str, CanonicalEntity]) -> str:
     <Text name="{CONTEXT_AFTER}" value="${CONTEXT_AFTER}" selectionEnabled="false"/>
   </View>
 {_picker(inventory)}
+  <Header value="A model's stance suggestion, if any (read-only, never your answer)" size="6"/>
+  <TextArea name="{STANCE_SUGGESTION}" toName="{TEXT}" rows="1" editable="false" maxSubmissions="1"
+            placeholder="no suggestion (what is typed here is not read)"/>
   <Header value={target} size="5"/>
   <Choices name="{STANCE}" toName="{TEXT}" choice="single-radio" required="true" showInline="true"
            requiredMessage="Choose the sentence's stance toward {STANCE_TARGET}">
@@ -122,4 +129,13 @@ def entity_id_item(region: object, start: int, end: int, surface: str, entity_id
     return {
         "id": region, "from_name": ENTITY_ID, "to_name": TEXT, "type": "choices",
         "value": {"start": start, "end": end, "text": surface, ENTITY_ID_KEY: [entity_id]},
+    }
+
+
+def stance_suggestion_item(stance: str, score: float, model_version: str) -> dict:
+    """The :data:`STANCE_SUGGESTION` note of a prediction: the model's stance, its probability and
+    the model, read-only in the editor."""
+    return {
+        "from_name": STANCE_SUGGESTION, "to_name": TEXT, "type": "textarea", "readonly": True,
+        "score": score, "value": {"text": [f"{stance} (p = {score:.2f}, model {model_version})"]},
     }

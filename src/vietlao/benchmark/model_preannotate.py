@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from vietlao import label_config as lc
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
 from vietlao.errors import UserError
@@ -170,19 +171,18 @@ class Preannotator:
             return gazetteer.prediction(task_data, self.inventory, self.version)
         scored = self.spans(text, task_data["lang"])
         stance = self.stance_of(text)
-        result = ls_result(task_data["sentence_id"], text, [s.span for s in scored], stance and stance[0])
+        # what the annotation is once the annotator picks the suggested stance: checked below
+        accepted = ls_result(task_data["sentence_id"], text, [s.span for s in scored], stance and stance[0])
         by_region = {(s.span.start, s.span.end): s.score for s in scored}
-        for item in result:
-            value = item["value"]
-            if "start" in value:
-                item["score"] = by_region[(value["start"], value["end"])]
-            elif stance is not None:
-                item["score"] = stance[1]
+        result = [dict(item, score=by_region[(item["value"]["start"], item["value"]["end"])])
+                  for item in accepted if item["from_name"] != lc.STANCE]
+        if stance is not None:  # a note beside the stance, never pre-selected as the annotator's answer
+            result.append(lc.stance_suggestion_item(stance[0], stance[1], self.version))
         scores = [s.score for s in scored] + ([stance[1]] if stance else [])
         pred = {"model_version": self.version, "score": min(scores, default=1.0), "result": result}
         if ctx is not None:
             try:
-                convert_task({"data": task_data, "annotations": [{"result": result}], "predictions": [pred]}, ctx)
+                convert_task({"data": task_data, "annotations": [{"result": accepted}], "predictions": [pred]}, ctx)
             except TaskInvalid:
                 return None
         return pred

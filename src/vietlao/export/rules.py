@@ -31,7 +31,8 @@ MAX_INT = 2**63 - 1
 #: The ``type`` of a result item, per control (``from_name``) of the labelling config (an entity ID
 #: is the picker's per-region choice; the free-text form of older exports is converted by
 #: ``vietlao migrate``, :mod:`vietlao.export.migrate`).
-REGION_TYPES = {lc.ENTITY_LABELS: ("labels",), lc.ENTITY_ID: ("choices",), lc.STANCE: ("choices",)}
+REGION_TYPES = {lc.ENTITY_LABELS: ("labels",), lc.ENTITY_ID: ("choices",), lc.STANCE: ("choices",),
+                lc.STANCE_SUGGESTION: ("textarea",)}
 #: Longest ``model_version`` of a prediction; it is quoted in the published card.
 MAX_MODEL_VERSION = 64
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")

@@ -169,6 +169,8 @@ def _regions(result: list, text: str, token_starts, token_ends, problems: list[s
         if problem:
             problems.append(f"result[{n}]: {problem}")
             continue
+        if name == lc.STANCE_SUGGESTION:  # the model's note, never gold
+            continue
         if name == lc.STANCE:
             choices = value.get("choices")
             if not isinstance(choices, list) or not choices:
