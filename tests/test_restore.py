@@ -74,3 +74,16 @@ def test_dropped_sentences_are_listed():
 def test_strict_json(text, message):
     with pytest.raises(UserError, match=message):
         load_json(text, "x")
+
+
+def test_a_changed_span_is_named_with_what_was_removed_and_added():
+    pulled = [_as_server_sends(t, i + 1) for i, t in enumerate(GOLD)]
+    task = next(t for t in pulled if any(r["from_name"] == "label" for r in t["annotations"][0]["result"]))
+    region = next(r for r in task["annotations"][0]["result"] if r["from_name"] == "label")
+    old = dict(region["value"])
+    region["value"] = dict(old, end=old["end"] - 1, text=old["text"][:-1])
+    (line,) = changes(merge_pull(pulled, GOLD), GOLD)
+    sid = task["data"]["sentence_id"]
+    label = old["labels"][0]
+    assert line.startswith(f"{sid}: - [{old['start']}, {old['end']}) {label} ")
+    assert f"; + [{old['start']}, {old['end'] - 1}) {label} " in line and repr(old["text"][:-1]) in line

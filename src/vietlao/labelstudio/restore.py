@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
+from vietlao import label_config as lc
 from vietlao.errors import UserError, shown
 from vietlao.export.migrate import migrate_tasks, to_picker
 from vietlao.files import atomic_write, check_input, check_output
@@ -197,7 +199,7 @@ def _summary(task: dict) -> str:
     parts = []
     for a in _decisions(task):
         result = a["result"] if isinstance(a["result"], list) else []
-        stance = [c for r in result if isinstance(r, dict) and r.get("from_name") == "stance"
+        stance = [c for r in result if isinstance(r, dict) and r.get("from_name") == lc.STANCE
                   for c in (r.get("value") or {}).get("choices", [])]
         spans = sum(1 for r in result if isinstance(r, dict) and r.get("type") == "labels")
         flags = "".join([" cancelled" if a["was_cancelled"] else "", " ground truth" if a["ground_truth"] else ""])
@@ -205,8 +207,40 @@ def _summary(task: dict) -> str:
     return "; ".join(parts) or "no annotation"
 
 
+def _described(task: dict) -> Counter:
+    """A task's decisions as a multiset of lines: each span (offsets, label, picked entity, surface)
+    and each stance, with the decision's flags."""
+    lines: Counter = Counter()
+    for a in _decisions(task):
+        result = [r for r in a["result"] if isinstance(r, dict)] if isinstance(a["result"], list) else []
+        flags = "".join([" (cancelled)" if a["was_cancelled"] else "", " (ground truth)" if a["ground_truth"] else ""])
+        picks = {r.get("id"): (r.get("value") or {}).get(lc.ENTITY_ID_KEY) for r in result
+                 if r.get("from_name") == lc.ENTITY_ID}
+        for r in result:
+            value = r.get("value") if isinstance(r.get("value"), dict) else {}
+            if r.get("from_name") == lc.ENTITY_LABELS:
+                entity = picks.get(r.get("id"))
+                entity = "/".join(map(str, entity)) if isinstance(entity, list) and entity else "no entity"
+                labels = "/".join(map(str, value.get("labels") or []))
+                lines[f"[{value.get('start')}, {value.get('end')}) {labels} {entity} {value.get('text')!r}{flags}"] += 1
+            elif r.get("from_name") == lc.STANCE:
+                lines[f"stance {'/'.join(map(str, value.get('choices') or [])) or 'none'}{flags}"] += 1
+    return lines
+
+
+def _difference(before: dict, after: dict) -> str:
+    """What changed between two versions of a task's decisions: ``- removed; + added``."""
+    old, new = _described(before), _described(after)
+    parts = [f"- {x}" for x in sorted((old - new).elements())] + [f"+ {x}" for x in sorted((new - old).elements())]
+    counts = len(_decisions(before)), len(_decisions(after))
+    if counts[0] != counts[1]:
+        parts.insert(0, f"annotations {counts[0]} -> {counts[1]}")
+    return "; ".join(parts) or "same spans, entities and stance; other fields of the result differ"
+
+
 def changes(merged: list[dict], committed: list[dict]) -> list[str]:
-    """One line per committed sentence whose annotations the new export changes or drops."""
+    """One line per committed sentence whose annotations the new export changes (what was removed
+    and added) or drops."""
     new = {sentence_of(t): t for t in merged}
     lines = []
     for task in sorted(committed, key=lambda t: str(sentence_of(t))):
@@ -214,5 +248,5 @@ def changes(merged: list[dict], committed: list[dict]) -> list[str]:
         if sid not in new:
             lines.append(f"{sid}: dropped (was {_summary(task)})")
         elif new[sid] is not task and not same_decisions(task, new[sid]):
-            lines.append(f"{sid}: {_summary(task)} -> {_summary(new[sid])}")
+            lines.append(f"{sid}: {_difference(task, new[sid])}")
     return lines
