@@ -388,7 +388,8 @@ def test_a_model_suggestion_is_marked_and_never_the_annotators_stance(server, pa
 
 def test_a_linkable_span_without_its_entity_is_refused_at_submit(server, page, tmp_path):
     """Submitting a PER span whose entity is not picked shows the picker's required message and
-    saves nothing; once the entity is picked, the annotation is saved."""
+    saves nothing; the picker's filter finds the entity by its Lao name; once it is picked, the
+    annotation is saved."""
     docs = [d for d in load_corpus() if d.doc_id == SENTENCE_ID[:3]]
     report = push(server.client, "vietlao-required", documents=docs, pass_number=2)
     (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == SENTENCE_ID]
@@ -410,7 +411,11 @@ def test_a_linkable_span_without_its_entity_is_refused_at_submit(server, page, t
         page.get_by_role("button", name="OK").click()
         page.wait_for_timeout(1000)
         assert all(not t["annotations"] for t in server.client.tasks(report["project_id"]) if t["id"] == task["id"])
-        page.locator(".lsf-choice__item", has_text=f"{ENTITY} —").first.click()  # the region is selected
+        # the region is selected and its picker open; its filter finds the entity by its Lao name
+        from vietlao.corpus.inventory import load_inventory
+
+        page.get_by_placeholder("Filter by ID, name or form").fill(load_inventory()[ENTITY].names["lo"])
+        page.locator(".lsf-choice__item:visible", has_text=f"{ENTITY} —").first.click()
         page.get_by_role("button", name="Submit").click()
         deadline = time.monotonic() + 30
         while not [t for t in server.client.tasks(report["project_id"]) if t["id"] == task["id"] and t["annotations"]]:

@@ -47,8 +47,12 @@ _CONTEXT_STYLE = "color: #555; font-size: 90%; border-left: 3px solid #ccc; padd
 
 
 def choice_caption(entity: CanonicalEntity) -> str:
-    """What the picker shows for an entity: ID, name, and the forms seen per language."""
-    forms = "; ".join(f"{lang}: {', '.join(fs)}" for lang, fs in sorted(entity.forms.items()) if fs)
+    """What the picker shows (and its filter searches) for an entity: ID, name, and per language its
+    name there (``names``, such as the Lao one) and the forms seen."""
+    per_lang = {lang: list(dict.fromkeys(([entity.names[lang]] if lang in entity.names else [])
+                                         + entity.forms.get(lang, [])))
+                for lang in sorted(set(entity.forms) | set(entity.names))}
+    forms = "; ".join(f"{lang}: {', '.join(fs)}" for lang, fs in per_lang.items() if fs)
     return f"{entity.id} — {entity.name}" + (f" ({forms})" if forms else "")
 
 
