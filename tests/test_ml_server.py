@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from vietlao import label_config as lc
 from vietlao.benchmark.ml_backend import MAX_REQUEST_BYTES, Trainer
 from vietlao.benchmark.ml_server import create_app
 from vietlao.benchmark.model_preannotate import Preannotator, training_digest
@@ -113,6 +114,13 @@ def _until(what: str, check, limit: float, log: Path, process=None):
     pytest.fail(f"{what} within {limit:g} s; backend log:\n{log.read_text(encoding='utf-8', errors='replace')[-3000:]}")
 
 
+def _with_stance(result: list[dict]) -> list[dict]:
+    """A prediction's result as an annotator submits it: the stance picked (a prediction only
+    suggests one, in a read-only note)."""
+    picked = {"from_name": lc.STANCE, "to_name": lc.TEXT, "type": "choices", "value": {"choices": ["neutral"]}}
+    return [*result, picked]
+
+
 def _open_afresh(client, task: dict) -> list[dict]:
     """Delete the task's predictions and open it as an annotator would (``GET /api/tasks/ID``):
     Label Studio then asks the project's ML backend; the task's predictions afterwards."""
@@ -143,26 +151,33 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain(tmp
         tasks = sorted(client.tasks(project_id), key=lambda t: t["data"]["sentence_id"])
         pushed = {p["model_version"] for t in tasks for p in t["predictions"]}
         assert len(pushed) == 1 and pushed.pop().startswith("crf-")
-        for t in tasks:  # the pushed predictions validate when accepted as annotations
+        for t in tasks:  # the pushed predictions validate when accepted with a stance picked
             for p in t["predictions"]:
-                convert_task({"data": t["data"], "annotations": [{"result": p["result"]}]}, ctx)
+                convert_task({"data": t["data"], "annotations": [{"result": _with_stance(p["result"])}]}, ctx)
 
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        with log.open("wb") as out:
-            backend = subprocess.Popen(
-                [sys.executable, "-m", "vietlao", "ls", "backend", "--url", handle.url, "--project-title", title,
-                 "--port", str(port), "--model", "crf", "--debounce", "1"],
-                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=project().root)
-        _until("the backend attached to the project",
-               lambda: "listening on" in log.read_text(encoding="utf-8", errors="replace"), 180, log, backend)
+
+        def start_backend():
+            with log.open("ab") as out:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "vietlao", "ls", "backend", "--url", handle.url, "--project-title", title,
+                     "--port", str(port), "--model", "crf", "--debounce", "1"],
+                    env=env, stdout=out, stderr=subprocess.STDOUT, cwd=project().root)
+            _until("the backend attached to the project",
+                   lambda: log.read_text(encoding="utf-8", errors="replace").count("listening on") > starts,
+                   180, log, process)
+            return process
+
+        starts = 0
+        backend = start_backend()
         v0 = _health(url)["model_version"]
         assert v0 == tasks[0]["predictions"][0]["model_version"]  # the project holds no annotation yet: the gold
 
         predictions = _open_afresh(client, tasks[0])
         assert [p["model_version"] for p in predictions] == [v0]
         assert _health(url)["counts"]["predict"] >= 1
-        convert_task({"data": tasks[0]["data"], "annotations": [{"result": predictions[0]["result"]}]}, ctx)
+        convert_task({"data": tasks[0]["data"], "annotations": [{"result": _with_stance(predictions[0]["result"])}]}, ctx)
 
         gold = next(t for t in EXPORT if t["data"]["sentence_id"] == tasks[1]["data"]["sentence_id"])
         result = copy.deepcopy(gold["annotations"][0]["result"])
@@ -176,6 +191,15 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain(tmp
 
         predictions = _open_afresh(client, tasks[2])
         assert [p["model_version"] for p in predictions] == [v1]
+
+        # a restarted backend re-attaches to the project that already has it, and serves suggestions
+        backend.terminate()
+        assert backend.wait(30) == 0
+        starts = 1
+        backend = start_backend()
+        assert len(client.sdk.ml.list(project=project_id)) == 1
+        predictions = _open_afresh(client, tasks[3])
+        assert [p["model_version"] for p in predictions] == [_health(url)["model_version"]]
     finally:
         try:
             if backend is not None:
