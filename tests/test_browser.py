@@ -424,3 +424,67 @@ def test_a_linkable_span_without_its_entity_is_refused_at_submit(server, page, t
     except BaseException:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise
+
+
+CLICKS_SENTENCE, CLICKS_MENTIONS = "000-000", (("Vietnam", "GPE", "vietnam"), ("Laos", "GPE", "laos"))
+
+
+def _picker_choice(page, entity: str):
+    return page.locator(".lsf-choice__item:visible").filter(has_text=re.compile(f"^{re.escape(entity)} — "))
+
+
+def test_clicks_per_linked_mention_with_and_without_selecting_new_regions(server, page, tmp_path):
+    """Two linked mentions drawn in the editor, counting every click: with Label Studio's default
+    settings the picker opens only once the new region is clicked (label, drag, region, entity);
+    with *Select region after creating it* on it is open as soon as the region is drawn (label,
+    drag, entity). The annotation is submitted, pulled and validated."""
+    docs = [d for d in load_corpus() if d.doc_id == CLICKS_SENTENCE[:3]]
+    report = push(server.client, "vietlao-clicks", documents=docs, pass_number=2)
+    (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == CLICKS_SENTENCE]
+    text = task["data"]["text"]
+    clicks: list[int] = []
+    try:
+        _log_in(page, server.url, server.password)
+        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
+        page.wait_for_selector(".lsf-htx-richtext")
+        page.keyboard.press("Escape")  # the instructions, if shown
+        for n, (surface, label, entity) in enumerate(CLICKS_MENTIONS):
+            if n == 1:  # once per annotator: the editor's settings, then this mention
+                page.get_by_role("button", name="Settings").first.click()
+                page.get_by_text("Select region after creating it", exact=False).first.click()
+                page.keyboard.press("Escape")
+            count = 0
+            page.locator(".lsf-label", has_text=label).first.click()
+            count += 1
+            box = _text_rect(page, text, surface)
+            y = box["y"] + box["h"] / 2
+            page.mouse.move(box["x"] + 2, y)
+            page.mouse.down()
+            page.mouse.move(box["x"] + box["w"] - 2, y, steps=8)
+            page.mouse.up()
+            count += 1
+            page.wait_for_timeout(500)
+            if n == 0:
+                assert _picker_choice(page, entity).count() == 0  # default: the new region is not selected
+                page.mouse.click(box["x"] + box["w"] / 2, y)
+                count += 1
+            _picker_choice(page, entity).first.click()
+            count += 1
+            clicks.append(count)
+            page.keyboard.press("Escape")  # unselect the region
+        page.locator(".lsf-choice__item").filter(has_text=re.compile(f"^{STANCE}$")).locator("input").first.check()
+        page.screenshot(path=str(tmp_path / "clicks.png"))
+        page.get_by_role("button", name="Submit").click()
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    assert clicks == [4, 3]
+    deadline = time.monotonic() + 30
+    while not [t for t in server.client.tasks(report["project_id"]) if t["id"] == task["id"] and t["annotations"]]:
+        assert time.monotonic() < deadline, "the annotation was not saved"
+        time.sleep(0.5)
+    out = tmp_path / "export.json"
+    pull(server.client, out, pass_title("vietlao-clicks", 2), complete=False)
+    (record,) = validate_gold(out, complete=False)
+    expected = [(text.index(s), text.index(s) + len(s), label, entity) for s, label, entity in CLICKS_MENTIONS]
+    assert [(m.start, m.end, m.label, m.entity_id) for m in record.mentions] == sorted(expected)
