@@ -488,3 +488,51 @@ def test_clicks_per_linked_mention_with_and_without_selecting_new_regions(server
     (record,) = validate_gold(out, complete=False)
     expected = [(text.index(s), text.index(s) + len(s), label, entity) for s, label, entity in CLICKS_MENTIONS]
     assert [(m.start, m.end, m.label, m.entity_id) for m in record.mentions] == sorted(expected)
+
+
+def test_a_restored_task_corrected_through_the_picker_is_pulled_as_a_named_change(server, page, tmp_path):
+    """The committed gold restored: one linked span's entity changed through the picker and the
+    annotation updated; a pull over a copy of the committed export is refused, naming the span's old
+    and new entity; with the change accepted, it validates with the new entity."""
+    import shutil
+
+    from vietlao.errors import UserError
+
+    sentence, surface, old, new = CLICKS_SENTENCE, "Laos", "laos", "vietnam"
+    report = push(server.client, "vietlao-corrected", documents=load_corpus())
+    (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == sentence]
+    try:
+        _log_in(page, server.url, server.password)
+        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
+        page.wait_for_selector(".lsf-htx-richtext")
+        page.keyboard.press("Escape")  # the instructions, if shown
+        box = _text_rect(page, task["data"]["text"], surface)
+        page.mouse.click(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
+        assert _picker_choice(page, old).locator("input").first.is_checked()
+        _picker_choice(page, new).first.click()
+        page.screenshot(path=str(_shot_dir(tmp_path) / "annotator-restored.png"))
+        page.locator("button", has_text="Update").first.click()
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+
+    def picked() -> list[str]:
+        (t,) = [t for t in server.client.tasks(report["project_id"]) if t["id"] == task["id"]]
+        result = t["annotations"][0]["result"]
+        region = next(r["id"] for r in result if r["from_name"] == lc.ENTITY_LABELS and r["value"]["text"] == surface)
+        return [r["value"][lc.ENTITY_ID_KEY][0] for r in result if r["from_name"] == lc.ENTITY_ID and r["id"] == region]
+
+    deadline = time.monotonic() + 30
+    while picked() != [new]:
+        assert time.monotonic() < deadline, f"the update did not reach the server: {picked()}"
+        time.sleep(0.5)
+    out = tmp_path / "export.json"
+    shutil.copyfile(project().export, out)
+    start = task["data"]["text"].index(surface)
+    with pytest.raises(UserError) as refused:
+        pull(server.client, out, "vietlao-corrected")
+    assert f"{sentence}: - [{start}, {start + len(surface)}) GPE {old} 'Laos'; + [{start}, {start + len(surface)}) GPE {new} 'Laos'" in str(refused.value)
+    assert out.read_bytes() == project().export.read_bytes()
+    pull(server.client, out, "vietlao-corrected", accept_changes=True)
+    (record,) = [r for r in validate_gold(out) if r.sentence_id == sentence]
+    assert (start, start + len(surface), "GPE", new) in [(m.start, m.end, m.label, m.entity_id) for m in record.mentions]
