@@ -131,7 +131,7 @@ def _open_afresh(client, task: dict) -> list[dict]:
 
 
 @pytest.mark.server
-def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain(tmp_path, ls_venv):
+def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain_also_after_a_restart(tmp_path, ls_venv):
     from vietlao.cli import main
     from vietlao.labelstudio.client import TOKEN_ENV, Client
     from vietlao.labelstudio.server import free_port, start_server
@@ -198,8 +198,17 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain(tmp
         starts = 1
         backend = start_backend()
         assert len(client.sdk.ml.list(project=project_id)) == 1
+        v2 = _health(url)["model_version"]
         predictions = _open_afresh(client, tasks[3])
-        assert [p["model_version"] for p in predictions] == [_health(url)["model_version"]]
+        assert [p["model_version"] for p in predictions] == [v2]
+        # and its retraining still follows new annotations
+        gold = next(t for t in EXPORT if t["data"]["sentence_id"] == tasks[4]["data"]["sentence_id"])
+        result = copy.deepcopy(gold["annotations"][0]["result"])
+        stance = next(r for r in result if r["from_name"] == "stance")
+        stance["value"]["choices"] = ["against" if stance["value"]["choices"] != ["against"] else "favor"]
+        assert client.annotate(tasks[4], result, replace=False) == "created"
+        _until("a new model version after an annotation made once the backend was restarted",
+               lambda: (h := _health(url)) and h["model_version"] != v2 and not h["retraining"] and h, 180, log, backend)
     finally:
         try:
             if backend is not None:
