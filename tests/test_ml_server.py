@@ -174,6 +174,13 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain_als
         v0 = _health(url)["model_version"]
         assert v0 == tasks[0]["predictions"][0]["model_version"]  # the project holds no annotation yet: the gold
 
+        # the label stream pre-labels a task with its pushed prediction of the backend's version: no second one
+        served = httpx.get(f"{handle.url}/api/projects/{project_id}/next", headers={"Authorization": f"Token {token}"},
+                           timeout=60)
+        assert served.status_code == 200, served.text[:300]
+        stream_task = served.json()["id"]
+        assert [p.model_version for p in client.sdk.predictions.list(task=stream_task)] == [v0]
+
         predictions = _open_afresh(client, tasks[0])
         assert [p["model_version"] for p in predictions] == [v0]
         assert _health(url)["counts"]["predict"] >= 1
