@@ -141,9 +141,19 @@ def _shot_dir(tmp_path: Path) -> Path:
     return path
 
 
-def _text_rect(page, sentence: str, surface: str) -> dict:
-    """The on-screen box of ``surface`` inside the labelled sentence's Text (not the context)."""
-    return page.evaluate(
+def _text_rect(page, sentence: str, surface: str) -> dict | None:
+    """The on-screen box of ``surface`` inside the labelled sentence's Text (not the context), once
+    the editor shows it (None if it does not within 30 s)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return _find_rect(page, sentence, surface)
+    except PlaywrightTimeout:
+        return None
+
+
+def _find_rect(page, sentence: str, surface: str) -> dict:
+    return page.wait_for_function(
         """([sentence, surface]) => {
           for (const el of document.querySelectorAll('.lsf-htx-richtext')) {
             if (el.textContent !== sentence) continue;
@@ -161,8 +171,9 @@ def _text_rect(page, sentence: str, surface: str) -> dict:
           }
           return null;
         }""",
-        [sentence, surface],
-    )
+        arg=[sentence, surface],
+        timeout=30_000,
+    ).json_value()
 
 
 def _annotate_in_browser(page, url: str, password: str, pid: int, task: dict, shots: Path) -> None:
@@ -378,9 +389,14 @@ def test_a_model_suggestion_is_marked_and_never_the_annotators_stance(server, pa
         page.get_by_text(model.version, exact=False).first.wait_for(state="visible")
         assert page.get_by_text(note["value"]["text"][0], exact=False).count() >= 1
         for stance in STANCE_LABELS:
-            item = page.locator(".lsf-choice__item").filter(has_text=re.compile(f"^{stance}$"))
+            item = _stance_choice(page, stance)
             assert item.count() == 1 and not item.locator("input").first.is_checked(), stance
         page.screenshot(path=str(_shot_dir(tmp_path) / "annotator-suggestion.png"))
+        # the stance's hotkeys are fixed: shift+2 picks the second stance
+        page.locator(".lsf-htx-richtext").first.click(position={"x": 2, "y": 2})
+        page.keyboard.press(f"{lc.STANCE_HOTKEY_PREFIX.rstrip('+').capitalize()}+2")
+        second = _stance_choice(page, STANCE_LABELS[1])
+        page.wait_for_function("el => el.checked", arg=second.locator("input").first.element_handle())
     except BaseException:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise
@@ -405,7 +421,7 @@ def test_a_linkable_span_without_its_entity_is_refused_at_submit(server, page, t
         page.mouse.down()
         page.mouse.move(box["x"] + box["w"] - 2, y, steps=8)
         page.mouse.up()
-        page.locator(".lsf-choice__item").filter(has_text=re.compile(f"^{STANCE}$")).locator("input").first.check()
+        _stance_choice(page, STANCE).locator("input").first.check()
         page.get_by_role("button", name="Submit").click()
         page.get_by_text("Pick the entity of every", exact=False).first.wait_for(state="visible")
         page.get_by_role("button", name="OK").click()
@@ -427,6 +443,11 @@ def test_a_linkable_span_without_its_entity_is_refused_at_submit(server, page, t
 
 
 CLICKS_SENTENCE, CLICKS_MENTIONS = "000-000", (("Vietnam", "GPE", "vietnam"), ("Laos", "GPE", "laos"))
+
+
+def _stance_choice(page, stance: str):
+    """The stance's radio item (its text is the stance, then its hotkey's hint)."""
+    return page.locator(".lsf-choice__item").filter(has_text=re.compile(f"^{re.escape(stance)}(?![\\w])"))
 
 
 def _picker_choice(page, entity: str):
@@ -472,7 +493,7 @@ def test_clicks_per_linked_mention_with_and_without_selecting_new_regions(server
             count += 1
             clicks.append(count)
             page.keyboard.press("Escape")  # unselect the region
-        page.locator(".lsf-choice__item").filter(has_text=re.compile(f"^{STANCE}$")).locator("input").first.check()
+        _stance_choice(page, STANCE).locator("input").first.check()
         page.screenshot(path=str(tmp_path / "clicks.png"))
         page.get_by_role("button", name="Submit").click()
     except BaseException:

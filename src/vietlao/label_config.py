@@ -33,6 +33,8 @@ STANCE = "stance"
 #: A read-only note the model's prediction fills with its stance, score and model; never gold (the
 #: reader skips it), so a model's stance is never the annotator's answer until they pick it.
 STANCE_SUGGESTION = "stance_suggestion"
+#: The stance choices' hotkeys: this prefix and their position (shift+1 is the first).
+STANCE_HOTKEY_PREFIX = "shift+"
 #: Read-only object tags that show the neighbouring sentences (no control points at them).
 CONTEXT_BEFORE = "context_before"
 CONTEXT_AFTER = "context_after"
@@ -85,7 +87,10 @@ def render_label_config(inventory: Mapping[str, CanonicalEntity]) -> str:
     labels = "\n".join(
         f'    <Label value="{t}" background="{_COLOURS[t]}"/>' for t in ENTITY_TYPES
     )
-    choices = "\n".join(f'    <Choice value="{s}"/>' for s in STANCE_LABELS)
+    # fixed hotkeys: Label Studio gives a choice without one the next free key in tree order, so the
+    # stance's would move whenever the picker above lists another entity
+    choices = "\n".join(f'    <Choice value="{s}" hotkey="{STANCE_HOTKEY_PREFIX}{i}"/>'
+                        for i, s in enumerate(STANCE_LABELS, 1))
     target = quoteattr(f"Stance of the sentence toward: {STANCE_TARGET}")
     return f"""<View>
   <Header value="$title" size="4"/>
