@@ -7,7 +7,9 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,10 @@ from hypothesis import strategies as st
 
 from vietlao.dataset.batches import sentence_batches
 from vietlao.export.rules import MAX_DEPTH, MAX_TEXT_CHARS
-from vietlao.export.task import Context, convert_task
+from vietlao.export.task import Context, ExportError, convert_task
 from vietlao.dataset.fastpath import Declined, convert_range
-from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks
+from vietlao.dataset.stream import convert_export
+from vietlao.export.reader import ExportChecks, convert_tasks, iter_tasks, read_export
 from vietlao.dataset.ranges import parse_range
 from vietlao.export.typed import decode_range, task_id
 from vietlao.dataset.rows import splits_and_folds
@@ -243,6 +246,25 @@ def test_whatever_the_typed_route_accepts_the_plain_path_accepts_alike(tmp_path,
     got = typed_route(export.read_bytes(), _CTX)
     if got is not None:
         assert_accepted_alike(export, _CTX, got)
+    else:  # declined: the build's streaming route falls back to the plain path and gives its verdict
+        assert_streamed_like_plain(export, tmp_path / f"ds-{uuid.uuid4().hex}")
+
+
+def assert_streamed_like_plain(export: Path, out: Path) -> None:
+    """``convert_export`` refuses the export in the plain path's words, or writes its rows."""
+    try:
+        plain = read_export(export, _CTX)
+    except ExportError as exc:
+        plain = str(exc)
+    try:
+        streamed = convert_export(export, out, _CTX, workers=1, split_of=SPLIT_OF, fold_of_doc=FOLD_OF)
+    except ExportError as exc:
+        assert str(exc) == plain
+        assert not out.exists()
+    else:
+        assert not isinstance(plain, str), plain
+        assert sum(n for (config, _), n in streamed.items() if config == "ner") == len(plain)
+        shutil.rmtree(out)
 
 
 def test_typed_route_gives_the_plain_rows_for_lao_text(tmp_path):
