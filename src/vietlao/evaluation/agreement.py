@@ -11,15 +11,17 @@ A pass is read from any of:
 
 Only sentences present in both passes are compared. Spans are scored by the one scorer
 (:func:`vietlao.evaluation.scoring.ner_scores`, strict: same start, end and type), pass A as the
-reference; F1 is symmetric in A and B. The stance's Cohen's kappa is scikit-learn's.
+reference; F1 is symmetric in A and B. The stance's Cohen's kappa is :func:`cohen_kappa` (scikit-learn's
+``cohen_kappa_score`` is its oracle in the tests; written here so that ``vietlao build`` needs no scikit-learn).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sklearn.metrics import cohen_kappa_score
+import numpy as np
 
 from vietlao.corpus.documents import Document
 from vietlao.errors import UserError
@@ -34,6 +36,18 @@ from vietlao.spans import Span
 from vietlao.tables import markdown_table
 
 ANNOTATOR_SEPARATOR = "#"
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str], labels: Sequence[str]) -> float:
+    """Unweighted Cohen's kappa of two raters' labels over ``labels``: (observed - expected agreement)
+    / (1 - expected); NaN when chance agreement is certain (as scikit-learn's)."""
+    index = {label: i for i, label in enumerate(labels)}
+    counts = np.zeros((len(labels), len(labels)))
+    np.add.at(counts, ([index[x] for x in a], [index[y] for y in b]), 1)
+    n = counts.sum()
+    observed = np.trace(counts) / n
+    expected = float(counts.sum(axis=1) @ counts.sum(axis=0)) / n**2
+    return float("nan") if expected == 1 else float((observed - expected) / (1 - expected))
 
 
 @dataclass(frozen=True)
@@ -137,7 +151,7 @@ def compare(a: dict[str, Decision], b: dict[str, Decision]) -> dict:
         "per_type": per_type,
         "micro": {"a": micro["n_gold"], "b": micro["n_pred"], "both": micro["tp"], "f1": micro["f1"]},
         "entity_ids": {"shared_linkable_spans": ids_both, "same_id": ids_same},
-        "stance_kappa": float(cohen_kappa_score(stance_a, stance_b, labels=list(STANCE_LABELS))),
+        "stance_kappa": cohen_kappa(stance_a, stance_b, STANCE_LABELS),
         "stance_agreement": sum(x == y for x, y in zip(stance_a, stance_b)) / len(shared),
         "disagreements": disagreements,
     }
