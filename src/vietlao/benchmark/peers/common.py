@@ -22,9 +22,13 @@ from pathlib import Path
 
 from vietlao.paths import project
 
-# The peers must never reach a model hub: everything they use ships inside their packages.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+def offline() -> None:
+    """The peers must never reach a model hub (everything they use ships inside their packages): set
+    before a tool is imported, not when this module is."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
 
 COARSE_LABELS = ("PER", "ORG", "LOC", "MISC")
 
@@ -133,6 +137,7 @@ def fold(text: str) -> str:
 
 def available(runner) -> bool:
     """Whether the runner's tool (the package named ``runner.TOOL``) imports."""
+    offline()
     try:
         importlib.import_module(runner.TOOL)
     except ImportError:
@@ -147,6 +152,7 @@ def version(runner) -> str:
 
 def run_runner(runner, out_path: Path, source: str = "auto", **extra) -> dict:
     """Tag every sentence of ``runner.LANG`` with ``runner.predict``, write ``out_path``; what was run on what."""
+    offline()
     rows, origin = load_sentences(runner.LANG, source)
     n = write_predictions(rows, runner.predict, out_path)
     return {
