@@ -182,19 +182,51 @@ def test_extending_the_data_end_to_end(server, tmp_path):
     vietlao("ls", "pull", "--project-title", title, "--complete")
     assert export.read_bytes() == committed_bytes
 
-    # 2. add the document written for this test, under the next free document id
-    spec = json.loads((EXTENSION / "annotations.json").read_text(encoding="utf-8"))
-    doc_id = add_document(repo, indonesian_document())
-    meta = {**spec["metadata"], "doc_id": doc_id}
-    assert f"{meta['doc_id']}  {meta['lang']}" in vietlao("stats")
+    # the ML backend, started before the new document exists, attached to the project
+    log, port = tmp_path / "backend.log", free_port()
+    env = {**copy_env(repo, tmp_path / "hf"), "VIETLAO_LS_TOKEN": server.token, "VIETLAO_LS_URL": server.url}
+    with log.open("wb") as sink:
+        backend = subprocess.Popen(
+            [sys.executable, "-m", "vietlao", "ls", "backend", "--project-title", title, "--port", str(port),
+             "--model", "crf", "--debounce", "1"], cwd=repo, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        ends = time.monotonic() + 180
+        while "listening on" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert backend.poll() is None and time.monotonic() < ends, log.read_text(encoding="utf-8")[-3000:]
+            time.sleep(0.5)
 
-    # 3. push imports only its sentences, with predictions; annotate them through the API
-    out = vietlao("ls", "push", "--project-title", title)
-    assert f"{len(spec['sentences'])} imported with" in out
-    ls = Client(server.url, server.token, timeout=60, attempts=3, backoff=0.5)
-    new = sorted((t for t in ls.tasks(ls.find_project(title)) if t["data"]["doc_id"] == meta["doc_id"]),
-                 key=lambda t: t["data"]["sentence_id"])
-    assert len(new) == len(spec["sentences"]) and all(t["predictions"] and not t["annotations"] for t in new)
+        # 2. add the document written for this test, under the next free document id
+        spec = json.loads((EXTENSION / "annotations.json").read_text(encoding="utf-8"))
+        doc_id = add_document(repo, indonesian_document())
+        meta = {**spec["metadata"], "doc_id": doc_id}
+        assert f"{meta['doc_id']}  {meta['lang']}" in vietlao("stats")
+
+        # 3. push imports only its sentences, with predictions
+        out = vietlao("ls", "push", "--project-title", title)
+        assert f"{len(spec['sentences'])} imported with" in out
+        ls = Client(server.url, server.token, timeout=60, attempts=3, backoff=0.5)
+        new = sorted((t for t in ls.tasks(ls.find_project(title)) if t["data"]["doc_id"] == meta["doc_id"]),
+                     key=lambda t: t["data"]["sentence_id"])
+        assert len(new) == len(spec["sentences"]) and all(t["predictions"] and not t["annotations"] for t in new)
+
+        # the running backend suggests for the new document: a task's prediction removed, the task opened
+        for prediction in new[0]["predictions"]:
+            ls.sdk.predictions.delete(prediction["id"])
+        ls.sdk.tasks.get(str(new[0]["id"]))
+        served = [p.model_dump(mode="json") for p in ls.sdk.predictions.list(task=new[0]["id"])]
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert len(served) == 1 and served[0]["model_version"].startswith("crf-"), text[-3000:]
+        assert "unknown doc_id" not in text and "not in the inventory" not in text
+    finally:
+        backend.terminate()
+        try:
+            assert backend.wait(30) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        finally:
+            if backend.poll() is None:
+                backend.kill()
+    assert server.token not in log.read_text(encoding="utf-8", errors="replace")
+
+    # annotate the new sentences through the API
     for task, decided in zip(new, spec["sentences"]):
         text, pos, mentions = task["data"]["text"], 0, []
         for surface, label, entity_id in decided["mentions"]:
