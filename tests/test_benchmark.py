@@ -20,6 +20,7 @@ from vietlao.benchmark.protocols import protocols
 from vietlao.benchmark.run import run_benchmark
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold, read_predictions, write_predictions
+from vietlao.files import TEMP_SUFFIX
 from vietlao.paths import project
 
 #: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
@@ -173,7 +174,7 @@ def test_peers_are_scored_once_by_the_one_scorer(dataset_dir, tmp_path):
     assert len(peer) == 1 and peer[0]["baseline"] == "echo"
     assert peer[0]["metrics"]["f1_coarse"]["value"] == 1.0  # gold echoed back, scored by the one scorer
     assert "--lang vi --tagset coarse" in peer[0]["command"]
-    assert "peers/echo.jsonl" in peer[0]["predictions"][0] and ".out-new-" not in peer[0]["predictions"][0]
+    assert "peers/echo.jsonl" in peer[0]["predictions"][0] and TEMP_SUFFIX not in peer[0]["predictions"][0]
 
 
 def _digests(folder: Path) -> dict[str, str]:

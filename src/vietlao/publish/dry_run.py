@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from vietlao.dataset.layout import DATA_GLOBS
 from vietlao.dataset.card import LICENCE_FILE
 from vietlao.dataset.croissant import CROISSANT_FILE
 from vietlao.errors import UserError
+from vietlao.files import atomic_folder
 from vietlao.publish.check import check_folder
 
 #: What is uploaded from a built dataset folder, as glob patterns.
@@ -40,21 +40,13 @@ def write_dry_run(dataset: Path, target: Path) -> list[tuple[str, int]]:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UserError(f"{target} exists and is not an empty folder; choose a new one for the dry run")
     files = published_files(dataset)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_folder(target) as tmp:  # the folder appears only once checked
         for rel in files:
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(dataset / rel, tmp / rel)
         problems = check_folder(tmp)
         if problems:
             raise UserError(f"{dataset} is not fit to publish: " + "; ".join(problems))
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            target.rmdir()
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return [(str(rel), (target / rel).stat().st_size) for rel in files]
 
 

@@ -6,11 +6,10 @@ cover Latin, Cyrillic and Lao); numbers are written from the scorer's output by 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from vietlao.errors import UserError
+from vietlao.files import atomic_write
 from vietlao.report.text import slug
 
 
@@ -37,15 +36,5 @@ def write_html(model: dict, output: Path | str) -> Path:
     output = Path(output)
     if output.is_dir():
         raise UserError(f"--output {output}: is a folder; name the HTML file to write")
-    html = render(model)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(output, render(model), mode=0o644)
     return output
