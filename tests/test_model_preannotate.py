@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vietlao import label_config as lc
-from vietlao.benchmark.model_preannotate import MODELS, chunks, train, training_digest
+from vietlao.benchmark.model_preannotate import MODELS, chunks, train, training_digest, version_of
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import load_inventory
 from vietlao.corpus.segment import tokenize
@@ -77,6 +77,9 @@ def test_model_version_names_model_parameters_and_training_data(trained):
                                                   [r for r in stance if r["doc_id"] != "002"], inventory))
     assert training_digest(ner, stance, inventory) != training_digest(ner[1:], stance, inventory)
     assert training_digest(ner, stance, inventory) != training_digest(ner, stance, {})
+    # the version is known without training (push needs it before it knows whether to predict)
+    rest = [r for r in ner if r["doc_id"] != "002"], [r for r in stance if r["doc_id"] != "002"]
+    assert version_of("crf", *rest, inventory) == model.version
 
 
 def test_gazetteer_stays_available_and_unknown_models_are_refused():

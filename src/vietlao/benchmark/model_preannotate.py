@@ -215,25 +215,42 @@ def training_digest(ner_rows: list[dict], stance_rows: list[dict],
     return hashlib.sha256(payload.encode()).hexdigest()[:8]
 
 
+def _check_name(name: str) -> None:
+    if name not in MODELS:
+        raise UserError(f"unknown pre-annotation model {name!r}: choose from {', '.join(MODELS)}")
+
+
+def version_of(name: str, ner_rows: list[dict], stance_rows: list[dict],
+               inventory: Mapping[str, CanonicalEntity]) -> str:
+    """The ``model_version`` :func:`train` gives the model ``name`` on these rows, without training it:
+    the models, their parameters and :func:`training_digest`."""
+    _check_name(name)
+    if MODELS[name] is None:
+        return gazetteer.model_version()
+    from vietlao.benchmark.baselines import select_baselines as load_baselines
+
+    ner_name, stance_name, gazetteer_first = MODELS[name]
+    modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
+    p, c = modules[ner_name].PARAMS, modules[stance_name].C
+    return (("gazetteer+" if gazetteer_first else "")
+            + f"{ner_name}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_name}-C{c}"
+            + f"-{training_digest(ner_rows, stance_rows, inventory)}")
+
+
 def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
           inventory: Mapping[str, CanonicalEntity]) -> Preannotator:
     """Train the model ``name`` of :data:`MODELS` on gold rows (``load_gold('ner'|'stance', …)``)."""
-    if name not in MODELS:
-        raise UserError(f"unknown pre-annotation model {name!r}: choose from {', '.join(MODELS)}")
+    version = version_of(name, ner_rows, stance_rows, inventory)
     if MODELS[name] is None:
-        return Preannotator(name, gazetteer.model_version(), inventory)
+        return Preannotator(name, version, inventory)
     from vietlao.benchmark.baselines.common import KnowledgeNames
     from vietlao.benchmark.baselines import select_baselines as load_baselines
 
     ner_name, stance_name, gazetteer_first = MODELS[name]
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
-    ner_mod, stance_mod = modules[ner_name], modules[stance_name]
-    p = ner_mod.PARAMS
-    version = ("gazetteer+" if gazetteer_first else "") + (f"{ner_name}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_name}-C{stance_mod.C}"
-               f"-{training_digest(ner_rows, stance_rows, inventory)}")
     names = KnowledgeNames(knowledge_base(inventory))
-    return Preannotator(name, version, inventory, ner_mod.fit(ner_rows, names), stance_mod.fit(stance_rows),
-                        gazetteer_first, names)
+    return Preannotator(name, version, inventory, modules[ner_name].fit(ner_rows, names),
+                        modules[stance_name].fit(stance_rows), gazetteer_first, names)
 
 
 def knowledge_base(inventory: Mapping[str, CanonicalEntity]) -> list[dict]:

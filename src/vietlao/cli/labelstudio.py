@@ -54,10 +54,14 @@ def _run_push(args: argparse.Namespace) -> int:
     client = _client(args)  # a missing token is reported before any training
     predictor, version = None, args.model_version
     if args.pass_number == 1 and args.model != "gazetteer":
-        from vietlao.benchmark.model_preannotate import train
-        model = train(args.model, *_gold_rows(), load_inventory())
-        ctx = gold_context()
-        predictor, version = (lambda d: model.prediction(d, ctx)), model.version
+        from vietlao.benchmark.model_preannotate import train, version_of
+        rows, inventory, ctx = _gold_rows(), load_inventory(), gold_context()
+        version, trained = version_of(args.model, *rows, inventory), []
+
+        def predictor(task_data: dict) -> dict | None:  # trained on the first task that needs a prediction
+            if not trained:
+                trained.append(train(args.model, *rows, inventory))
+            return trained[0].prediction(task_data, ctx)
     return _timed("push", lambda: push(
         client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor,
         restore=not args.no_restore, restore_from=restore_from))

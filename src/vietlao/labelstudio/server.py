@@ -261,6 +261,8 @@ def serve(port: int, data_dir: Path, token: str) -> int:
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     handle = None
     try:
+        print(f"starting Label Studio on port {port} (a first start sets up its database: about a minute) …",
+              flush=True)
         handle = start_server(port, data_dir, token)
         user = os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME
         print(f"Label Studio is up at {handle.url} (pid {handle.pid}, started in {time.monotonic() - started:.0f} s)")
@@ -276,4 +278,9 @@ def serve(port: int, data_dir: Path, token: str) -> int:
     finally:
         for sig, action in previous.items():
             signal.signal(sig, action)
+    if code in (-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP):  # its pid was sent a stop from outside
+        print(f"Label Studio (pid {handle.pid}) was stopped by {signal.Signals(-code).name}", flush=True)
+        return 0
+    if code < 0:
+        raise UserError(f"Label Studio (pid {handle.pid}) was killed by {signal.Signals(-code).name}; see {handle.log}")
     raise UserError(f"Label Studio stopped by itself (exit code {code}); see {handle.log}")
