@@ -11,7 +11,6 @@ import copy
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -29,8 +28,6 @@ from vietlao.export.task import Context, ExportError
 from vietlao.export.reader import MAX_RUN_BYTES, iter_tasks, read_export
 from vietlao.labels import LINKABLE_TYPES
 from vietlao.corpus.segment import tokenize
-from vietlao.dataset.build import checksums
-from vietlao.dataset.stream import convert_export
 from vietlao.export.validate import gold_context, validate_gold
 
 HUGE = "@@HUGE@@"  # replaced by a 50 MB string when the file is written
@@ -716,8 +713,8 @@ def _(tasks):
     return named(t, **region_fmt(t, r))
 
 
-# Reliability round 2: each class of defect found by hostile exports, on both the plain and the
-# streaming path (see test_bad_export_is_rejected_and_nothing_is_written).
+# Reliability round 2: each class of defect found by hostile exports (see
+# test_bad_export_is_rejected_and_nothing_is_written).
 
 def _other_lang(lang: str) -> str:
     return next(x for x in ("nb", "id", "vi", "ru") if x != lang)
@@ -1066,26 +1063,9 @@ def test_bad_export_is_rejected_and_nothing_is_written(make, fragments, base, wo
         assert_reported(err, want, prefix)
         assert snapshot(path.parent) == before, "something was written"
 
-    # The streaming path: the same problems in the same words (without the check that every sentence
-    # has a task, which only the project's own build makes), and nothing written, not even parents.
-    try:
-        plain = read_export(path, gold_context())
-    except ExportError as exc:
-        plain = str(exc)
-    stream_out = path.parent / "new" / "parent" / "ds"
-    for workers in (1, 2):
-        try:
-            streamed = convert_export(path, stream_out, gold_context(), workers=workers, chunk_bytes=16 << 10)
-        except ExportError as exc:
-            assert str(exc) == plain
-        else:
-            assert not isinstance(plain, str), plain
-            assert sum(n for (config, _), n in streamed.items() if config == "ner") == len(plain)
-            shutil.rmtree(path.parent / "new")
-        assert snapshot(path.parent) == before, "the streaming path wrote something"
 
 
-def test_a_duplicate_key_before_the_real_one_is_rejected_by_the_stream(base, tmp_path):
+def test_a_duplicate_key_before_the_real_one_is_rejected(base, tmp_path):
     tasks = copy.deepcopy(base)
     t = target(tasks)
     annotation = t["annotations"][0]
@@ -1094,8 +1074,6 @@ def test_a_duplicate_key_before_the_real_one_is_rejected_by_the_stream(base, tmp
     path.write_bytes(dumps(tasks).replace(b'"@@RESULT@@"', b'1, "result": []'))
     with pytest.raises(ExportError, match="key 'result' appears twice"):
         read_export(path, gold_context())
-    with pytest.raises(ExportError, match="key 'result' appears twice"):
-        convert_export(path, tmp_path / "ds", gold_context(), workers=1)
 
 
 @pytest.mark.corpus
@@ -1175,7 +1153,7 @@ def test_line_separator_is_caught_without_documents(base, tmp_path):
     ("fifo", "is a pipe (FIFO or standard input), not a file"),
     ("gzip", "the file is gzip-compressed; decompress it first (gunzip)"),
 ])
-def test_unusable_export_paths_are_one_problem_on_both_routes(tmp_path, capsys, kind, message):
+def test_unusable_export_paths_are_one_problem(tmp_path, capsys, kind, message):
     """Nothing is opened that could block (a FIFO without a writer), nothing is written."""
     import gzip
 
@@ -1189,10 +1167,6 @@ def test_unusable_export_paths_are_one_problem_on_both_routes(tmp_path, capsys, 
         path.write_bytes(gzip.compress(project().export.read_bytes()))
     with pytest.raises(ExportError, match=re.escape(message)):
         validate_gold(path)
-    for workers in (1, 2):
-        with pytest.raises(ExportError, match=re.escape(message)):
-            convert_export(path, tmp_path / "out" / "ds", gold_context(), workers=workers)
-        assert not (tmp_path / "out").exists()
     for argv in (["validate", str(path)], ["build", "--export", str(path), "--output", str(tmp_path / "ds")]):
         assert main(argv) == 1
         err = capsys.readouterr().err
@@ -1255,18 +1229,14 @@ def test_cli_subprocess(case_id, base, workspace, record_property):
 @pytest.mark.corpus
 @pytest.mark.parametrize(("before", "after"), [(b" " * 100, b""), (b"\n\t \r\n", b"\n"), (b"", b" " * 2_000_000)],
                          ids=["leading_spaces", "leading_mixed", "trailing_2mb"])
-def test_whitespace_around_the_list_is_accepted_by_both_paths(before, after, base, tmp_path, capsys):
+def test_whitespace_around_the_list_is_accepted(before, after, base, tmp_path, capsys):
     plain = tmp_path / "plain.json"
     plain.write_bytes(dumps(base))
     padded = tmp_path / "padded.json"
     padded.write_bytes(before + dumps(base) + after)
     assert len(validate_gold(padded)) == len(base) == SENTENCES
     assert main(["validate", str(padded)]) == 0
-    expected = convert_export(plain, tmp_path / "a", gold_context())
-    for workers in (1, 2):
-        out = tmp_path / f"w{workers}"
-        assert convert_export(padded, out, gold_context(), workers=workers, chunk_bytes=16 << 10) == expected
-        assert checksums(out) == checksums(tmp_path / "a")
+    assert [r.sentence_id for r in validate_gold(padded)] == [r.sentence_id for r in validate_gold(plain)]
 
 
 @pytest.mark.corpus
@@ -1280,7 +1250,7 @@ def test_a_partial_export_is_refused_with_the_flag_named_and_accepted_with_it(ba
 
 
 @pytest.mark.corpus
-def test_an_escaped_backslash_before_u_and_a_surrogate_pair_are_accepted_by_both_paths(base, tmp_path, capsys):
+def test_an_escaped_backslash_before_u_and_a_surrogate_pair_are_accepted(base, tmp_path, capsys):
     """``\\\\ud800`` is a backslash and the text ``ud800``; ``\\ud83d\\ude00`` is one character."""
     tasks = copy.deepcopy(base)
     target(tasks)["meta"] = {"note": "@@NOTE@@"}
@@ -1289,13 +1259,6 @@ def test_an_escaped_backslash_before_u_and_a_surrogate_pair_are_accepted_by_both
     assert next(t for t in iter_tasks(path) if t["meta"] == {"note": "\\ud800 \U0001F600"})
     assert len(validate_gold(path)) == SENTENCES
     assert main(["validate", str(path)]) == 0
-    plain = tmp_path / "plain.json"
-    plain.write_bytes(dumps(base))
-    expected = convert_export(plain, tmp_path / "a", gold_context())
-    for workers in (1, 2):
-        out = tmp_path / f"w{workers}"
-        assert convert_export(path, out, gold_context(), workers=workers, chunk_bytes=16 << 10) == expected
-        assert checksums(out) == checksums(tmp_path / "a")
 
 
 def test_control_characters_and_huge_values_from_the_export_are_escaped_and_cut(base, tmp_path, capsys):

@@ -372,26 +372,3 @@ def test_a_later_build_removes_what_a_killed_one_left(tmp_path, export_file):
     running.mkdir()
     run_build(export_file, tmp_path / "ds", card)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, "ds", "card.md"])
-
-
-_SIGTERM_STREAM = """
-import os, signal, sys
-from pathlib import Path
-from vietlao.dataset.rows import splits_and_folds
-from vietlao.dataset.stream import convert_export
-from vietlao.export.validate import gold_context
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-splits, folds = splits_and_folds()
-def split_of(doc_id):
-    os.kill(os.getpid(), signal.SIGTERM)
-    return splits[doc_id]
-convert_export(Path(sys.argv[1]), Path(sys.argv[2]), gold_context(), workers=1, chunk_bytes=1,
-               split_of=split_of, fold_of_doc=folds.__getitem__)
-"""
-
-
-def test_sigterm_during_a_streaming_build_leaves_nothing(tmp_path, export_file):
-    done = subprocess.run([sys.executable, "-c", _SIGTERM_STREAM, str(export_file), str(tmp_path / "new" / "ds")],
-                          capture_output=True, text=True, cwd=REPO)
-    assert done.returncode == 143, done.stderr
-    assert list(tmp_path.iterdir()) == []

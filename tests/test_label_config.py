@@ -2,11 +2,9 @@
 
 import xml.etree.ElementTree as ET
 
-import msgspec
 
 from vietlao import label_config as lc
 from vietlao.corpus.inventory import load_inventory
-from vietlao.export.typed import Data
 from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES, STANCE_LABELS
 
 import pytest  # noqa: E402
@@ -52,10 +50,6 @@ def test_stance_is_one_required_radio_group_and_context_is_read_only():
     controls = [e for e in tree.iter() if e.get("toName")]
     assert {e.get("toName") for e in controls} == {lc.TEXT, lc.ENTITY_ID}  # the Filter points at the picker
     assert [label.get("value") for label in tree.iter("Label")] == list(ENTITY_TYPES)
-
-
-def test_typed_export_route_reads_every_context_key():
-    assert set(lc.CONTEXT_KEYS) <= {f.name for f in msgspec.structs.fields(Data)}
 
 
 def test_write_label_config_writes_only_a_change(tmp_path):

@@ -212,8 +212,7 @@ _SPACE, _ALPHA, _PUNCT, _DIGIT, _OTHER = range(5)
 
 @cache
 def character_classes() -> np.ndarray:
-    """The class of every BMP character for :func:`tokenize_texts` (built once per process; a
-    streaming build calls it before forking its workers)."""
+    """The class of every BMP character for :func:`tokenize_texts` (built once per process)."""
     bmp = "".join(map(chr, range(0x10000)))
     word = np.zeros(0x10000, bool)
     word[[m.start() for m in regex.finditer(r"[\p{L}\p{M}\p{N}]", bmp)]] = True

@@ -50,7 +50,7 @@ STANCE_INDEX = {s: i for i, s in enumerate(STANCE_LABELS)}
 #
 # Written in Hugging Face's own dict form (``Features.to_dict()``), so the Arrow schemas, with the
 # features in their metadata exactly as ``Features.arrow_schema`` writes them, come without
-# importing ``datasets`` (about 90 MB of memory in every process of a streaming build).
+# importing ``datasets`` (about 90 MB of memory).
 # ``FEATURES`` (``datasets.Features``) is built from the same specs on first use.
 
 

@@ -288,19 +288,6 @@ class ExportChecks:
             self.seen_sentences[sentence_id] = task_id
         return task_id, sentence_id, True
 
-    def admit_all(self, task_ids: list, sentence_ids: list[str]) -> bool:
-        """Admit tasks known to be valid on their own, in bulk, if none of them can break a rule
-        (integer or string ids, all new, all distinct); otherwise admit nothing and return False."""
-        if not (
-            all(type(t) is int or type(t) is str for t in task_ids)
-            and len(set(task_ids)) == len(task_ids) and self.seen_tasks.isdisjoint(task_ids)
-            and len(set(sentence_ids)) == len(sentence_ids) and self.seen_sentences.keys().isdisjoint(sentence_ids)
-        ):
-            return False
-        self.seen_tasks.update(task_ids)
-        self.seen_sentences.update(zip(sentence_ids, task_ids))
-        return True
-
     def reject(self, task_id: object, sentence_id: object, messages: list[str]) -> None:
         """Record the problems of an admitted task."""
         self.problems.extend(Problem(task_id, sentence_id, m) for m in messages)
@@ -316,13 +303,9 @@ def _json(value: object) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-def convert_tasks(
-    tasks: Iterable[object], ctx: Context, source: str = "export", checks: ExportChecks | None = None
-) -> Iterator[SentenceRecord]:
-    """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem.
-    ``checks`` carries the export-wide checks over from tasks converted elsewhere (the streaming
-    build converts most tasks in worker processes)."""
-    checks = checks or ExportChecks()
+def convert_tasks(tasks: Iterable[object], ctx: Context, source: str = "export") -> Iterator[SentenceRecord]:
+    """Records of valid tasks; after the last task, raises :class:`ExportError` with every problem."""
+    checks = ExportChecks()
     for task in tasks:
         task_id, sentence_id, admitted = checks.admit(task)
         if not admitted:

@@ -1,9 +1,7 @@
 """The rules an exported task must follow, each written once, and what a task is checked against.
 
-:func:`vietlao.export.task.convert_task` (the plain route) reports every rule a task breaks. The
-streaming build's fast route (:mod:`vietlao.dataset.fastpath`) calls the same functions and declines
-a range of tasks at the first rule broken, so that the plain route names every problem. A rule is a
-function of plain values that returns the problem's message (or messages), or None.
+:func:`vietlao.export.task.convert_task` reports every rule a task breaks. A rule is a function of
+plain values that returns the problem's message (or messages), or None.
 """
 
 from __future__ import annotations
