@@ -143,12 +143,13 @@ def test_stats_rejects_each_broken_field_in_one_line_naming_it(tmp_path, capsys,
     assert "pydantic" not in captured.err and "For further information" not in captured.err
 
 
-def test_the_readme_lists_every_required_field():
+def test_the_readme_and_the_annotating_guide_list_every_required_field():
     from vietlao.corpus.inventory import REQUIRED_ENTITY_FIELDS
     from vietlao.corpus.metadata import REQUIRED_FIELDS
 
     readme = (project().root / "README.md").read_text(encoding="utf-8")
     document = readme.split("**Add the text**")[1].split("2. **Choose the split")[0]
     assert all(f"`{field}`" in document for field in REQUIRED_FIELDS), REQUIRED_FIELDS
-    entity = readme.split("**A new entity**")[1].split("\n\n")[0]
+    annotating = (project().root / "docs" / "annotating.md").read_text(encoding="utf-8")
+    entity = annotating.split("**A new entity**")[1].split("\n\n")[0]
     assert all(f"`{field}`" in entity for field in REQUIRED_ENTITY_FIELDS) and "`sources`" in entity

@@ -40,6 +40,7 @@ def hand_written() -> dict[str, str]:
         "DATASET_CARD.md": GENERATED.sub("", card),
         "annotations/GUIDELINES.md": (root / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8"),
         "benchmarks/README.md": (root / "benchmarks" / "README.md").read_text(encoding="utf-8"),
+        **{f"docs/{p.name}": p.read_text(encoding="utf-8") for p in sorted((root / "docs").glob("*.md"))},
     }
 
 

@@ -1,4 +1,4 @@
-"""Annotators' sheets: the README's example locates in its sentences; a sheet must cover its document."""
+"""Annotators' sheets: the annotating guide's example locates in its sentences; a sheet must cover its document."""
 
 import re
 from pathlib import Path
@@ -10,7 +10,7 @@ from vietlao.corpus.documents import load_corpus
 from vietlao.labels import ENTITY_TYPES, STANCE_LABELS
 from vietlao.labelstudio.sheets import SheetError, locate_mentions, read_sheet
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "annotating.md"
 
 
 def test_the_readme_sheet_example_locates_in_its_sentences():
