@@ -17,6 +17,7 @@ reference; F1 is symmetric in A and B. The stance's Cohen's kappa is :func:`cohe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,14 +41,15 @@ ANNOTATOR_SEPARATOR = "#"
 
 def cohen_kappa(a: Sequence[str], b: Sequence[str], labels: Sequence[str]) -> float:
     """Unweighted Cohen's kappa of two raters' labels over ``labels``: (observed - expected agreement)
-    / (1 - expected); NaN when chance agreement is certain (as scikit-learn's)."""
+    / (1 - expected); ``math.nan`` (one object, so two reports of it compare equal) when chance agreement
+    is certain, as scikit-learn's is NaN then."""
     index = {label: i for i, label in enumerate(labels)}
     counts = np.zeros((len(labels), len(labels)))
     np.add.at(counts, ([index[x] for x in a], [index[y] for y in b]), 1)
     n = counts.sum()
     observed = np.trace(counts) / n
     expected = float(counts.sum(axis=1) @ counts.sum(axis=0)) / n**2
-    return float("nan") if expected == 1 else float((observed - expected) / (1 - expected))
+    return math.nan if expected == 1 else float((observed - expected) / (1 - expected))
 
 
 @dataclass(frozen=True)
