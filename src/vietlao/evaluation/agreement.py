@@ -17,7 +17,8 @@ reference; F1 is symmetric in A and B. The stance's Cohen's kappa is :func:`cohe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,7 +69,7 @@ class Decision:
 def _from_export(path: Path, ctx: Context, annotator: str | None) -> list[Decision]:
     if not path.is_file():
         raise UserError(f"{path}: no such export file or sheets folder")
-    tasks = iter_tasks(path)
+    tasks: Iterable[Any] = iter_tasks(path)
     source = str(path)
     if annotator is not None:
         source = f"{path}{ANNOTATOR_SEPARATOR}{annotator}"
