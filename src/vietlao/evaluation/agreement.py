@@ -18,9 +18,9 @@ reference; F1 is symmetric in A and B. The stance's Cohen's kappa is :func:`cohe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
