@@ -132,6 +132,7 @@ def tag_chunks(tags: Sequence[str], scheme: str = "iob2") -> list[tuple[str, int
         relation = "none" if current is None else "same" if current[0] == typ else "other"
         action = table.get((prefix, relation), "close")
         if action == "continue":
+            assert current is not None  # every scheme continues only the "same" open chunk
             current[2] = i + 1
             continue
         if current is not None:

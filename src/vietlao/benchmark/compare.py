@@ -46,7 +46,8 @@ def run_peers(stage: Path, shown: Callable[[Path], str], ner_rows: list[dict], n
     """Run the peers (``runner``, default :func:`vietlao.benchmark.peers.run`) into ``stage/peers`` and
     score each file once; rows with the scores under ``coarse``."""
     if runner is None:
-        from vietlao.benchmark.peers import run as runner
+        from vietlao.benchmark.peers import run as default_runner
+        runner = default_runner
 
     rows = []
     for peer in runner(stage):

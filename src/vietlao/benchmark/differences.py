@@ -16,6 +16,7 @@ from itertools import combinations
 from typing import Callable
 
 from vietlao.evaluation.comparison import compare_records
+from vietlao.evaluation.linking import LinkingContext
 from vietlao.tables import markdown_table
 
 #: The metric a row is ranked and compared by: task → (``metrics`` key of a row, ``tests`` key).
@@ -80,7 +81,7 @@ def compare_rows(rows: list[dict], run: Compare) -> dict:
 
 
 def runner(gold_of: Callable[[dict], list[dict]], records_of: Callable[[dict], list[dict]], n_boot: int, seed: int,
-           context_of: Callable[[dict], object]) -> Compare:
+           context_of: Callable[[dict], LinkingContext | None]) -> Compare:
     """A :data:`Compare` over the rows' seed-0 predictions (``records_of``) on their gold (``gold_of``)."""
 
     def run(a: dict, b: dict) -> dict:

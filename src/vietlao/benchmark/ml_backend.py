@@ -161,6 +161,7 @@ class Trainer:
         many threads at once. ``None`` if ``time.monotonic()`` passes ``deadline`` before the end."""
         if self.refresh():
             self.schedule()  # the model's gazetteer follows the new inventory after a retraining
+        out: list[list[dict]]
         model, out = self.model, []
         self.count("predict")
         for task in tasks:
@@ -172,6 +173,7 @@ class Trainer:
                             problem)
                 out.append([])
                 continue
+            assert model is not None  # the server starts once a first model is trained
             prediction = model.prediction(task["data"], self.ctx)
             out.append([prediction] if prediction else [])
             self.count("predictions", bool(prediction))

@@ -155,7 +155,7 @@ def create_app(trainer: Trainer):
     return app
 
 
-def serve(trainer: Trainer, port: int = DEFAULT_PORT, connect: Callable[[str], None] | None = None,
+def serve(trainer: Trainer, port: int = DEFAULT_PORT, connect: Callable[[str], object] | None = None,
           ready: Callable[[str], None] = print) -> int:
     """Serve ``trainer`` on ``127.0.0.1:port`` (0: a free port) until Ctrl-C or SIGTERM; once
     listening, call ``connect`` with the backend's URL (to attach it to a Label Studio project),

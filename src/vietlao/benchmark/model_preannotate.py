@@ -19,7 +19,7 @@ import json
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from vietlao import label_config as lc
 from vietlao.corpus.inventory import CanonicalEntity
@@ -108,10 +108,11 @@ class Preannotator:
     name: str
     version: str
     inventory: Mapping[str, CanonicalEntity]
-    ner: object = None
-    stance: object = None
+    # the fitted models and the names they use come from the baselines (CRF, scikit-learn): untyped
+    ner: Any = None
+    stance: Any = None
     gazetteer_first: bool = False
-    names: object = None
+    names: Any = None
     _gazetteers: dict = field(default_factory=dict)
     taggers: CrfTaggers | None = None
 
@@ -136,6 +137,7 @@ class Preannotator:
             return []
         words = [t.text for t in tokens]
         features = self.names.features({"tokens": words, "lang": lang})
+        assert self.taggers is not None  # made in __post_init__ for a model with ``ner``
         tags, marginals = self.taggers.tag(features)  # safe from many threads
         forms = self._gazetteer(lang)
         out = []
@@ -206,10 +208,11 @@ def training_digest(ner_rows: list[dict], stance_rows: list[dict],
                     inventory: Mapping[str, CanonicalEntity] | None = None) -> str:
     """8 hex digits of the sha256 of the training rows (ids, tokens, tags, stances) and of the
     inventory that links the spans."""
+    inventory = inventory or {}
     payload = json.dumps(
         [[r["id"], r["tokens"], r["ner_tags"]] for r in sorted(ner_rows, key=lambda r: r["id"])]
         + [[r["id"], r["label"]] for r in sorted(stance_rows, key=lambda r: r["id"])]
-        + [inventory[k].model_dump(mode="json") for k in sorted(inventory or {})],
+        + [inventory[k].model_dump(mode="json") for k in sorted(inventory)],
         ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:8]
@@ -225,11 +228,12 @@ def version_of(name: str, ner_rows: list[dict], stance_rows: list[dict],
     """The ``model_version`` :func:`train` gives the model ``name`` on these rows, without training it:
     the models, their parameters and :func:`training_digest`."""
     _check_name(name)
-    if MODELS[name] is None:
+    spec = MODELS[name]
+    if spec is None:
         return gazetteer.model_version()
     from vietlao.benchmark.baselines import select_baselines as load_baselines
 
-    ner_name, stance_name, gazetteer_first = MODELS[name]
+    ner_name, stance_name, gazetteer_first = spec
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
     p, c = modules[ner_name].PARAMS, modules[stance_name].C
     return (("gazetteer+" if gazetteer_first else "")
@@ -241,12 +245,13 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
           inventory: Mapping[str, CanonicalEntity]) -> Preannotator:
     """Train the model ``name`` of :data:`MODELS` on gold rows (``load_gold('ner'|'stance', …)``)."""
     version = version_of(name, ner_rows, stance_rows, inventory)
-    if MODELS[name] is None:
+    spec = MODELS[name]
+    if spec is None:
         return Preannotator(name, version, inventory)
     from vietlao.benchmark.baselines.common import KnowledgeNames
     from vietlao.benchmark.baselines import select_baselines as load_baselines
 
-    ner_name, stance_name, gazetteer_first = MODELS[name]
+    ner_name, stance_name, gazetteer_first = spec
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
     names = KnowledgeNames(knowledge_base(inventory))
     return Preannotator(name, version, inventory, modules[ner_name].fit(ner_rows, names),

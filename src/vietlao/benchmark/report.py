@@ -184,8 +184,8 @@ def anatomy_table(comparison: dict) -> str:
                 shown = a.get("examples", {}).get(kind, [])
                 examples = "; ".join(shown[:3]) + ("; …" if len(shown) > 3 else "") or "—"
             rows.append([name, kind.replace("_", " "), str(a["kinds"].get(kind, 0)), examples])
-        for category, counted_in, examples in SHAPES:
-            items = surfaces.get(examples, []) if examples else []
+        for category, counted_in, surfaces_key in SHAPES:
+            items = surfaces.get(surfaces_key, []) if surfaces_key else []
             if counted_in == "span_shape":
                 n = a["span_shape"].get(category, 0)
             elif category == "gold_not_on_tool_word_edges":

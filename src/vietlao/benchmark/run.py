@@ -133,7 +133,11 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
     """
     seeds = seeds if module.SEEDED else seeds[:1]
     is_linking = module.TASK == linking.TASK
-    kwargs = link.predict_kwargs() if is_linking or getattr(module, "USES_KB", False) else {}
+    if is_linking or getattr(module, "USES_KB", False):
+        assert link is not None  # run_benchmark loads it when a baseline links or uses the knowledge base
+        kwargs = link.predict_kwargs()
+    else:
+        kwargs = {}
     gold = protocol.gold(rows)
     per_seed, paths = [], []
     for seed in seeds:
@@ -146,8 +150,11 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
         write_predictions(path, records)
         paths.append(layout.shown(path))
         boot = n_boot if seed == seeds[0] else 0
-        per_seed.append(link.metrics(gold, path, protocol.name, boot, boot_seed, paths[-1]) if is_linking
-                        else _metrics(module.TASK, gold, read_predictions(path), boot, boot_seed, paths[-1]))
+        if is_linking:
+            assert link is not None  # as above
+            per_seed.append(link.metrics(gold, path, protocol.name, boot, boot_seed, paths[-1]))
+        else:
+            per_seed.append(_metrics(module.TASK, gold, read_predictions(path), boot, boot_seed, paths[-1]))
     metrics, extra = per_seed[0]
     for key, block in metrics.items():
         values = [m[key]["value"] for m, _ in per_seed]
@@ -249,6 +256,7 @@ def run_benchmark(
                 for protocol in protocols(gold["ner"]):
                     ner_row = next(r for r in rows if r["task"] == "ner" and r["baseline"] == ner_name
                                    and r["protocol"] == protocol.name)
+                    assert link is not None  # pipelines are run only with the knowledge base
                     rows.append(run_end_to_end(ner_row, linker, protocol, gold, layout, link, n_boot, boot_seed))
         started = time.perf_counter()
         tests = significance(rows, gold, layout, link, n_boot, boot_seed)

@@ -99,7 +99,9 @@ def baseline_file(name: str, task: str, split: str, langs: list[str] | None) -> 
 
 def _run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else None
-    predictions = check_input(given(args.predictions, "--predictions"), "predictions")
+    predictions_given = given(args.predictions, "--predictions")
+    assert predictions_given is not None  # --predictions is required
+    predictions = check_input(predictions_given, "predictions")
     dataset = given(args.dataset, "--dataset")
     output = given(args.output, "--output")
     if output is not None:  # checked before the scoring: a refused path costs nothing

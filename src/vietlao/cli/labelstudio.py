@@ -54,8 +54,9 @@ def _run_push(args: argparse.Namespace) -> int:
     client = _client(args)  # a missing token is reported before any training
     predictor, version = None, args.model_version
     if args.pass_number == 1 and args.model != "gazetteer":
-        from vietlao.benchmark.model_preannotate import train, version_of
+        from vietlao.benchmark.model_preannotate import Preannotator, train, version_of
         rows, inventory, ctx = _gold_rows(), load_inventory(), gold_context()
+        trained: list[Preannotator]
         version, trained = version_of(args.model, *rows, inventory), []
 
         def predictor(task_data: dict) -> dict | None:  # trained on the first task that needs a prediction

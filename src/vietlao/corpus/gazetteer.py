@@ -12,12 +12,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from vietlao.corpus.segment import tokenize
 
 Key = tuple[str, ...]
 #: What a match gives: (entity type, entity ID or None).
 Entry = tuple[str, str | None]
+#: An entry of :func:`unambiguous` (an :data:`Entry`, or a narrower tuple such as ``(type, entity id)``).
+E = TypeVar("E", bound=tuple[str, str | None])
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
 
@@ -36,9 +39,9 @@ def key(text: str) -> Key:
     return tuple(t.text for t in tokenize(text))
 
 
-def unambiguous(claims: Iterable[tuple[str, Entry]]) -> dict[Key, Entry]:
+def unambiguous(claims: Iterable[tuple[str, E]]) -> dict[Key, E]:
     """Token sequence -> entry from (name, entry) pairs; a sequence claimed by two entries is left out."""
-    seen: dict[Key, set[Entry]] = {}
+    seen: dict[Key, set[E]] = {}
     for text, entry in claims:
         k = key(text)
         if k:

@@ -24,7 +24,7 @@ from vietlao.paths import project
 #: ISO 639-1 codes a document may be written in. Adding one here (with its name below) is all a new
 #: language needs from the metadata's side; the tokeniser already handles Lao, Thai and Khmer.
 Language = Literal["nb", "id", "vi", "ru", "lo", "th", "km"]
-LANGUAGES: tuple[str, ...] = get_args(Language)
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 LANGUAGE_NAMES: dict[str, str] = {
     "nb": "Norwegian Bokmål", "id": "Indonesian", "vi": "Vietnamese", "ru": "Russian",
     "lo": "Lao", "th": "Thai", "km": "Khmer",
@@ -147,7 +147,7 @@ class CorpusLayout:
         return tuple(sorted(m.doc_id for m in self.documents))
 
     @cached_property
-    def languages(self) -> tuple[str, ...]:
+    def languages(self) -> tuple[Language, ...]:
         """The languages in use, in the order of :data:`LANGUAGES`."""
         used = {m.lang for m in self.documents}
         return tuple(lang for lang in LANGUAGES if lang in used)

@@ -48,8 +48,17 @@ class SentenceColumns:
     each sentence has."""
 
     def __init__(self) -> None:
-        self.ids, self.docs, self.langs, self.texts, self.folds, self.stances = [], [], [], [], [], []
-        self.m_start, self.m_end, self.m_type, self.m_id, self.mention_counts = [], [], [], [], []
+        self.ids: list[str] = []
+        self.docs: list[str] = []
+        self.langs: list[str] = []
+        self.texts: list[str] = []
+        self.folds: list[int] = []
+        self.stances: list[int] = []
+        self.m_start: list[int] = []
+        self.m_end: list[int] = []
+        self.m_type: list[int] = []
+        self.m_id: list[str | None] = []
+        self.mention_counts: list[int] = []
 
     def add_record(self, record: SentenceRecord, fold: int) -> None:
         for m in record.mentions:
@@ -74,7 +83,7 @@ class SentenceColumns:
         return _batches(self)
 
 
-def _offsets(counts: list[int]) -> np.ndarray:
+def _offsets(counts: list[int] | np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts) + 1, np.int32)
     np.cumsum(counts, out=out[1:])
     return out
@@ -205,6 +214,8 @@ class SentenceSink:
 
     def _write(self, split: str, rows: int) -> None:
         queued = self._queued[split]
+        out: tuple[pa.RecordBatch, pa.RecordBatch] | list[pa.RecordBatch]
+        rest: list
         if len(queued) == 1 and queued[0][0].num_rows == rows:
             out, rest = queued[0], []
         else:

@@ -12,7 +12,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Iterator, Literal, Sequence, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -160,16 +160,17 @@ def preannotator_block(export: Path) -> str:
     from vietlao.export.reader import iter_tasks
 
     versions: Counter = Counter()
-    for task in iter_tasks(export):  # one task at a time: the export is not held in memory
+    # one task at a time: the export is not held in memory; it was validated, so each task is an object
+    for task in cast(Iterator[dict], iter_tasks(export)):
         # Label Studio lists prediction ids on the task and embeds the prediction in its annotations.
         embedded = [a["prediction"] for a in task.get("annotations", []) if isinstance(a.get("prediction"), dict)]
         listed = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
         versions.update({p["model_version"] for p in embedded + listed if p.get("model_version")})
     if not versions:
         return "No pre-annotations in the export.\n"
-    listed = ", ".join(f"`{v}` ({n} tasks)" for v, n in sorted(versions.items()))
+    named = ", ".join(f"`{v}` ({n} tasks)" for v, n in sorted(versions.items()))
     return (
-        f"{listed}: a gazetteer of the entity inventory's names and surface forms at push time (longest "
+        f"{named}: a gazetteer of the entity inventory's names and surface forms at push time (longest "
         "token-aligned match, no stance), `vietlao.labelstudio.preannotate`; the version is a hash of the inventory "
         "file. Its predictions are kept in the export beside the annotations.\n"
     )
@@ -266,7 +267,7 @@ def write_card(card: str, path: Path | None = None) -> None:
     atomic_write(path or project().card, card)
 
 
-def render_dataset_readme(card: str, files: dict[str, dict[str, str]], languages: Sequence[str]) -> str:
+def render_dataset_readme(card: str, files: dict[str, dict[str, str]], languages: Sequence[Language]) -> str:
     """``dataset/README.md``: front matter (``files``: config -> split -> data file; the corpus
     ``languages``) + the card."""
     return CardMetadata(language=tuple(languages)).front_matter(files) + "\n" + card

@@ -27,6 +27,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -203,7 +204,7 @@ def record_sets(directory: Path, files: dict[str, dict[str, str]], descriptions:
                 field["references"] = {"field": {"@id": f"{KB_CONFIG}/{KB_KEY}"}}
                 field["description"] = f"the `{KB_CONFIG}` row this mention refers to (its `{KB_KEY}`)"
             fields.append(field)
-        record_set = {"@type": "cr:RecordSet", "@id": config, "name": config,
+        record_set: dict[str, Any] = {"@type": "cr:RecordSet", "@id": config, "name": config,
                       "description": descriptions.get(config, f"The `{config}` config."), "field": fields}
         if config == KB_CONFIG and KB_KEY in features:
             record_set["key"] = {"@id": f"{config}/{KB_KEY}"}

@@ -128,7 +128,7 @@ def seen_flags(rule: SeenRule, gold: Sequence[dict], rows: Iterable[dict]) -> li
 # --------------------------------------------------------------------------- card statistics
 
 
-def _settings(rows: list[dict], langs: list[str]) -> list[tuple[str, list[dict], SeenRule]]:
+def _settings(rows: list[dict], langs: Sequence[str]) -> list[tuple[str, list[dict], SeenRule]]:
     """(label, test rows, training rule) of the card's seen/unseen table: the benchmark's protocols."""
     out = [
         ("fixed: test ← train + validation", [r for r in rows if r["split"] == "test"],

@@ -174,7 +174,7 @@ def ner_row(record: SentenceRecord, fold: int) -> dict:
     fine = spans_to_tags(offsets, record.mentions)
     coarse = spans_to_tags(
         offsets,
-        [Span(m.start, m.end, COARSE_OF[m.label]) for m in record.mentions if COARSE_OF[m.label]],
+        [Span(m.start, m.end, coarse_type) for m in record.mentions if (coarse_type := COARSE_OF[m.label])],
     )
     return {
         "id": record.sentence_id, "doc_id": record.doc_id, "lang": record.lang, "text": record.text,

@@ -18,9 +18,10 @@ reference; F1 is symmetric in A and B. The stance's Cohen's kappa is :func:`cohe
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class Decision:
 def _from_export(path: Path, ctx: Context, annotator: str | None) -> list[Decision]:
     if not path.is_file():
         raise UserError(f"{path}: no such export file or sheets folder")
-    tasks = iter_tasks(path)
+    tasks: Iterable[Any] = iter_tasks(path)
     source = str(path)
     if annotator is not None:
         source = f"{path}{ANNOTATOR_SEPARATOR}{annotator}"

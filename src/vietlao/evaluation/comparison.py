@@ -57,7 +57,7 @@ def compare_records(
     """The ``comparison`` block of two sets of prediction records against the same ``gold`` rows."""
     if n_boot < 1:
         raise UserError(f"--bootstrap {n_boot}: a comparison needs at least 1 resample")
-    common = {"n_resamples": n_boot, "seed": seed}
+    common: dict[str, Any] = {"n_resamples": n_boot, "seed": seed}
     if task in LINKING_TASKS:
         context = context or linking.load_context(None)
         key = "doc_id" if unit == "document" else "sentence_id"

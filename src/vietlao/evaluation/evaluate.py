@@ -93,7 +93,7 @@ def _entity_spans(entities: Iterable[dict], coarse: bool) -> frozenset[Span]:
 
 def _coarse_tag_spans(tags: Sequence[str], scheme: str) -> frozenset[Span]:
     """Token-unit spans of fine (or coarse) tags, chunked first, then mapped to coarse types."""
-    return frozenset(Span(a, b, COARSE_OF[t]) for t, a, b in tag_chunks(tags, scheme) if COARSE_OF[t])
+    return frozenset(Span(a, b, coarse) for t, a, b in tag_chunks(tags, scheme) if (coarse := COARSE_OF[t]))
 
 
 def ner_inputs(gold: list[dict], preds: list[dict], tagset: str | None, scheme: str, source: str = "predictions"):
@@ -144,7 +144,7 @@ def evaluate_records(
         return {"task": task, **linking.score(task, gold, preds, context, unit=unit, n_boot=n_boot, seed=seed,
                                               source=source)}
     preds = check_predictions(task, gold, records, source, tagset)
-    common = {
+    common: dict[str, Any] = {
         "langs": [g["lang"] for g in gold],
         "groups": [g["doc_id"] for g in gold] if unit == "document" else None,
         "n_boot": n_boot,
@@ -236,6 +236,8 @@ def format_summary(result: dict) -> str:
         lines.append("confusion (rows gold, columns predicted): " + " ".join(cm["labels"]))
         for label, row in zip(cm["labels"], cm["matrix"]):
             lines.append(f"  {label:<10}" + "".join(f"{v:>6}" for v in row))
-    ci = (result.get("ner") or result.get("stance"))["ci_method"]
+    block = result.get("ner") or result.get("stance")
+    assert block is not None  # the ner or stance block read above
+    ci = block["ci_method"]
     lines.append(f"95% CI: {ci['method']} over {ci['unit']}s, {ci['resamples']} resamples, seed {ci['seed']}")
     return "\n".join(lines + [f"note: {x}" for x in result.get("notes", [])])

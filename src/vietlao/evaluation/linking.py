@@ -299,7 +299,7 @@ def end_to_end(gold: list[dict], preds: list[dict], kb: KnowledgeBase, *, unit: 
                seed: int, source: str) -> dict:
     """Strict span + type + ID scores of NER predictions (``entities`` form) against the ``ner`` gold."""
     gold_chunks, pred_chunks = end_to_end_chunks(gold, preds, kb, source)
-    common = {"langs": [g["lang"] for g in gold], "n_boot": n_boot, "seed": seed,
+    common: dict[str, Any] = {"langs": [g["lang"] for g in gold], "n_boot": n_boot, "seed": seed,
               "groups": [g["doc_id"] for g in gold] if unit == "document" else None}
     scores = ner_scores(gold_chunks, pred_chunks, **common)
     spans_only = [{(a, b, label.split("=", 1)[0]) for a, b, label in chunks} for chunks in gold_chunks + pred_chunks]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, cast
 
 import orjson
 
@@ -231,7 +231,7 @@ def _check_tags(sid: str, value: list, gold: dict, problems: list[str], tagset: 
             + (f" of {column}, --tagset coarse)" if tagset == "coarse" else ")")
         )
         return None
-    return tags
+    return cast(list[str], tags)  # no None left: ``bad`` is empty
 
 
 def _int_tags_problems(problems: list[str]) -> list[str]:

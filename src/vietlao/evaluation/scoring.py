@@ -93,6 +93,7 @@ def bootstrap_weights(
 ) -> np.ndarray:
     """A ``(n_boot, n)`` matrix: how often each sentence occurs in each resample."""
     rng = np.random.default_rng(seed)
+    index: np.ndarray
     if groups is None:
         index = np.arange(n)
     else:
@@ -189,7 +190,7 @@ def _sentence_counts(gold: frozenset[Span], pred: frozenset[Span], index: dict[s
 def _prf_block(tp, n_pred, n_gold, w: np.ndarray | None, level: float) -> dict:
     """P/R/F1 of summed counts (1-D over sentences), with intervals from weights ``w``."""
     p, r, f = prf(tp.sum(), n_pred.sum(), n_gold.sum())
-    out = {"precision": float(p), "recall": float(r), "f1": float(f)}
+    out: dict[str, Any] = {"precision": float(p), "recall": float(r), "f1": float(f)}
     if w is not None and w.shape[0]:
         bt, bn_pred, bn_gold = w @ tp, w @ n_pred, w @ n_gold
         bp, br, bf = prf(bt, bn_pred, bn_gold)

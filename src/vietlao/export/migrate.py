@@ -77,8 +77,8 @@ def migrate_tasks(tasks: list[dict]) -> int:
     One :class:`UserError` names the first task holding an item that cannot be converted."""
     converted = 0
     for task in tasks:
-        data = task.get("data") if isinstance(task.get("data"), dict) else {}
-        text = data.get("text") if isinstance(data.get("text"), str) else ""
+        data = raw if isinstance(raw := task.get("data"), dict) else {}
+        text = raw_text if isinstance(raw_text := data.get("text"), str) else ""
         for holder, key in _results(task):
             try:
                 new, n = to_picker(holder.get(key), text)

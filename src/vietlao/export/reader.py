@@ -127,7 +127,9 @@ class _LoneSurrogates:
         self.carry = b""
         pieces, start, where, problem = [], 0, -1, None
         while chunk:
-            end = _PAIRED.match(data, start).end()
+            paired = _PAIRED.match(data, start)
+            assert paired is not None  # a starred pattern matches at every position
+            end = paired.end()
             if end == len(data):
                 break
             rest = data[end : end + 12]
@@ -194,7 +196,7 @@ class _BoundedReader:
 def _problem_in(builder: ObjectBuilder, message: str) -> Problem:
     """A problem of the task being built, named as far as it has been read."""
     task = builder.value if isinstance(builder.value, dict) else {}
-    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    data = raw if isinstance(raw := task.get("data"), dict) else {}
     return Problem(task.get("id"), data.get("sentence_id"), message)
 
 
@@ -207,6 +209,7 @@ def _items(handle, source: str) -> Iterator[object]:
     bits stops it at once."""
     reader = _BoundedReader(handle)
     events = ijson.basic_parse(reader, buf_size=READ_BYTES, use_float=True)
+    keys: list[set[str]]  # the keys seen in each open object
     depth, builder, problem, keys = 1, ObjectBuilder(), None, []
     try:
         next(events, None)  # the opening "[" (checked by the caller)

@@ -44,7 +44,7 @@ __all__ = ["Context", "ExportError", "Problem", "SentenceRecord", "TaskInvalid",
 class SentenceRecord:
     """One validated task: a sentence with its gold mentions and stance."""
 
-    task_id: int
+    task_id: int | str | None  # as the export gives it
     sentence_id: str
     doc_id: str
     lang: str
@@ -213,6 +213,7 @@ def convert_task(task: object, ctx: Context) -> SentenceRecord:
     """Validate one exported task and return its record; raises :class:`TaskInvalid` with every
     problem of the task."""
     data, text = _data_fields(task)
+    assert isinstance(task, dict)  # _data_fields raises TaskInvalid otherwise
     problems = text_problems(text, data["doc_id"], data["sentence_id"], data["offset"], data["lang"], ctx)
     problems += [p for p in map(model_version_problem, _predictions(task)) if p]
     annotation = _pick_annotation(task)

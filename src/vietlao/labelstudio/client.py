@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import IO, Callable, TypeVar
+from typing import IO, Any, Callable, TypeVar, cast
 
 from vietlao.errors import UserError, shown
 
@@ -215,7 +215,7 @@ class Client:
 
     # -- projects ---------------------------------------------------------------------------
 
-    def _pages(self, make_pager: Callable[[], object], what: str):
+    def _pages(self, make_pager: Callable[[], Any], what: str):
         """The pages of a listing as the SDK parses them; an answer it cannot parse (a bare list or a
         string where a page object belongs) is one :class:`UserError`."""
         try:
@@ -234,10 +234,11 @@ class Client:
                 "is it a Label Studio 1.23 server? Check --url"
             ) from None
 
-    def _listed(self, make_pager: Callable[[], object], what: str) -> list:
+    def _listed(self, make_pager: Callable[[], Any], what: str) -> list:
         """Every item of a paged listing, bounded: a page that repeats an earlier one is an error, and
         reading stops once the reported count is reached (fewer items than that count is an error).
         An item without an integer id is an error (it could not be told apart from the others)."""
+        seen: set[int]  # the ids listed so far
         items, seen, count = [], set(), None
         for number, page in enumerate(self._pages(make_pager, what), start=1):
             reported = getattr(page.response, "count", None)
@@ -280,7 +281,8 @@ class Client:
             ids = self._projects_titled(title)
             if ids:
                 return ids[0], False
-            return self.sdk.projects.create(title=title, label_config=label_config).id, True
+            # the SDK types every project's id as optional; a created one has its id
+            return cast(int, self.sdk.projects.create(title=title, label_config=label_config).id), True
 
         pid, created = self.call("create the project", unit)
         self.find_project(title)  # fails clearly on duplicate titles
@@ -321,7 +323,8 @@ class Client:
             have = {(t.get("data") or {}).get("sentence_id") for t in self._tasks(project_id)}
             todo = [p for sid, p in payloads.items() if sid not in have]
             if todo:
-                self.sdk.projects.import_tasks(project_id, request=todo, return_task_ids=True)
+                # the SDK types the request as its ImportApiRequest models; it sends plain task dicts as they are
+                self.sdk.projects.import_tasks(project_id, request=todo, return_task_ids=True)  # type: ignore[arg-type]
 
         self.call("import tasks", unit)
 

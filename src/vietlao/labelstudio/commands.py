@@ -10,7 +10,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import Callable, cast
 
 from vietlao.corpus.documents import Document, load_corpus
 from vietlao.errors import UserError, shown
@@ -53,7 +53,8 @@ def _project_id(client: Client, title: str) -> int:
 def _by_sentence(tasks: list[dict]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for t in tasks:
-        out.setdefault((t.get("data") or {}).get("sentence_id"), []).append(t)
+        # the project's tasks are the ones push created, each with its data.sentence_id
+        out.setdefault(cast(str, (t.get("data") or {}).get("sentence_id")), []).append(t)
     return out
 
 
@@ -240,7 +241,7 @@ class Pseudonyms:
 
 
 def _sentence_key(task: dict) -> tuple:
-    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    data = raw if isinstance(raw := task.get("data"), dict) else {}
     return (str(data.get("sentence_id", "")), str(task.get("id", "")))
 
 
@@ -249,7 +250,7 @@ def prepare_export(tasks: object) -> tuple[list[dict], int]:
     if not isinstance(tasks, list):
         raise UserError("the export from Label Studio is not a JSON list of tasks")
     annotated = sorted((t for t in tasks if isinstance(t, dict) and t.get("annotations")), key=_sentence_key)
-    return Pseudonyms().scrub(annotated), len(tasks) - len(annotated)
+    return cast(list[dict], Pseudonyms().scrub(annotated)), len(tasks) - len(annotated)  # a list of dicts stays one
 
 
 def pull(client: Client, output: Path | None = None, title: str = DEFAULT_TITLE, *, validate: bool = True,

@@ -15,6 +15,7 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 from vietlao import label_config as lc
 from vietlao.errors import UserError, shown
@@ -98,7 +99,7 @@ def _predictions(task: dict) -> list[dict]:
 
 def _sentence(task: dict) -> dict:
     """What identifies a task's labelled sentence (its other data is context for the annotator)."""
-    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    data = raw if isinstance(raw := task.get("data"), dict) else {}
     return {k: data.get(k) for k in SENTENCE_KEYS}
 
 
@@ -106,7 +107,7 @@ def restore_payload(task: dict, data: dict | None = None) -> dict:
     """The import payload that recreates ``task``: its data (or ``data``, the corpus's current task
     data for the same sentence), annotations, predictions and meta; entity IDs in the picker's form."""
     data = data if data is not None else task["data"]
-    text = data.get("text") if isinstance(data.get("text"), str) else ""
+    text = raw_text if isinstance(raw_text := data.get("text"), str) else ""
     annotations = [{k: a[k] for k in DECISION_KEYS if k in a} for a in task.get("annotations") or []]
     predictions = [{k: p[k] for k in ("result", "model_version", "score") if p.get(k) is not None}
                    for p in _predictions(task)]
@@ -127,7 +128,7 @@ def _picker_form(result: object, text: str, task: dict) -> object:
                         f"{exc}") from None
 
 
-def restore_payloads(committed: list[dict], wanted: list[dict]) -> dict[str, dict]:
+def restore_payloads(committed: list[dict], wanted: list[dict]) -> dict[str | None, dict]:
     """Sentence id -> import payload, for every wanted task (corpus data) the export has annotated.
 
     A task whose sentence differs from the corpus is not restored (the corpus wins; it gets a fresh
@@ -180,7 +181,7 @@ def merge_pull(pulled: list[dict], committed: list[dict]) -> list[dict]:
     id unless the export uses it, then the next free one). Sorted by sentence id."""
     old = {sentence_of(t): t for t in committed}
     used = {t.get("id") for t in committed}
-    merged = []
+    merged: list[dict] = []
     for task in pulled:
         sid = sentence_of(task)
         before = old.get(sid)
@@ -191,7 +192,7 @@ def merge_pull(pulled: list[dict], committed: list[dict]) -> list[dict]:
         if before is None and new_id in used:
             new_id = max((i for i in used if isinstance(i, int)), default=0) + 1
         used.add(new_id)
-        merged.append(_renumber({**task, "id": new_id}, task.get("id"), new_id))
+        merged.append(cast(dict, _renumber({**task, "id": new_id}, task.get("id"), new_id)))  # a dict stays a dict
     return sorted(merged, key=lambda t: (str(sentence_of(t)), str(t.get("id"))))
 
 
@@ -217,7 +218,7 @@ def _described(task: dict) -> Counter:
         picks = {r.get("id"): (r.get("value") or {}).get(lc.ENTITY_ID_KEY) for r in result
                  if r.get("from_name") == lc.ENTITY_ID}
         for r in result:
-            value = r.get("value") if isinstance(r.get("value"), dict) else {}
+            value = raw if isinstance(raw := r.get("value"), dict) else {}
             if r.get("from_name") == lc.ENTITY_LABELS:
                 entity = picks.get(r.get("id"))
                 entity = "/".join(map(str, entity)) if isinstance(entity, list) and entity else "no entity"

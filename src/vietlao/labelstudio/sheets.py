@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -38,7 +39,8 @@ def locate_mentions(sentence_id: str, text: str, entries: list[dict]) -> tuple[S
         if start < 0:
             raise SheetError(f"{sentence_id}: {surface!r} not found after position {cursor}")
         end = start + len(surface)
-        mentions.append(Span(start, end, entry.get("type"), entry.get("id")))
+        # the type is not checked here (an entry without one gives a label of None, as ever)
+        mentions.append(Span(start, end, cast(str, entry.get("type")), entry.get("id")))
         cursor = end
     return tuple(mentions)
 
@@ -67,7 +69,7 @@ def sheets_to_tasks(directory: Path, documents: list[Document], annotator: str =
     """
     from vietlao.labelstudio.tasks import ls_result, sentence_tasks
 
-    tasks = []
+    tasks: list[dict] = []
     for doc in documents:
         sheet = {s.sentence_id: s for s in read_sheet(directory / f"{doc.doc_id}.yaml", doc)}
         for data in sentence_tasks([doc]):

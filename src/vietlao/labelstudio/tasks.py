@@ -9,7 +9,7 @@ context never enters the dataset; ``push`` refreshes it in place on existing tas
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from typing import Any, Iterable
 
 from vietlao import label_config as lc
 from vietlao.corpus.documents import Document
@@ -63,7 +63,7 @@ def ls_result(sentence_id: str, text: str, mentions: Iterable[Span], stance: str
     items: list[dict] = []
     for m in mentions:
         rid = region_id(sentence_id, m)
-        where = {"start": m.start, "end": m.end, "text": text[m.start : m.end]}
+        where: dict[str, Any] = {"start": m.start, "end": m.end, "text": text[m.start : m.end]}
         items.append(
             {
                 "id": rid, "from_name": lc.ENTITY_LABELS, "to_name": lc.TEXT, "type": "labels",

@@ -100,6 +100,7 @@ def task_model(task: str, systems: Sequence[System], gold: list[dict], rows: dic
         families = buckets.stance([rows[g["id"]] for g in gold], made["units"]["gold"], made["units"]["systems"])
         order = [g["id"] for g in gold]
     else:
+        assert context is not None  # build_report loads it for a linking task
         made = linking_task(gold, systems, rows, n_boot=n_boot, seed=seed, context=context)
         u = made["units"]
         families = buckets.linking(gold, rows, u["gold"], u["systems"], u["ranked"], forms)

@@ -113,8 +113,11 @@ def span_task(task: str, gold: list[dict], systems: Sequence[System], *, tagset:
     for s in systems:
         scores[s.name] = evaluate_records(task, gold, s.records, tagset=tagset, scheme=scheme, n_boot=n_boot,
                                           seed=seed, source=s.source, context=context)
-        spans[s.name] = (ner_spans(gold, s, tagset, scheme) if task == "ner"
-                         else e2e_spans(gold, s, context.kb))
+        if task == "ner":
+            spans[s.name] = ner_spans(gold, s, tagset, scheme)
+        else:
+            assert context is not None  # build_report loads it for a linking task
+            spans[s.name] = e2e_spans(gold, s, context.kb)
     gold_spans = spans[systems[0].name][0]
     sentences = {}
     for i, row in enumerate(gold):
@@ -167,6 +170,7 @@ def linking_task(gold: list[dict], systems: Sequence[System], sentence_rows: dic
     sentences = {}
     for sid, index in by_sentence.items():
         text = sentence_rows[sid]["text"]
+        errors: dict[str, list[str]]
         mentions, errors = [], {s.name: [] for s in systems}
         for i in index:
             g = gold[i]

@@ -14,7 +14,7 @@ from vietlao.evaluation.evaluate import load_gold, write_predictions
 def shape(word: str) -> str:
     """Word shape with runs collapsed: ``Vientiane`` → ``Xx``, ``17/01`` → ``d/d``; a letter of a script
     without case (Lao, Thai …) counts as small: ``ວຽງ`` → ``x``."""
-    out = []
+    out: list[str] = []
     for ch in word:
         cat = unicodedata.category(ch)
         if cat in ("Lu", "Lt"):

@@ -88,6 +88,7 @@ def align(text: str, words: list[str], counts: Counter | None = None) -> list[tu
                 raise
             start = a if start is None else start
             end = cursor = b
+        assert start is not None and end is not None  # the word's last piece was found (or raised)
         spans.append((start, end))
     return spans
 
