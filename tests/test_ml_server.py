@@ -117,8 +117,7 @@ def _until(what: str, check, limit: float, log: Path, process=None):
 def _with_stance(result: list[dict]) -> list[dict]:
     """A prediction's result as an annotator submits it: the stance picked (a prediction only
     suggests one, in a read-only note)."""
-    picked = {"from_name": lc.STANCE, "to_name": lc.TEXT, "type": "choices", "value": {"choices": ["neutral"]}}
-    return [*result, picked]
+    return [*result, lc.stance_item("neutral")]
 
 
 def _open_afresh(client, task: dict) -> list[dict]:

@@ -37,11 +37,6 @@ def test_chunks_decode_iob2_and_repair_orphan_continuations():
         ("PER", 0, 2), ("GPE", 3, 4), ("GPE", 4, 5), ("ORG", 5, 6)]
 
 
-def _pick(stance: str) -> dict:
-    """The annotator's stance choice (a prediction only suggests one)."""
-    return {"from_name": lc.STANCE, "to_name": lc.TEXT, "type": "choices", "value": {"choices": [stance]}}
-
-
 def test_predictions_validate_when_accepted_and_sit_on_tokens(trained):
     model, tasks = trained
     ctx = gold_context()
@@ -56,7 +51,7 @@ def test_predictions_validate_when_accepted_and_sit_on_tokens(trained):
         (note,) = [item for item in pred["result"] if item["from_name"] == lc.STANCE_SUGGESTION]
         assert note["readonly"] and model.version in note["value"]["text"][0]
         stance, _ = model.stance_of(d["text"])
-        record = convert_task({"data": d, "annotations": [{"result": pred["result"] + [_pick(stance)]}]}, ctx)
+        record = convert_task({"data": d, "annotations": [{"result": pred["result"] + [lc.stance_item(stance)]}]}, ctx)
         assert record.stance == stance  # the note is skipped, the annotator's pick is read
         bounds = {t.start for t in tokenize(d["text"])}, {t.end for t in tokenize(d["text"])}
         for m in record.mentions:
@@ -125,7 +120,7 @@ def test_push_sends_trained_predictions_that_validate_when_accepted(tmp_path, ls
         assert again["new"] == 0 and again["repredicted"] == 0
         annotated = sorted(tasks, key=lambda t: t["data"]["sentence_id"])[0]
         def accept(t):  # the prediction, with the suggested stance picked by the annotator
-            picked = _pick(model.stance_of(t["data"]["text"])[0])
+            picked = lc.stance_item(model.stance_of(t["data"]["text"])[0])
             return client.annotate(t, t["predictions"][0]["result"] + [picked], replace=False)
 
         assert accept(annotated) == "created"
@@ -144,7 +139,7 @@ def test_push_sends_trained_predictions_that_validate_when_accepted(tmp_path, ls
         for r in records:
             spans = sorted((m.start, m.end, m.label, m.entity_id) for m in r.mentions)
             data = next(d for d in sentence_tasks(docs) if d["sentence_id"] == r.sentence_id)
-            result = expected[r.sentence_id]["result"] + [_pick(model.stance_of(data["text"])[0])]
+            result = expected[r.sentence_id]["result"] + [lc.stance_item(model.stance_of(data["text"])[0])]
             accepted = convert_task({"data": data, "annotations": [{"result": result}]}, ctx)
             assert spans == sorted((m.start, m.end, m.label, m.entity_id) for m in accepted.mentions)
             assert r.stance == accepted.stance

@@ -141,6 +141,11 @@ def entity_id_item(region: object, start: int, end: int, surface: str, entity_id
     }
 
 
+def stance_item(stance: str) -> dict:
+    """The :data:`STANCE` choice of a result: the annotator's stance."""
+    return {"from_name": STANCE, "to_name": TEXT, "type": "choices", "value": {"choices": [stance]}}
+
+
 def stance_suggestion_item(stance: str, score: float, model_version: str) -> dict:
     """The :data:`STANCE_SUGGESTION` note of a prediction: the model's stance, its probability and
     the model, read-only in the editor."""

@@ -73,10 +73,5 @@ def ls_result(sentence_id: str, text: str, mentions: Iterable[Span], stance: str
         if m.entity_id:
             items.append(lc.entity_id_item(rid, m.start, m.end, where["text"], m.entity_id))
     if stance is not None:
-        items.append(
-            {
-                "from_name": lc.STANCE, "to_name": lc.TEXT, "type": "choices",
-                "value": {"choices": [stance]},
-            }
-        )
+        items.append(lc.stance_item(stance))
     return items
