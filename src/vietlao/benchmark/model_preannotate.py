@@ -19,6 +19,7 @@ import json
 import queue
 import threading
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Mapping
 
 from vietlao import label_config as lc
@@ -223,39 +224,51 @@ def _check_name(name: str) -> None:
         raise UserError(f"unknown pre-annotation model {name!r}: choose from {', '.join(MODELS)}")
 
 
-def version_of(name: str, ner_rows: list[dict], stance_rows: list[dict],
-               inventory: Mapping[str, CanonicalEntity]) -> str:
-    """The ``model_version`` :func:`train` gives the model ``name`` on these rows, without training it:
-    the models, their parameters and :func:`training_digest`."""
+def _models(name: str) -> tuple[ModuleType, ModuleType, bool] | None:
+    """The NER and stance baseline modules of the model ``name`` and whether the gazetteer's matches
+    come first; None for the gazetteer alone."""
     _check_name(name)
     spec = MODELS[name]
     if spec is None:
-        return gazetteer.model_version()
+        return None
     from vietlao.benchmark.baselines import select_baselines as load_baselines
 
     ner_name, stance_name, gazetteer_first = spec
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
-    p, c = modules[ner_name].PARAMS, modules[stance_name].C
+    return modules[ner_name], modules[stance_name], gazetteer_first
+
+
+def _version(models: tuple[ModuleType, ModuleType, bool] | None, ner_rows: list[dict], stance_rows: list[dict],
+             inventory: Mapping[str, CanonicalEntity]) -> str:
+    if models is None:
+        return gazetteer.model_version()
+    ner_mod, stance_mod, gazetteer_first = models
+    p = ner_mod.PARAMS
     return (("gazetteer+" if gazetteer_first else "")
-            + f"{ner_name}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_name}-C{c}"
+            + f"{ner_mod.NAME}-c1.{p['c1']}-c2.{p['c2']}-i{p['max_iterations']}+{stance_mod.NAME}-C{stance_mod.C}"
             + f"-{training_digest(ner_rows, stance_rows, inventory)}")
+
+
+def version_of(name: str, ner_rows: list[dict], stance_rows: list[dict],
+               inventory: Mapping[str, CanonicalEntity]) -> str:
+    """The ``model_version`` :func:`train` gives the model ``name`` on these rows, without training it:
+    the models, their parameters and :func:`training_digest`."""
+    return _version(_models(name), ner_rows, stance_rows, inventory)
 
 
 def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
           inventory: Mapping[str, CanonicalEntity]) -> Preannotator:
     """Train the model ``name`` of :data:`MODELS` on gold rows (``load_gold('ner'|'stance', …)``)."""
-    version = version_of(name, ner_rows, stance_rows, inventory)
-    spec = MODELS[name]
-    if spec is None:
+    models = _models(name)
+    version = _version(models, ner_rows, stance_rows, inventory)
+    if models is None:
         return Preannotator(name, version, inventory)
     from vietlao.benchmark.baselines.common import KnowledgeNames
-    from vietlao.benchmark.baselines import select_baselines as load_baselines
 
-    ner_name, stance_name, gazetteer_first = spec
-    modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
+    ner_mod, stance_mod, gazetteer_first = models
     names = KnowledgeNames(knowledge_base(inventory))
-    return Preannotator(name, version, inventory, modules[ner_name].fit(ner_rows, names),
-                        modules[stance_name].fit(stance_rows), gazetteer_first, names)
+    return Preannotator(name, version, inventory, ner_mod.fit(ner_rows, names), stance_mod.fit(stance_rows),
+                        gazetteer_first, names)
 
 
 def knowledge_base(inventory: Mapping[str, CanonicalEntity]) -> list[dict]:
