@@ -147,33 +147,42 @@ def _text_rect(page, sentence: str, surface: str) -> dict | None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        return _find_rect(page, sentence, surface)
+        return page.wait_for_function(
+            """([sentence, surface]) => {
+              for (const el of document.querySelectorAll('.lsf-htx-richtext')) {
+                if (el.textContent !== sentence) continue;
+                const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                let node;
+                while ((node = walker.nextNode())) {
+                  const i = node.textContent.indexOf(surface);
+                  if (i < 0) continue;
+                  const range = document.createRange();
+                  range.setStart(node, i);
+                  range.setEnd(node, i + surface.length);
+                  const b = range.getBoundingClientRect();
+                  return {x: b.left, y: b.top, w: b.width, h: b.height};
+                }
+              }
+              return null;
+            }""",
+            arg=[sentence, surface],
+            timeout=30_000,
+        ).json_value()
     except PlaywrightTimeout:
         return None
 
 
-def _find_rect(page, sentence: str, surface: str) -> dict:
-    return page.wait_for_function(
-        """([sentence, surface]) => {
-          for (const el of document.querySelectorAll('.lsf-htx-richtext')) {
-            if (el.textContent !== sentence) continue;
-            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-            let node;
-            while ((node = walker.nextNode())) {
-              const i = node.textContent.indexOf(surface);
-              if (i < 0) continue;
-              const range = document.createRange();
-              range.setStart(node, i);
-              range.setEnd(node, i + surface.length);
-              const b = range.getBoundingClientRect();
-              return {x: b.left, y: b.top, w: b.width, h: b.height};
-            }
-          }
-          return null;
-        }""",
-        arg=[sentence, surface],
-        timeout=30_000,
-    ).json_value()
+def _drag_over(page, sentence: str, surface: str) -> dict:
+    """Select ``surface`` in the labelled sentence with the mouse (a new region of the pressed label);
+    its on-screen box."""
+    box = _text_rect(page, sentence, surface)
+    assert box is not None, f"{surface!r} not found in the labelled sentence"
+    y = box["y"] + box["h"] / 2
+    page.mouse.move(box["x"] + 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["w"] - 2, y, steps=8)
+    page.mouse.up()
+    return box
 
 
 def _annotate_in_browser(page, url: str, password: str, pid: int, task: dict, shots: Path) -> None:
@@ -316,6 +325,13 @@ def test_several_annotators_in_one_project_are_pseudonymised_compared_and_adjudi
     assert len(validate_gold(out, complete=False)) == len(tasks)
 
 
+def _open_task(page, url: str, project_id: int, task_id: int) -> None:
+    """The task in the editor, the instructions (if Label Studio shows them) closed."""
+    page.goto(f"{url}/projects/{project_id}/data?task={task_id}")
+    page.wait_for_selector(".lsf-htx-richtext")
+    page.keyboard.press("Escape")
+
+
 def _log_in(page, url: str, password: str) -> None:
     """Log in as the admin, unless the browser's session already is."""
     page.goto(f"{url}/user/login/")
@@ -348,9 +364,7 @@ def test_restored_tasks_of_every_document_open_and_their_linked_spans_select(ser
             continue
         task, region = tasks[gold["data"]["sentence_id"]], linked[0]
         try:
-            page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
-            page.wait_for_selector(".lsf-htx-richtext")
-            page.keyboard.press("Escape")  # the instructions, if shown
+            _open_task(page, server.url, report["project_id"], task["id"])
             box = _text_rect(page, task["data"]["text"], region["value"]["text"])
             assert box is not None, f"{region['value']['text']!r} not found in {gold['data']['sentence_id']}"
             page.mouse.click(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
@@ -383,9 +397,7 @@ def test_a_model_suggestion_is_marked_and_never_the_annotators_stance(server, pa
     (note,) = [r for r in task["predictions"][0]["result"] if r["from_name"] == lc.STANCE_SUGGESTION]
     try:
         _log_in(page, server.url, server.password)
-        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
-        page.wait_for_selector(".lsf-htx-richtext")
-        page.keyboard.press("Escape")  # the instructions, if shown
+        _open_task(page, server.url, report["project_id"], task["id"])
         page.get_by_text(model.version, exact=False).first.wait_for(state="visible")
         assert page.get_by_text(note["value"]["text"][0], exact=False).count() >= 1
         for stance in STANCE_LABELS:
@@ -411,16 +423,9 @@ def test_a_linkable_span_without_its_entity_is_refused_at_submit(server, page, t
     (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == SENTENCE_ID]
     try:
         _log_in(page, server.url, server.password)
-        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
-        page.wait_for_selector(".lsf-htx-richtext")
-        page.keyboard.press("Escape")  # the instructions, if shown
+        _open_task(page, server.url, report["project_id"], task["id"])
         page.locator(".lsf-label", has_text=LABEL).first.click()
-        box = _text_rect(page, task["data"]["text"], SURFACE)
-        y = box["y"] + box["h"] / 2
-        page.mouse.move(box["x"] + 2, y)
-        page.mouse.down()
-        page.mouse.move(box["x"] + box["w"] - 2, y, steps=8)
-        page.mouse.up()
+        _drag_over(page, task["data"]["text"], SURFACE)
         _stance_choice(page, STANCE).locator("input").first.check()
         page.get_by_role("button", name="Submit").click()
         page.get_by_text("Pick the entity of every", exact=False).first.wait_for(state="visible")
@@ -466,9 +471,7 @@ def test_clicks_per_linked_mention_with_and_without_selecting_new_regions(server
     clicks: list[int] = []
     try:
         _log_in(page, server.url, server.password)
-        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
-        page.wait_for_selector(".lsf-htx-richtext")
-        page.keyboard.press("Escape")  # the instructions, if shown
+        _open_task(page, server.url, report["project_id"], task["id"])
         for n, (surface, label, entity) in enumerate(CLICKS_MENTIONS):
             if n == 1:  # once per annotator: the editor's settings, then this mention
                 page.get_by_role("button", name="Settings").first.click()
@@ -477,17 +480,12 @@ def test_clicks_per_linked_mention_with_and_without_selecting_new_regions(server
             count = 0
             page.locator(".lsf-label", has_text=label).first.click()
             count += 1
-            box = _text_rect(page, text, surface)
-            y = box["y"] + box["h"] / 2
-            page.mouse.move(box["x"] + 2, y)
-            page.mouse.down()
-            page.mouse.move(box["x"] + box["w"] - 2, y, steps=8)
-            page.mouse.up()
+            box = _drag_over(page, text, surface)
             count += 1
             page.wait_for_timeout(500)
             if n == 0:
                 assert _picker_choice(page, entity).count() == 0  # default: the new region is not selected
-                page.mouse.click(box["x"] + box["w"] / 2, y)
+                page.mouse.click(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
                 count += 1
             _picker_choice(page, entity).first.click()
             count += 1
@@ -524,9 +522,7 @@ def test_a_restored_task_corrected_through_the_picker_is_pulled_as_a_named_chang
     (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == sentence]
     try:
         _log_in(page, server.url, server.password)
-        page.goto(f"{server.url}/projects/{report['project_id']}/data?task={task['id']}")
-        page.wait_for_selector(".lsf-htx-richtext")
-        page.keyboard.press("Escape")  # the instructions, if shown
+        _open_task(page, server.url, report["project_id"], task["id"])
         box = _text_rect(page, task["data"]["text"], surface)
         page.mouse.click(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
         assert _picker_choice(page, old).locator("input").first.is_checked()
