@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from test_evaluate import make_dataset
-from vietlao.benchmark import embed
-from vietlao.benchmark.baselines import common
-from vietlao.benchmark.baselines import select_baselines as load_baselines
+from vietlao.models import embed
+from vietlao.models import common
+from vietlao.models import select_baselines as load_baselines
 from vietlao.benchmark.protocols import protocols
 from vietlao.benchmark.run import run_benchmark
 from vietlao.cli import main
@@ -256,7 +256,7 @@ def test_results_md_has_the_peers_section_and_the_marked_table(with_peer, monkey
 def test_baseline_runs_as_a_script_and_writes_predictions(dataset_dir, tmp_path):
     out = tmp_path / "gaz.jsonl"
     done = subprocess.run(
-        [sys.executable, "-m", "vietlao.benchmark.baselines.ner_gazetteer", "--dataset", str(dataset_dir), "--train", "train,validation", "--test", "test", "--out", str(out)],
+        [sys.executable, "-m", "vietlao.models.ner_gazetteer", "--dataset", str(dataset_dir), "--train", "train,validation", "--test", "test", "--out", str(out)],
         capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr

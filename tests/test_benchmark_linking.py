@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from vietlao.benchmark.linking import KB_FIELDS, baseline_kb, linking_table, seen_in
-from vietlao.benchmark.baselines import select_baselines as load_baselines
+from vietlao.benchmark.linking import linking_table, seen_in
+from vietlao.models.linking_common import KB_FIELDS, knowledge_base
+from vietlao.models import select_baselines as load_baselines
 from vietlao.benchmark.protocols import protocols
 from vietlao.dataset.linking import SeenRule, seen_flags
 from vietlao.evaluation.evaluate import load_gold
@@ -31,12 +32,12 @@ def test_seen_rule_of_each_protocol_is_what_its_folds_train_on():
 
 
 def test_the_baselines_knowledge_base_has_no_gold_forms():
-    kb = baseline_kb()
+    kb = knowledge_base()
     assert kb and all(tuple(e) == KB_FIELDS for e in kb)
 
 
 def test_normalise_folds_case_diacritics_and_cyrillic(baselines):
-    from vietlao.benchmark.baselines import linking_common as common
+    from vietlao.models import linking_common as common
     assert common.normalise("То Лам") == common.normalise("Tô Lâm") == common.normalise("TO LAM") == "to lam"
     assert common.normalise("Đảng Cộng sản") == "dang cong san"
     assert common.normalise("Vietnam–Laos") == common.normalise("Vietnam - Laos") == "vietnam laos"

@@ -382,7 +382,7 @@ def test_a_model_suggestion_is_marked_and_never_the_annotators_stance(server, pa
     """A task pushed with a trained model's prediction opens with the predicted spans and a read-only
     note naming the model's stance, its probability and model; no stance is selected, so the
     annotator must choose it."""
-    from vietlao.benchmark.model_preannotate import train
+    from vietlao.assist.model_preannotate import train
     from vietlao.corpus.inventory import load_inventory
     from vietlao.evaluation.gold import load_gold
 

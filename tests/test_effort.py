@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 
-from vietlao.benchmark.effort import COUNTS, compare, effort_section, effort_table, seen_inventory, summarise
-from vietlao.benchmark.model_preannotate import DEFAULT_MODEL
+from vietlao.assist.effort import COUNTS, compare, effort_section, effort_table, seen_inventory, summarise
+from vietlao.assist.model_preannotate import DEFAULT_MODEL
 from vietlao.corpus.inventory import load_inventory
 from vietlao.paths import project
 from vietlao.spans import Span

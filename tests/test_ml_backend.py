@@ -1,4 +1,4 @@
-"""vietlao.benchmark.ml_backend: the ML backend's model, trained on the gold and the project's
+"""vietlao.assist.ml_backend: the ML backend's model, trained on the gold and the project's
 annotations, retrained on events (debounced), predicting only what validates."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from vietlao.benchmark.ml_backend import Trainer, annotated_records, merged, training_rows
-from vietlao.benchmark.model_preannotate import Preannotator, train, training_digest
+from vietlao.assist.ml_backend import Trainer, annotated_records, merged, training_rows
+from vietlao.assist.model_preannotate import Preannotator, train, training_digest
 from vietlao.corpus.inventory import load_inventory
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import load_gold

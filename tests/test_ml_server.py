@@ -1,4 +1,4 @@
-"""vietlao.benchmark.ml_server: Label Studio's ML-backend protocol over HTTP. The endpoints on
+"""vietlao.assist.ml_server: Label Studio's ML-backend protocol over HTTP. The endpoints on
 Flask's test client, then a real Label Studio that asks the backend for predictions when a task
 is opened and tells it (``/webhook``) to retrain when an annotation is created."""
 
@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from vietlao import label_config as lc
-from vietlao.benchmark.ml_backend import MAX_REQUEST_BYTES, Trainer
-from vietlao.benchmark.ml_server import create_app
-from vietlao.benchmark.model_preannotate import Preannotator, training_digest
+from vietlao.assist.ml_backend import MAX_REQUEST_BYTES, Trainer
+from vietlao.assist.ml_server import create_app
+from vietlao.assist.model_preannotate import Preannotator, training_digest
 from vietlao.corpus.inventory import load_inventory
 from vietlao.evaluation.evaluate import load_gold
 from vietlao.export.task import convert_task
@@ -233,7 +233,7 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain_als
 def test_a_port_in_use_is_one_error_line(trainer):
     import socket
 
-    from vietlao.benchmark.ml_server import HOST, serve
+    from vietlao.assist.ml_server import HOST, serve
     from vietlao.errors import UserError
 
     with socket.socket() as taken:
@@ -264,7 +264,7 @@ def test_every_malformed_body_is_a_400_with_one_line(http, body, message, endpoi
 
 
 def test_work_per_request_is_bounded_with_a_413_naming_the_limit(http, trainer, monkeypatch):
-    from vietlao.benchmark import ml_server
+    from vietlao.assist import ml_server
 
     sentence = EXPORT[0]["data"]
     many = [{"id": i, "data": sentence} for i in range(ml_server.MAX_TASKS + 1)]
@@ -290,7 +290,7 @@ def test_work_per_request_is_bounded_with_a_413_naming_the_limit(http, trainer, 
 def test_requests_beyond_the_workers_wait_then_get_429(trainer, monkeypatch):
     import threading
 
-    from vietlao.benchmark import ml_server
+    from vietlao.assist import ml_server
 
     monkeypatch.setattr(ml_server, "MAX_WORKERS", 1)
     monkeypatch.setattr(ml_server, "PREDICT_SECONDS", 0.5)
@@ -320,7 +320,7 @@ def test_log_lines_escape_control_characters_from_the_request(http, trainer):
     import io
     import logging
 
-    from vietlao.benchmark.ml_server import log_handler
+    from vietlao.assist.ml_server import log_handler
 
     handler, out = log_handler(), io.StringIO()
     handler.setStream(out)
@@ -355,7 +355,7 @@ def test_concurrent_predictions_equal_the_sequential_ones():
     checked against the corpus (no context), so that the long texts get predictions too."""
     import threading
 
-    from vietlao.benchmark.model_preannotate import train
+    from vietlao.assist.model_preannotate import train
 
     gold_ner, gold_stance = load_gold("ner", EVERY), load_gold("stance", EVERY)
     model = train("crf", gold_ner, gold_stance, load_inventory())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vietlao import label_config as lc
-from vietlao.benchmark.model_preannotate import MODELS, chunks, train, training_digest, version_of
+from vietlao.assist.model_preannotate import MODELS, chunks, train, training_digest, version_of
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import load_inventory
 from vietlao.corpus.segment import tokenize

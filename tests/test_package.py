@@ -14,7 +14,9 @@ PACKAGE = Path(vietlao.__file__).parent
 #: The layers in pipeline order: a module may import from its own layer and earlier ones only. The
 #: shared vocabularies and helpers come first; ``export`` precedes ``labelstudio``, whose ``pull``
 #: validates with its rules; the error report (``report``) renders the scorer's output and the
-#: benchmark writes one per protocol; ``publish`` checks and copies the built dataset; the command line comes last.
+#: benchmark writes one per protocol; ``models`` are the baselines (and the encoder they share), used by
+#: ``assist`` (pre-annotation, the effort it saves, Label Studio's ML backend) and by ``benchmark``;
+#: ``publish`` checks and copies the built dataset; the command line comes last.
 LAYERS = (
     {"labels", "paths", "errors", "files", "spans", "emails", "versions", "tables"},
     {"corpus"},
@@ -24,6 +26,8 @@ LAYERS = (
     {"dataset"},
     {"evaluation"},
     {"report"},
+    {"models"},
+    {"assist"},
     {"benchmark"},
     {"publish"},
     {"cli", "__main__"},

@@ -2,7 +2,7 @@
 
 A ``pycrfsuite.Tagger`` holds the sentence it works on, so the threads of the server cannot share
 one as they are (``shared``, the old code: wrong answers and HTTP 500). Two safe ways are measured
-(:class:`vietlao.benchmark.model_preannotate.CrfTaggers`):
+(:class:`vietlao.assist.model_preannotate.CrfTaggers`):
 
 * ``lock``: one tagger, one sentence at a time;
 * ``pool``: an idle tagger per call, opened on the same model file (at most the server's
@@ -57,9 +57,9 @@ def _measure(mode: str, model, trainer_args, tasks: list[dict], threads: int, ro
     import httpx
     from werkzeug.serving import make_server
 
-    from vietlao.benchmark.ml_backend import Trainer
-    from vietlao.benchmark.ml_server import create_app
-    from vietlao.benchmark.model_preannotate import CrfTaggers
+    from vietlao.assist.ml_backend import Trainer
+    from vietlao.assist.ml_server import create_app
+    from vietlao.assist.model_preannotate import CrfTaggers
 
     class Shared(CrfTaggers):
         """The old code: every thread on the CRF's one tagger."""
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write ML_BACKEND.md next to this script")
     args = parser.parse_args(argv)
     os.environ.setdefault("VIETLAO_ROOT", str(ROOT))
-    from vietlao.benchmark.model_preannotate import train
+    from vietlao.assist.model_preannotate import train
     from vietlao.corpus.inventory import load_inventory
     from vietlao.evaluation.evaluate import load_gold
     from vietlao.tables import markdown_table
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {load:.1f} at the end (the machine is shared).",
         table,
         "`shared` is the code before the fix (one tagger for every thread); `lock` and `pool` are the two "
-        "modes of `vietlao.benchmark.model_preannotate.CrfTaggers`. Wrong answers: answers with HTTP status 200 that differ "
+        "modes of `vietlao.assist.model_preannotate.CrfTaggers`. Wrong answers: answers with HTTP status 200 that differ "
         "from the one the same request got alone. CPU s: the benchmark process's user + system time over the "
         "concurrent part (server and client threads share the process).",
     ]) + "\n"

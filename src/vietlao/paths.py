@@ -83,6 +83,11 @@ class Project:
         return self.results / "RESULTS.md"
 
     @property
+    def benchmark_run(self) -> Path:
+        """Where ``vietlao benchmark`` writes a run that does not replace the results (git-ignored)."""
+        return self.root / "build" / "benchmark"
+
+    @property
     def embedding_cache(self) -> Path:
         """Encoder vectors cached by the benchmark (git-ignored)."""
         return self.root / ".cache" / "embeddings"

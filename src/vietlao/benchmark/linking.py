@@ -1,7 +1,7 @@
 """Entity linking in the benchmark: what the baselines may see, seen entities per protocol, the table.
 
 The linking baselines (``TASK = "linking"``) get the ``linking`` rows of each fold and the knowledge
-base reduced to :data:`KB_FIELDS` (``entities`` without ``forms``: the surface forms of every gold
+base reduced to :data:`vietlao.models.linking_common.KB_FIELDS` (``entities`` without ``forms``: the surface forms of every gold
 mention, test mentions included; ``names`` are the inventory's names per language, from knowledge
 sources). NER baselines that declare ``USES_KB`` get it too. A protocol's training rows define which entities are *seen*
 (:data:`SEEN_IN`: ``fixed`` trains on train+validation, ``lodo`` on the other documents, ``xling-L``
@@ -18,14 +18,13 @@ from vietlao.benchmark.differences import versus_cell
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import mention_id
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions
-from vietlao.evaluation.linking import LinkingContext, SeenRule, load_context, load_entities
+from vietlao.evaluation.linking import LinkingContext, SeenRule, load_context
 from vietlao.labels import LINKABLE_TYPES
+from vietlao.models.linking_common import knowledge_base
 from vietlao.spans import tags_to_spans
 
 TASK = "linking"
 E2E_TASK = "ner+linking"
-#: Rows of a knowledge base as the baselines see it.
-KB_FIELDS = ("entity_id", "type", "name", "names")
 #: NER baseline → linking baseline pipelines scored end to end (``ner+linking``) under every protocol.
 E2E_PIPELINES = (("crf", "normalised-lookup"), ("e5-crf", "e5-nn"))
 #: The accuracy@k columns of the table (also in the scorer's default ``KS``).
@@ -43,13 +42,6 @@ def seen_in(protocol: str, source_lang: str = "vi") -> str:
     raise ValueError(f"no seen rule for protocol {protocol!r}")
 
 
-def baseline_kb(dataset_dir: Path | str | None = None) -> list[dict]:
-    """The ``entities`` rows reduced to :data:`KB_FIELDS` (default: the project's dataset); ``names``
-    as ``{lang: name}``."""
-    return [{**{k: e[k] for k in KB_FIELDS}, "names": {n["lang"]: n["name"] for n in e["names"]}}
-            for e in load_entities(dataset_dir)]
-
-
 @dataclass(frozen=True)
 class LinkingBench:
     """The dataset-side inputs of the linking rows of one benchmark run."""
@@ -59,7 +51,7 @@ class LinkingBench:
 
     @classmethod
     def load(cls, dataset_dir: Path | str | None) -> "LinkingBench":
-        return cls(tuple(baseline_kb(dataset_dir)), load_context(dataset_dir))
+        return cls(tuple(knowledge_base(dataset_dir)), load_context(dataset_dir))
 
     def predict_kwargs(self) -> dict:
         return {"kb": [dict(e) for e in self.kb]}

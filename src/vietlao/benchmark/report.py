@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vietlao.benchmark import differences, linking
-from vietlao.benchmark.effort import effort_section
+from vietlao.assist.effort import effort_section
 from vietlao.benchmark.plots import plot_ner, plot_stance
 from vietlao.tables import markdown_table
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vietlao.errors import UserError
+from vietlao.paths import project
 from vietlao.tables import markdown_table
 
 #: How a row of each part of ``results.json`` is named.
@@ -138,3 +140,26 @@ def verdict_table(verdicts: list[RowVerdict]) -> str:
               "—" if v.committed is None else v.committed, "—" if v.reproduced is None else v.reproduced,
               "—" if v.delta is None else v.delta, ", ".join(v.files_differ) or "—"] for v in off])
     return text
+
+
+def output_folder(output: str | None, replace_results: bool) -> Path:
+    """Where a run writes: ``build/benchmark`` by default; the committed results only when the run
+    says so with ``replace_results`` (and names no other folder)."""
+    results = project().results
+    if replace_results and output and Path(output).resolve() != results.resolve():
+        raise UserError(f"--replace-results writes the committed results ({results}); it takes no other --output")
+    folder = results if replace_results else (Path(output) if output else project().benchmark_run)
+    if folder.resolve() == results.resolve() and not replace_results:
+        raise UserError(f"--output {output}: that is the committed results; a run that should replace them "
+                        "says so with --replace-results (and no --output)")
+    return folder
+
+
+def against_committed(run_dir: Path, complete: bool) -> list[RowVerdict] | None:
+    """The verdicts of a run in ``run_dir`` against the committed results (rows a narrowed run
+    did not make are left out); ``None`` when the run is the committed results or there are none."""
+    committed = project().results
+    if run_dir.resolve() == committed.resolve() or not (committed / "results.json").is_file():
+        return None
+    verdicts = compare_rows(run_dir, committed, project().root)
+    return verdicts if complete else [v for v in verdicts if v.status != "missing"]

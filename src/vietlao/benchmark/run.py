@@ -1,6 +1,6 @@
 """``vietlao benchmark``: every baseline under every protocol, each scored once by the one scorer.
 
-Baselines are modules of :mod:`vietlao.benchmark.baselines`, part of the installed package; every
+Baselines are modules of :mod:`vietlao.models`, part of the installed package; every
 run of one writes a predictions JSONL file that the scorer (:func:`vietlao.evaluation.evaluate.
 evaluate_records`, the code behind ``vietlao evaluate``) reads back.
 
@@ -29,8 +29,8 @@ from types import ModuleType
 from typing import Callable
 
 from vietlao.benchmark import compare, differences, linking
-from vietlao.benchmark.baselines import select_baselines
-from vietlao.benchmark.effort import effort_protocol
+from vietlao.models import select_baselines
+from vietlao.assist.effort import effort_protocol
 from vietlao.benchmark.protocols import Protocol, predictions_file, protocols, training_kb
 from vietlao.corpus.inventory import load_inventory
 from vietlao.export.validate import gold_context
@@ -226,7 +226,7 @@ def run_benchmark(
 ) -> dict:
     """Run the baselines under every protocol (and the peers: ``peers`` may be the function that runs
     them, see :func:`vietlao.benchmark.compare.run_peers`); write results, report and plots atomically."""
-    from vietlao.benchmark import embed
+    from vietlao.models import embed
     from vietlao.benchmark.error_reports import write_reports
     from vietlao.benchmark.report import write_report
 

@@ -15,31 +15,16 @@ import argparse
 import time
 from pathlib import Path
 
-from vietlao.benchmark.reproduce import compare_rows, reproduced, verdict_table
+from vietlao.benchmark.reproduce import against_committed, output_folder, reproduced, verdict_table
 from vietlao.benchmark.run import SEEDS
 from vietlao.errors import UserError
 from vietlao.paths import project
 
-NARROWED_DIR = ("build", "benchmark")
-
-
-def _section_table(report: Path, heading: str) -> str:
-    """The first Markdown table under ``heading`` in ``report`` ('' if there is none)."""
-    lines = report.read_text(encoding="utf-8").splitlines()
-    if heading not in lines:
-        return ""
-    after = lines[lines.index(heading):]
-    start = next((i for i, line in enumerate(after) if line.startswith("|")), None)
-    if start is None:
-        return ""
-    end = next((i for i in range(start, len(after)) if not after[i].startswith("|")), len(after))
-    return "\n".join(after[start:end])
-
 
 def plan(args: argparse.Namespace) -> tuple[Path, list[str] | None, bool]:
     """Check the arguments; the output folder, the baselines and whether the run is complete."""
-    from vietlao.benchmark.baselines import select_baselines
     from vietlao.benchmark.run import check_output
+    from vietlao.models import select_baselines
 
     if args.seeds < 1:
         raise UserError(f"--seeds {args.seeds}: at least 1")
@@ -48,22 +33,14 @@ def plan(args: argparse.Namespace) -> tuple[Path, list[str] | None, bool]:
     names = [x.strip() for x in args.baselines.split(",") if x.strip()] if args.baselines is not None else None
     if names is not None and not names:
         raise UserError("--baselines: no baseline named")
-    modules = select_baselines(names)
-    missing = [m.NAME for m in modules if not getattr(m, "available", lambda: True)()]
-    complete = names is None and not args.no_peers and not missing
-    results = project().results
-    if args.replace_results and args.output and Path(args.output).resolve() != results.resolve():
-        raise UserError(f"--replace-results writes the committed results ({results}); it takes no other --output")
-    output = results if args.replace_results else (
-        Path(args.output) if args.output else project().root.joinpath(*NARROWED_DIR))
-    if output.resolve() == results.resolve() and not args.replace_results:
-        raise UserError(f"--output {args.output}: that is the committed results; a run that should replace them "
-                        "says so with --replace-results (and no --output)")
+    missing = [m.NAME for m in select_baselines(names) if not getattr(m, "available", lambda: True)()]
+    output = output_folder(args.output, args.replace_results)
     check_output(output)
-    return output, names, complete
+    return output, names, names is None and not args.no_peers and not missing
 
 
 def _run(args: argparse.Namespace) -> int:
+    from vietlao.benchmark.report import peer_table
     from vietlao.benchmark.run import run_benchmark
 
     started = time.perf_counter()
@@ -75,19 +52,16 @@ def _run(args: argparse.Namespace) -> int:
 
         refresh_results()  # the card quotes the table of the project's own results
     print(out["table"])
-    peers = _section_table(output / "RESULTS.md", "## Off-the-shelf peers")
-    if peers:
-        print("\nOff-the-shelf peers beside the baselines, same sentences, coarse types:\n" + peers)
+    if out["results"]["peer_comparison"]["rows"]:
+        print("\nOff-the-shelf peers beside the baselines, same sentences, coarse types:\n"
+              + peer_table(out["results"]["peer_comparison"], "peer"))
     print(f"results{'' if complete else ' (narrowed run)'}: {output / 'results.json'}, {output / 'RESULTS.md'} "
           f"({time.perf_counter() - started:.1f}s)")
-    committed = project().results
-    if output.resolve() == committed.resolve() or not (committed / "results.json").is_file():
+    verdicts = against_committed(output, complete)
+    if verdicts is None:
         return 0
-    verdicts = compare_rows(output, committed, project().root)
-    if not complete:
-        verdicts = [v for v in verdicts if v.status != "missing"]
     same = reproduced(verdicts)
-    print(f"\nReproduction of the committed results ({committed.relative_to(project().root)}): "
+    print(f"\nReproduction of the committed results ({project().results.relative_to(project().root)}): "
           + ("every row identical" if same else "rows differ") + "\n" + verdict_table(verdicts))
     return 1 if args.check and not same else 0
 

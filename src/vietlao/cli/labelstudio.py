@@ -9,14 +9,13 @@ import time
 from pathlib import Path
 
 from vietlao.corpus.inventory import load_inventory
-from vietlao.errors import UserError
 from vietlao.export.validate import gold_context
 from vietlao.files import check_input, given
 from vietlao.label_config import render_label_config, write_label_config
 from vietlao.labelstudio.client import Client, token_from_env
 from vietlao.labelstudio.commands import DEFAULT_TITLE, annotate, pull, push
 from vietlao.labelstudio.project import PASSES
-from vietlao.benchmark.model_preannotate import DEFAULT_MODEL, MODELS
+from vietlao.assist.model_preannotate import DEFAULT_MODEL, MODELS
 from vietlao.paths import project
 from vietlao.tables import markdown_table
 
@@ -39,14 +38,6 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(args.port, Path(args.data_dir) if args.data_dir else project().ls_data, token_from_env())
 
 
-def _gold_rows() -> tuple[list[dict], list[dict]]:
-    """The ``ner`` and ``stance`` gold rows of every split: what the pre-annotation models train on."""
-    from vietlao.evaluation.evaluate import load_gold
-
-    every = "train,validation,test"
-    return load_gold("ner", every), load_gold("stance", every)
-
-
 def _run_push(args: argparse.Namespace) -> int:
     restore_from = given(args.restore_from, "--restore-from")
     if restore_from is not None:
@@ -54,52 +45,20 @@ def _run_push(args: argparse.Namespace) -> int:
     client = _client(args)  # a missing token is reported before any training
     predictor, version = None, args.model_version
     if args.pass_number == 1 and args.model != "gazetteer":
-        from vietlao.benchmark.model_preannotate import Preannotator, train, version_of
-        rows, inventory, ctx = _gold_rows(), load_inventory(), gold_context()
-        trained: list[Preannotator]
-        version, trained = version_of(args.model, *rows, inventory), []
+        from vietlao.assist.service import push_predictor
 
-        def predictor(task_data: dict) -> dict | None:  # trained on the first task that needs a prediction
-            if not trained:
-                trained.append(train(args.model, *rows, inventory))
-            return trained[0].prediction(task_data, ctx)
+        version, predictor = push_predictor(args.model)
     return _timed("push", lambda: push(
         client, args.project_title, model_version=version, pass_number=args.pass_number, predictor=predictor,
         restore=not args.no_restore, restore_from=restore_from))
 
 
-def _sources_stamp() -> tuple:
-    """Size and modification time of the inventory and of every file of the documents folder."""
-    files = [project().inventory, *sorted(p for p in project().documents.rglob("*") if p.is_file())]
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
-
-
 def _run_backend(args: argparse.Namespace) -> int:
-    import logging
+    from vietlao.assist.service import run_backend
 
-    from vietlao.benchmark.ml_backend import Trainer
-    from vietlao.benchmark.ml_server import log_handler, serve
-    from vietlao.labelstudio.project import connect_ml_backend
-
-    logging.basicConfig(level=logging.INFO, handlers=[log_handler()])  # control characters escaped
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
-    fetch, connect = None, None
-    if not args.no_connect:
-        # a server runs for hours: --deadline bounds the start-up exchange and each retraining's listing
-        client = Client.from_env(args.url, timeout=args.timeout, attempts=args.retries, backoff=args.backoff,
-                                 deadline=args.deadline or None)
-        project_id = client.find_project(args.project_title)
-        if project_id is None:
-            raise UserError(f"no project titled {args.project_title!r} at {client.url}: create it with `vietlao ls push`")
-        fetch = lambda: client.within_deadline(lambda: client.tasks(project_id))  # noqa: E731
-        connect = lambda url: connect_ml_backend(client, project_id, url, f"vietlao-{args.model}")  # noqa: E731
-    trainer = Trainer(args.model, *_gold_rows(), load_inventory(), gold_context(), fetch, args.debounce,
-                      stamp=_sources_stamp, reload=lambda: (*_gold_rows(), load_inventory(), gold_context()))
-    trainer.refresh()  # records the files' state
-    trainer.retrain()
-    if trainer.model is None:
-        raise UserError(f"the first training failed: {trainer.last_error}")
-    return serve(trainer, args.port, connect)
+    # a server runs for hours: --deadline bounds the start-up exchange and each retraining's listing
+    return run_backend(args.model, args.port, args.debounce, None if args.no_connect else _client(args),
+                       args.project_title)
 
 
 def _run_config(args: argparse.Namespace) -> int:

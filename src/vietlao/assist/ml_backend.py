@@ -7,13 +7,13 @@ It speaks the protocol Label Studio 1.23 uses with ML backends (``label_studio/m
   it is neither kept nor logged);
 - ``POST /predict`` with ``{"tasks": [...]}``: ``{"results": [...]}``, one entry per task in order,
   each a list of zero or one prediction, made by
-  :meth:`vietlao.benchmark.model_preannotate.Preannotator.prediction` (a prediction that, accepted as
+  :meth:`vietlao.assist.model_preannotate.Preannotator.prediction` (a prediction that, accepted as
   the annotation, would not validate is not made);
 - ``POST /webhook``: an ``ANNOTATION*`` event of the project webhook Label Studio creates when the
   backend is attached (:func:`vietlao.labelstudio.project.connect_ml_backend`), or ``START_TRAINING``
   (Label Studio's "start training"): a retraining is scheduled; ``POST /train`` likewise.
 
-The model is one of :data:`~vietlao.benchmark.model_preannotate.MODELS`, trained on the gold rows with
+The model is one of :data:`~vietlao.assist.model_preannotate.MODELS`, trained on the gold rows with
 every valid annotated task of the project in place of (or in addition to) the gold of its sentence.
 Retraining is debounced (it starts ``debounce`` seconds after the last event) and runs in a
 background thread while the old model goes on predicting; its ``model_version`` names the model and
@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from vietlao.benchmark.model_preannotate import Preannotator, train
+from vietlao.assist.model_preannotate import Preannotator, train
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
 from vietlao.errors import UserError, shown
@@ -85,7 +85,7 @@ class Trainer:
     """The current model and its debounced retraining.
 
     ``fetch_tasks`` returns the project's tasks with their annotations (None: train on the gold
-    only); ``train_fn`` is :func:`~vietlao.benchmark.model_preannotate.train`'s signature.
+    only); ``train_fn`` is :func:`~vietlao.assist.model_preannotate.train`'s signature.
     """
 
     model_name: str

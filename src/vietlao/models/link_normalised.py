@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
-from vietlao.benchmark.baselines.linking_common import TOP_K, knowledge_base, normalise, prediction, ranked, same_type, script_main, similarity
+from vietlao.models.linking_common import TOP_K, knowledge_base, normalise, prediction, ranked, same_type, script_main, similarity
 
 NAME, TASK, SEEDED = "normalised-lookup", "linking", False
 

@@ -13,7 +13,7 @@ from collections import Counter
 from vietlao.labels import ENTITY_TYPES
 from vietlao.spans import tag_chunks
 
-from vietlao.benchmark.baselines.common import script_main
+from vietlao.models.common import script_main
 
 NAME, TASK, SEEDED = "caps-rule", "ner", False
 

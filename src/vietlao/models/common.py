@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from vietlao.corpus.gazetteer import Matcher, entity_names, unambiguous
 from vietlao.evaluation.evaluate import load_gold, write_predictions
+from vietlao.models.linking_common import knowledge_base
 
 
 def shape(word: str) -> str:
@@ -95,7 +96,7 @@ class KnowledgeNames:
     """The knowledge base's names (canonical ``name`` and ``names`` in each language, never the gold's
     surface forms) matched over tokens with the pre-annotator's matcher, one per language.
 
-    ``kb`` rows are the ``entities`` config's (:func:`vietlao.benchmark.linking.baseline_kb`):
+    ``kb`` rows are the ``entities`` config's (:func:`vietlao.models.linking_common.knowledge_base`):
     ``entity_id``, ``type``, ``name``, ``names``.
     """
 
@@ -144,9 +145,8 @@ def script_main(task: str, predict: Callable[..., list[dict]], argv: list[str] |
     train = load_gold(task, args.train, args.dataset)
     test = load_gold(task, args.test, args.dataset)
     if uses_kb:
-        from vietlao.benchmark.linking import baseline_kb
 
-        predicted = predict(train, test, seed=args.seed, kb=baseline_kb(args.dataset))
+        predicted = predict(train, test, seed=args.seed, kb=knowledge_base(args.dataset))
     else:
         predicted = predict(train, test, seed=args.seed)
     path = write_predictions(args.out, predicted)

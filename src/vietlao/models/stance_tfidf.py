@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from vietlao.benchmark.baselines.common import script_main
+from vietlao.models.common import script_main
 
 NAME, TASK, SEEDED = "tfidf-char-lr", "stance", False
 C = 1.0

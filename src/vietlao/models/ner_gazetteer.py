@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from vietlao.corpus.gazetteer import Matcher
 from vietlao.spans import tag_chunks
 
-from vietlao.benchmark.baselines.common import KnowledgeNames, script_main
+from vietlao.models.common import KnowledgeNames, script_main
 
 NAME, TASK, SEEDED = "gazetteer", "ner", False
 USES_KB = True

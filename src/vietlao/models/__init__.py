@@ -3,11 +3,11 @@
 Every module defines ``NAME``, ``TASK`` (``ner``, ``stance`` or ``linking``), ``SEEDED`` (whether
 the result depends on ``seed``: such baselines run with several seeds) and
 ``predict(train_rows, test_rows, seed=0) -> list[dict]`` (linking baselines also take ``kb``, the
-knowledge base of :func:`vietlao.benchmark.linking.baseline_kb`); a module that needs an optional extra
+knowledge base of :func:`vietlao.models.linking_common.knowledge_base`); a module that needs an optional extra
 names it in ``EXTRA`` and says whether it is installed with ``available()``. Each runs as a module
 that writes a predictions file::
 
-    python -m vietlao.benchmark.baselines.ner_crf --train train,validation --test test --out crf.jsonl
+    python -m vietlao.models.ner_crf --train train,validation --test test --out crf.jsonl
     vietlao evaluate --task ner --predictions crf.jsonl
 
 The registry: :data:`MODULES`, loaded by :func:`all_baselines` and :func:`select_baselines`.

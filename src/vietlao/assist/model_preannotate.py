@@ -231,7 +231,7 @@ def _models(name: str) -> tuple[ModuleType, ModuleType, bool] | None:
     spec = MODELS[name]
     if spec is None:
         return None
-    from vietlao.benchmark.baselines import select_baselines as load_baselines
+    from vietlao.models import select_baselines as load_baselines
 
     ner_name, stance_name, gazetteer_first = spec
     modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
@@ -263,7 +263,7 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
     version = _version(models, ner_rows, stance_rows, inventory)
     if models is None:
         return Preannotator(name, version, inventory)
-    from vietlao.benchmark.baselines.common import KnowledgeNames
+    from vietlao.models.common import KnowledgeNames
 
     ner_mod, stance_mod, gazetteer_first = models
     names = KnowledgeNames(knowledge_base(inventory))

@@ -1,7 +1,7 @@
 """Stance baseline: multilingual-e5-small sentence embeddings + balanced logistic regression.
 
 The sentence is embedded with the ``query:`` prefix (the model card's choice for embeddings used as
-features) by :mod:`vietlao.benchmark.embed`; C = 1 as for the TF-IDF baseline, L-BFGS: deterministic,
+features) by :mod:`vietlao.models.embed`; C = 1 as for the TF-IDF baseline, L-BFGS: deterministic,
 so there is no seed. Needs the ``embed`` extra. The vectors come as float64 (grid-rounded, the same on
 any CPU), so the regression is fitted in double precision.
 """
@@ -12,8 +12,8 @@ import sys
 
 from sklearn.linear_model import LogisticRegression
 
-from vietlao.benchmark import embed
-from vietlao.benchmark.baselines.common import script_main
+from vietlao.models import embed
+from vietlao.models.common import script_main
 
 NAME, TASK, SEEDED = "e5-lr", "stance", False
 EXTRA = "embed"

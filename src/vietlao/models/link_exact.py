@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
-from vietlao.benchmark.baselines.linking_common import prediction, ranked, script_main
+from vietlao.models.linking_common import prediction, ranked, script_main
 
 NAME, TASK, SEEDED = "exact-lookup", "linking", False
 

@@ -15,12 +15,15 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import iuliia
 
-from vietlao.benchmark.linking import baseline_kb
 from vietlao.evaluation.evaluate import load_gold, write_predictions
+from vietlao.evaluation.linking import load_entities
 
+#: Rows of a knowledge base as the baselines see it.
+KB_FIELDS = ("entity_id", "type", "name", "names")
 #: Candidates written per mention (for accuracy@k).
 TOP_K = 10
 #: Letters that Unicode does not decompose into a base letter and a mark.
@@ -28,10 +31,12 @@ _UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "æ":
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-def knowledge_base(dataset_dir=None) -> list[dict]:
-    """The ``entities`` rows, reduced to ID, type, canonical name and names per language (as the
-    benchmark passes them)."""
-    return baseline_kb(dataset_dir)
+def knowledge_base(dataset_dir: Path | str | None = None) -> list[dict]:
+    """The ``entities`` rows reduced to :data:`KB_FIELDS` (default: the project's dataset), ``names``
+    as ``{lang: name}``: the knowledge base every linking baseline, and every NER baseline that
+    declares ``USES_KB``, is given."""
+    return [{**{k: e[k] for k in KB_FIELDS}, "names": {n["lang"]: n["name"] for n in e["names"]}}
+            for e in load_entities(dataset_dir)]
 
 
 def normalise(text: str) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from vietlao.benchmark.baselines import link_encoder
-from vietlao.benchmark.baselines.link_encoder import link, name_keys
-from vietlao.benchmark.baselines.linking_common import knowledge_base, script_main
+from vietlao.models import link_encoder
+from vietlao.models.link_encoder import link, name_keys
+from vietlao.models.linking_common import knowledge_base, script_main
 
 NAME, TASK, SEEDED = "e5-nn+train", "linking", False
 EXTRA = "embed"
@@ -20,7 +20,7 @@ encoded_texts = link_encoder.encoded_texts  # the training mentions it adds are 
 
 
 def available() -> bool:
-    from vietlao.benchmark import embed
+    from vietlao.models import embed
 
     return embed.available()
 

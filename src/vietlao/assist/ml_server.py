@@ -1,4 +1,4 @@
-"""The HTTP side of the ML backend (:mod:`vietlao.benchmark.ml_backend`): a Flask app, served on the
+"""The HTTP side of the ML backend (:mod:`vietlao.assist.ml_backend`): a Flask app, served on the
 loopback interface only by Werkzeug's threaded server, until Ctrl-C or SIGTERM.
 
 Requests are checked before use, each with a one-line ``{"error": ...}``:
@@ -6,14 +6,14 @@ Requests are checked before use, each with a one-line ``{"error": ...}``:
 - a body that is not a JSON object (malformed, nested deeper than
   :data:`~vietlao.export.rules.MAX_DEPTH`, a lone UTF-16 surrogate, NaN), ``tasks`` that is not a
   list or ``action`` that is not a string: HTTP 400;
-- a body over :data:`~vietlao.benchmark.ml_backend.MAX_REQUEST_BYTES`, more than
+- a body over :data:`~vietlao.assist.ml_backend.MAX_REQUEST_BYTES`, more than
   :data:`MAX_TASKS` tasks, a task text over :data:`MAX_TEXT_CHARS` characters, or predictions that
   take longer than :data:`PREDICT_SECONDS`: HTTP 413, naming the limit;
 - more than :data:`MAX_WORKERS` ``/predict`` requests at work and one waiting longer than
   :data:`PREDICT_SECONDS` for its turn: HTTP 429.
 
 Requests are served concurrently; the model is safe to share
-(:class:`~vietlao.benchmark.model_preannotate.CrfTaggers`). Log lines escape control characters
+(:class:`~vietlao.assist.model_preannotate.CrfTaggers`). Log lines escape control characters
 (:class:`EscapedLog`), so a task id holding a newline cannot forge one.
 """
 
@@ -28,7 +28,7 @@ from typing import Callable
 
 import orjson
 
-from vietlao.benchmark.ml_backend import MAX_REQUEST_BYTES, TRAINING_ACTIONS, Trainer
+from vietlao.assist.ml_backend import MAX_REQUEST_BYTES, TRAINING_ACTIONS, Trainer
 from vietlao.errors import UserError, escape_controls
 from vietlao.export.rules import MAX_DEPTH, too_deep
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from vietlao.benchmark.model_preannotate import MODELS, train
+from vietlao.assist.model_preannotate import MODELS, train
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block
@@ -146,7 +146,7 @@ SECTION = """## Pre-annotation: effort saved
 
 Each document pre-annotated by a model trained on the other four (inventory forms from those four
 only), met by an annotator as a Label Studio prediction and compared with its gold
-(`vietlao.benchmark.effort`): spans per 100 gold mentions accepted unchanged, needing a fix
+(`vietlao.assist.effort`): spans per 100 gold mentions accepted unchanged, needing a fix
 (boundary, label or ID), to add, to delete; edits = fix + add + delete; stance choices = sentences
 whose stance must be picked or changed, per 100 gold mentions; all edits = both. 95% percentile
 bootstrap intervals over sentences. `vietlao ls push --model NAME` sends these models' predictions;

@@ -4,14 +4,14 @@ Lexical features (the word itself, its affixes) tie a model to the languages it 
 each token is described by language-independent features only — its shape (capitals, digits,
 punctuation), whether it is capitalised or all capitals, its position and length, and the same for
 its neighbours (±1) — plus its meaning: the e5 embedding of the token (``query:`` prefix, cached by
-:mod:`vietlao.benchmark.embed`) projected on 32 principal components fitted on the training
+:mod:`vietlao.models.embed`) projected on 32 principal components fitted on the training
 vocabulary, as 32 real-valued CRF features. Names of one kind in different languages and scripts
 (``Lào``, ``Laos``, ``Лаос``) get nearby vectors, so what is learnt on one language carries to
 another. The CRF (sklearn-crfsuite, L-BFGS, c1 = c2 = 0.1, 100 iterations, as ``crf``) tags the
 project's tokens, so spans are always on token edges. Deterministic (PCA by full SVD, L-BFGS): no
 seed. Needs the ``embed`` extra.
 
-The same on any CPU: the vectors are the grid-rounded ones of :mod:`vietlao.benchmark.embed`, the PCA
+The same on any CPU: the vectors are the grid-rounded ones of :mod:`vietlao.models.embed`, the PCA
 runs in float64 and its projections are rounded to multiples of 2^-16 (:data:`FEATURE_BITS`), so a
 BLAS kernel's choice of summation order (which moves a float64 result by ~1e-16) does not reach the
 CRF's features; before that, float32 PCA gave F1 0.697 or 0.667 under two OpenBLAS core types.
@@ -30,8 +30,8 @@ import numpy as np
 import sklearn_crfsuite
 from sklearn.decomposition import PCA
 
-from vietlao.benchmark import embed
-from vietlao.benchmark.baselines.common import script_main, shape
+from vietlao.models import embed
+from vietlao.models.common import script_main, shape
 
 NAME, TASK, SEEDED = "e5-crf", "ner", False
 EXTRA = "embed"

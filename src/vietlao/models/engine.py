@@ -8,7 +8,7 @@ machine. The wheel also ships the engine's source (``e5.c``, ``e5.h``); this mod
 into FMA where the source did not write one — so every operation is an IEEE-754 one with one
 correctly rounded result, the same on every CPU that runs it.
 
-The library is built once into ``<cache>/engine/e5-<key>.so`` (the cache of :mod:`vietlao.benchmark.embed`,
+The library is built once into ``<cache>/engine/e5-<key>.so`` (the cache of :mod:`vietlao.models.embed`,
 outside the repository), ``key`` being the sha256 of the source files and the flags: :func:`identity`.
 A build goes to a temporary name first and is renamed into place, so two processes building at once
 both end with a whole library. Needs ``gcc`` (or ``$CC``) with OpenMP; a missing compiler is one

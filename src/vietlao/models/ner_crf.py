@@ -2,8 +2,8 @@
 
 c1 = c2 = 0.1 and 100 iterations (sklearn-crfsuite's tutorial values), fixed, not tuned. L-BFGS on
 this convex objective is deterministic, so there is no seed. The features are
-:func:`vietlao.benchmark.baselines.common.token_features`, with the knowledge base's names matched
-over the sentence (:class:`~vietlao.benchmark.baselines.common.KnowledgeNames`): what lets a model
+:func:`vietlao.models.common.token_features`, with the knowledge base's names matched
+over the sentence (:class:`~vietlao.models.common.KnowledgeNames`): what lets a model
 trained on Vietnamese tag a name in Lao.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 import sklearn_crfsuite
 
-from vietlao.benchmark.baselines.common import KnowledgeNames, script_main
+from vietlao.models.common import KnowledgeNames, script_main
 
 NAME, TASK, SEEDED = "crf", "ner", False
 USES_KB = True

@@ -7,7 +7,7 @@ from collections import Counter
 
 from vietlao.labels import STANCE_LABELS
 
-from vietlao.benchmark.baselines.common import script_main
+from vietlao.models.common import script_main
 
 NAME, TASK, SEEDED = "majority", "stance", False
 
