@@ -15,7 +15,7 @@ import pytest
 from test_evaluate import make_dataset
 from vietlao.models import embed
 from vietlao.models import common
-from vietlao.models import select_baselines as load_baselines
+from vietlao.models.registry import select_baselines as load_baselines
 from vietlao.benchmark.protocols import protocols
 from vietlao.benchmark.run import run_benchmark
 from vietlao.cli import main

@@ -7,7 +7,7 @@ import pytest
 
 from vietlao.benchmark.linking import linking_table, seen_in
 from vietlao.models.linking_common import KB_FIELDS, knowledge_base
-from vietlao.models import select_baselines as load_baselines
+from vietlao.models.registry import select_baselines as load_baselines
 from vietlao.benchmark.protocols import protocols
 from vietlao.dataset.linking import SeenRule, seen_flags
 from vietlao.evaluation.evaluate import load_gold

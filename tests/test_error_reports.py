@@ -6,7 +6,7 @@ import shutil
 
 from vietlao.benchmark.error_reports import write_reports
 from vietlao.benchmark.report import reports_table
-from vietlao.models import select_baselines
+from vietlao.models.registry import select_baselines
 from vietlao.benchmark.protocols import predictions_file, protocols
 from vietlao.evaluation.evaluate import load_gold
 from vietlao.paths import project

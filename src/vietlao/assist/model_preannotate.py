@@ -19,8 +19,7 @@ import json
 import queue
 import threading
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from vietlao import label_config as lc
 from vietlao.corpus.inventory import CanonicalEntity
@@ -32,6 +31,9 @@ from vietlao.labelstudio import preannotate as gazetteer
 from vietlao.labelstudio.tasks import ls_result
 from vietlao.spans import Span
 
+if TYPE_CHECKING:  # the baselines import scikit-learn: loaded when a model is trained
+    from vietlao.models.common import KnowledgeNames
+
 #: ``--model`` name -> (NER baseline, stance baseline, gazetteer matches first); ``gazetteer``
 #: trains nothing; ``gazetteer+crf`` keeps the gazetteer's spans and adds the CRF's that overlap none.
 MODELS: dict[str, tuple[str, str, bool] | None] = {
@@ -39,6 +41,24 @@ MODELS: dict[str, tuple[str, str, bool] | None] = {
     "crf": ("crf", "tfidf-char-lr", False),
     "gazetteer+crf": ("crf", "tfidf-char-lr", True),
 }
+class TaggerModel(Protocol):
+    """An NER baseline a pre-annotation model trains: its CRF parameters and ``fit``."""
+
+    NAME: str
+    PARAMS: dict[str, Any]
+
+    def fit(self, train: list[dict], names: KnowledgeNames) -> Any: ...
+
+
+class StanceModel(Protocol):
+    """A stance baseline a pre-annotation model trains: its ``C`` and ``fit``."""
+
+    NAME: str
+    C: float
+
+    def fit(self, train: list[dict]) -> Any: ...
+
+
 #: The model with the fewest edits per 100 gold mentions in the effort protocol
 #: (``benchmarks/results/results.json``, ``preannotation``); a test checks it is still so.
 DEFAULT_MODEL = "gazetteer+crf"
@@ -224,21 +244,23 @@ def _check_name(name: str) -> None:
         raise UserError(f"unknown pre-annotation model {name!r}: choose from {', '.join(MODELS)}")
 
 
-def _models(name: str) -> tuple[ModuleType, ModuleType, bool] | None:
-    """The NER and stance baseline modules of the model ``name`` and whether the gazetteer's matches
-    come first; None for the gazetteer alone."""
+def _models(name: str) -> tuple[TaggerModel, StanceModel, bool] | None:
+    """The NER and stance baselines of the model ``name`` and whether the gazetteer's matches come
+    first; None for the gazetteer alone."""
     _check_name(name)
     spec = MODELS[name]
     if spec is None:
         return None
-    from vietlao.models import select_baselines as load_baselines
+    from vietlao.models import ner_crf, stance_tfidf
 
     ner_name, stance_name, gazetteer_first = spec
-    modules = {m.NAME: m for m in load_baselines([ner_name, stance_name])}
-    return modules[ner_name], modules[stance_name], gazetteer_first
+    trainable: dict[str, tuple[TaggerModel, StanceModel]] = {"crf": (ner_crf, stance_tfidf)}
+    ner_mod, stance_mod = trainable[ner_name]
+    assert stance_mod.NAME == stance_name, f"{name}: {stance_name} is not trainable here"
+    return ner_mod, stance_mod, gazetteer_first
 
 
-def _version(models: tuple[ModuleType, ModuleType, bool] | None, ner_rows: list[dict], stance_rows: list[dict],
+def _version(models: tuple[TaggerModel, StanceModel, bool] | None, ner_rows: list[dict], stance_rows: list[dict],
              inventory: Mapping[str, CanonicalEntity]) -> str:
     if models is None:
         return gazetteer.model_version()
@@ -263,9 +285,9 @@ def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
     version = _version(models, ner_rows, stance_rows, inventory)
     if models is None:
         return Preannotator(name, version, inventory)
+    ner_mod, stance_mod, gazetteer_first = models
     from vietlao.models.common import KnowledgeNames
 
-    ner_mod, stance_mod, gazetteer_first = models
     names = KnowledgeNames(knowledge_base(inventory))
     return Preannotator(name, version, inventory, ner_mod.fit(ner_rows, names), stance_mod.fit(stance_rows),
                         gazetteer_first, names)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
+from vietlao.models.registry import Baseline
 
 from vietlao.benchmark.linking import seen_in
 from vietlao.benchmark.protocols import Protocol, predictions_file
@@ -27,7 +27,7 @@ def setting(protocol: Protocol) -> Setting:
                    protocol.langs)
 
 
-def baseline_systems(folder: Path, modules: Sequence[ModuleType], protocol: str,
+def baseline_systems(folder: Path, modules: Sequence[Baseline], protocol: str,
                      shown: Callable[[Path], str] = str) -> dict[str, list[System]]:
     """Per task, the seed-0 predictions of the baselines in ``folder`` under ``protocol`` (those present)."""
     out: dict[str, list[System]] = {}
@@ -38,7 +38,7 @@ def baseline_systems(folder: Path, modules: Sequence[ModuleType], protocol: str,
     return {t: out[t] for t in sorted(out, key=lambda t: TASK_ORDER.index(t) if t in TASK_ORDER else len(TASK_ORDER))}
 
 
-def write_reports(folder: Path, modules: Sequence[ModuleType], protocols: Sequence[Protocol], *,
+def write_reports(folder: Path, modules: Sequence[Baseline], protocols: Sequence[Protocol], *,
                   dataset_dir: Path | str | None, n_boot: int, seed: int, paired: Callable | None = None,
                   shown: Callable[[Path], str] = str) -> dict[str, str]:
     """Write ``report/<protocol>.html`` into ``folder``; the file of each protocol, relative to ``folder``."""

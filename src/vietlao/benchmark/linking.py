@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from vietlao.models.registry import Baseline
 
 from vietlao.benchmark.differences import versus_cell
 from vietlao.corpus.metadata import LANGUAGES
@@ -79,7 +79,7 @@ class LinkingBench:
         return metrics, extra
 
 
-    def end_to_end(self, linker: ModuleType, folds, ner_rows: list[dict], link_rows: list[dict],
+    def end_to_end(self, linker: Baseline, folds, ner_rows: list[dict], link_rows: list[dict],
                    ner_predictions: list[dict]) -> list[dict]:
         """NER predictions with an ``entity_id`` on every linkable entity: per fold, the predicted
         spans of the test sentences are linked by ``linker`` trained on the fold's linking rows.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from vietlao.models.registry import Baseline
 from typing import Callable
 
 from vietlao.corpus.metadata import LANGUAGES
@@ -72,7 +72,7 @@ def protocols(rows: list[dict]) -> list[Protocol]:
     return out
 
 
-def predictions_file(folder: Path, module: ModuleType, protocol: str, seed: int = 0) -> Path:
+def predictions_file(folder: Path, module: Baseline, protocol: str, seed: int = 0) -> Path:
     """Where a baseline's predictions under ``protocol`` are in a results folder (seeded: one file per seed)."""
     suffix = f"-seed{seed}" if module.SEEDED else ""
     return Path(folder) / "predictions" / module.TASK / protocol / f"{module.NAME}{suffix}.jsonl"

@@ -25,11 +25,10 @@ import json
 import statistics
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Callable
 
 from vietlao.benchmark import compare, differences, linking
-from vietlao.models import select_baselines
+from vietlao.models.registry import Baseline, available, extra, select_baselines, uses_kb
 from vietlao.assist.effort import effort_protocol
 from vietlao.benchmark.protocols import Protocol, predictions_file, protocols, training_kb
 from vietlao.corpus.inventory import load_inventory
@@ -123,7 +122,7 @@ def _metrics(task: str, gold: list[dict], records: list[dict], n_boot: int, seed
     return metrics, extra
 
 
-def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layout: Layout,
+def run_baseline(module: Baseline, protocol: Protocol, rows: list[dict], layout: Layout,
                  seeds: tuple[int, ...], n_boot: int, boot_seed: int,
                  link: linking.LinkingBench | None = None) -> dict:
     """Predict under ``protocol`` for every seed, write the files, score them; one result row.
@@ -133,7 +132,7 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
     """
     seeds = seeds if module.SEEDED else seeds[:1]
     is_linking = module.TASK == linking.TASK
-    if is_linking or getattr(module, "USES_KB", False):
+    if uses_kb(module):
         assert link is not None  # run_benchmark loads it when a baseline links or uses the knowledge base
         kwargs = link.predict_kwargs()
     else:
@@ -169,7 +168,7 @@ def run_baseline(module: ModuleType, protocol: Protocol, rows: list[dict], layou
     }
 
 
-def run_end_to_end(ner_row: dict, linker: ModuleType, protocol: Protocol, gold: dict[str, list[dict]],
+def run_end_to_end(ner_row: dict, linker: Baseline, protocol: Protocol, gold: dict[str, list[dict]],
                    layout: Layout, link: linking.LinkingBench, n_boot: int, boot_seed: int) -> dict:
     """NER baseline → linking baseline under ``protocol``: the NER row's seed-0 spans linked per fold
     (:meth:`LinkingBench.end_to_end`), written as one ``ner+linking`` file and scored end to end."""
@@ -234,16 +233,16 @@ def run_benchmark(
     modules = select_baselines(baselines)
     check_output(out_dir)
     gold = {task: load_gold(task, "all", dataset_dir) for task in ("ner", "stance", *{m.TASK for m in modules})}
-    uses_kb = linking.TASK in gold or any(getattr(m, "USES_KB", False) for m in modules)
-    link = linking.LinkingBench.load(dataset_dir) if uses_kb else None
+    needs_kb = linking.TASK in gold or any(uses_kb(m) for m in modules)
+    link = linking.LinkingBench.load(dataset_dir) if needs_kb else None
     with atomic_folder(out_dir) as stage:  # replaces a previous output only once the run is complete
         layout = Layout(stage, out_dir)
         rows: list[dict] = []
         skipped = {}
         for module in modules:
-            if not getattr(module, "available", lambda: True)():
-                skipped[module.NAME] = f"needs the '{module.EXTRA}' extra"
-                log(f"note: {module.NAME} skipped: install the '{module.EXTRA}' extra")
+            if not available(module):
+                skipped[module.NAME] = f"needs the '{extra(module)}' extra"
+                log(f"note: {module.NAME} skipped: install the '{extra(module)}' extra")
                 continue
             for protocol in protocols(gold[module.TASK]):
                 started = time.perf_counter()
@@ -283,8 +282,9 @@ def run_benchmark(
             "value": "seed-0 predictions, scored by vietlao evaluate; seed_mean/seed_sd over all seeds",
             "versions": key_versions(),
         }
-        if any(getattr(m, "EXTRA", None) == "embed" for m in ran):
-            meta["encoder"] = embed.run_info(ran, gold, link.kb if link is not None else (), embed.shared_encoder())
+        encoded = [m for m in ran if isinstance(m, embed.Encoded)]
+        if encoded:
+            meta["encoder"] = embed.run_info(encoded, gold, link.kb if link is not None else (), embed.shared_encoder())
         results = {"meta": meta, "rows": rows + [compare.headline(p) for p in peer_rows],
                    "significance": tests, "peer_comparison": comparison}
         if baselines is None:  # the full run: pre-annotation measured as effort saved

@@ -24,7 +24,7 @@ from vietlao.paths import project
 def plan(args: argparse.Namespace) -> tuple[Path, list[str] | None, bool]:
     """Check the arguments; the output folder, the baselines and whether the run is complete."""
     from vietlao.benchmark.run import check_output
-    from vietlao.models import select_baselines
+    from vietlao.models.registry import available, select_baselines
 
     if args.seeds < 1:
         raise UserError(f"--seeds {args.seeds}: at least 1")
@@ -33,7 +33,7 @@ def plan(args: argparse.Namespace) -> tuple[Path, list[str] | None, bool]:
     names = [x.strip() for x in args.baselines.split(",") if x.strip()] if args.baselines is not None else None
     if names is not None and not names:
         raise UserError("--baselines: no baseline named")
-    missing = [m.NAME for m in select_baselines(names) if not getattr(m, "available", lambda: True)()]
+    missing = [m.NAME for m in select_baselines(names) if not available(m)]
     output = output_folder(args.output, args.replace_results)
     check_output(output)
     return output, names, names is None and not args.no_peers and not missing

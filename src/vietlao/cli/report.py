@@ -30,7 +30,7 @@ def _shown(path: Path) -> str:
 
 
 def _systems(args: argparse.Namespace, protocol: str) -> list:
-    from vietlao.models import select_baselines
+    from vietlao.models.registry import select_baselines
     from vietlao.benchmark.protocols import predictions_file
     from vietlao.evaluation.evaluate import read_predictions
     from vietlao.paths import project

@@ -34,8 +34,7 @@ import importlib.resources
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -172,13 +171,22 @@ class Encoder:
         return digest.hexdigest()
 
 
-def run_info(modules: Iterable[ModuleType], gold: dict[str, list[dict]], kb: Iterable[dict], encoder: Encoder) -> dict:
+@runtime_checkable
+class Encoded(Protocol):
+    """A baseline that embeds dataset texts with the encoder (what :func:`run_info` records)."""
+
+    KIND: str  # the encoder's input kind: "query" or "passage"
+    TASK: str
+
+    def encoded_texts(self, rows: list[dict], kb: list[dict]) -> Iterable[str]: ...
+
+
+def run_info(modules: Iterable[Encoded], gold: dict[str, list[dict]], kb: Iterable[dict], encoder: Encoder) -> dict:
     """``meta.encoder`` of a benchmark run: :meth:`Encoder.info` and the digest of the vectors of every
-    dataset text the encoder baselines among ``modules`` embed (their ``encoded_texts`` of the rows of
+    dataset text the encoder baselines ``modules`` embed (their ``encoded_texts`` of the rows of
     their task in ``gold``, with the knowledge base ``kb``)."""
     kb = list(kb)
-    items = {(m.KIND, t) for m in modules if getattr(m, "EXTRA", None) == "embed"
-             for t in m.encoded_texts(gold[m.TASK], kb)}
+    items = {(m.KIND, t) for m in modules for t in m.encoded_texts(gold[m.TASK], kb)}
     return {**encoder.info(), "vectors": {"texts": len(items), "sha256": encoder.digest(items),
                                           "of": "every dataset text the e5 baselines embed, sorted"}}
 
