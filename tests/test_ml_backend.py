@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from vietlao.assist.ml_backend import Trainer, annotated_records, merged, training_rows
+from vietlao.assist.ml_backend import NO_FOLD, Trainer, annotated_records, merged, training_rows
 from vietlao.assist.model_preannotate import Preannotator, train, training_digest
 from vietlao.corpus.inventory import load_inventory
 from vietlao.errors import UserError
@@ -48,6 +48,11 @@ def test_training_rows_of_the_gold_records_are_the_published_gold_rows(gold):
     assert training_digest(ner, stance) == training_digest(*gold)
     wanted = {r["id"]: r["ner_tags"] for r in gold[0]}
     assert {r["id"]: r["ner_tags"] for r in ner} == wanted
+    # one row builder: the backend's rows are the dataset's rows, all but the fold (and the split)
+    def unfolded(rows):
+        return sorted(({k: v for k, v in r.items() if k not in ("fold", "split")} for r in rows), key=lambda r: r["id"])
+    assert unfolded(ner) == unfolded(gold[0]) and unfolded(stance) == unfolded(gold[1])
+    assert {r["fold"] for r in ner + stance} == {NO_FOLD}
 
 
 def test_annotated_records_skip_unannotated_and_name_invalid_tasks(export_tasks):

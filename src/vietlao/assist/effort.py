@@ -13,13 +13,15 @@ its sentence counts as met empty. Intervals: percentile bootstrap over sentences
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from vietlao.assist.model_preannotate import MODELS, train
 from vietlao.corpus.documents import load_corpus
 from vietlao.corpus.inventory import CanonicalEntity
+from vietlao.dataset.rows import NerRow, StanceRow
+from vietlao.evaluation.schema import Interval
 from vietlao.evaluation.scoring import bootstrap_weights, ci_block
 from vietlao.export.task import Context
 from vietlao.labelstudio.tasks import sentence_tasks
@@ -54,11 +56,11 @@ def compare(gold: list[Span], predicted: list[Span]) -> dict[str, int]:
     }
 
 
-def _gold_spans(row: dict) -> list[Span]:
+def _gold_spans(row: NerRow) -> list[Span]:
     return [Span(e["start"], e["end"], e["label"], e["entity_id"] or None) for e in row["entities"]]
 
 
-def seen_inventory(inventory: Mapping[str, CanonicalEntity], rows: list[dict]) -> dict[str, CanonicalEntity]:
+def seen_inventory(inventory: Mapping[str, CanonicalEntity], rows: Sequence[NerRow]) -> dict[str, CanonicalEntity]:
     """The inventory as it stood before the held-out document: every entry keeps its names, and its
     per-language forms only where ``rows`` (the training documents) spell them."""
     seen: dict[tuple[str, str], set[str]] = {}
@@ -73,7 +75,7 @@ def seen_inventory(inventory: Mapping[str, CanonicalEntity], rows: list[dict]) -
     }
 
 
-def sentence_counts(name: str, ner_rows: list[dict], stance_rows: list[dict],
+def sentence_counts(name: str, ner_rows: list[NerRow], stance_rows: list[StanceRow],
                     inventory: Mapping[str, CanonicalEntity], ctx: Context) -> np.ndarray:
     """``(n_sentences, len(COUNTS))``: every document pre-annotated by ``name`` trained on the
     others, with the inventory's forms from the others only (:func:`seen_inventory`)."""
@@ -102,7 +104,7 @@ def summarise(counts: np.ndarray, n_boot: int, boot_seed: int) -> dict:
     col["all_edits"] = col["edits"] + col["stance_choices"]
     w = bootstrap_weights(len(counts), n_boot, boot_seed)
 
-    def ratio(num: np.ndarray, den: np.ndarray, scale: float) -> dict:
+    def ratio(num: np.ndarray, den: np.ndarray, scale: float) -> Interval:
         boot_den = w @ den
         boot = scale * (w @ num) / np.where(boot_den > 0, boot_den, np.nan)
         return ci_block(float(scale * num.sum() / den.sum()), boot[~np.isnan(boot)])
@@ -114,7 +116,7 @@ def summarise(counts: np.ndarray, n_boot: int, boot_seed: int) -> dict:
     return block
 
 
-def effort_protocol(ner_rows: list[dict], stance_rows: list[dict], inventory: Mapping[str, CanonicalEntity],
+def effort_protocol(ner_rows: list[NerRow], stance_rows: list[StanceRow], inventory: Mapping[str, CanonicalEntity],
                     ctx: Context, n_boot: int = 1000, boot_seed: int = 0) -> dict:
     """Every model of :data:`MODELS` under leave-one-document-out; ``fewest_edits``: the one with
     the fewest edits of spans and stances together."""

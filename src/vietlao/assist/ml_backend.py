@@ -26,14 +26,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from collections.abc import Sequence
+from typing import Callable, Mapping, TypeVar
 
 from vietlao.assist.model_preannotate import Preannotator, train
 from vietlao.corpus.inventory import CanonicalEntity
-from vietlao.corpus.segment import tokenize
+from vietlao.dataset.rows import NerRow, StanceRow, ner_gold_row, stance_gold_row
 from vietlao.errors import UserError, shown
 from vietlao.export.task import Context, SentenceRecord, TaskInvalid, convert_task
-from vietlao.spans import spans_to_tags
 
 log = logging.getLogger("vietlao.ml_backend")
 
@@ -45,17 +45,15 @@ TRAINING_ACTIONS = frozenset({
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
-def training_rows(records: list[SentenceRecord]) -> tuple[list[dict], list[dict]]:
-    """``ner`` and ``stance`` training rows (labels as strings, as ``load_gold`` gives them) of
-    validated records."""
-    ner, stance = [], []
-    for r in records:
-        tokens = tokenize(r.text)
-        tags = spans_to_tags([(t.start, t.end) for t in tokens], r.mentions)
-        ner.append({"id": r.sentence_id, "doc_id": r.doc_id, "lang": r.lang, "text": r.text,
-                    "tokens": [t.text for t in tokens], "ner_tags": list(tags)})
-        stance.append({"id": r.sentence_id, "doc_id": r.doc_id, "lang": r.lang, "text": r.text, "label": r.stance})
-    return ner, stance
+Row = TypeVar("Row", NerRow, StanceRow)
+#: The fold of a row annotated in Label Studio: it trains the backend's model and is in no fold.
+NO_FOLD = -1
+
+
+def training_rows(records: list[SentenceRecord]) -> tuple[list[NerRow], list[StanceRow]]:
+    """``ner`` and ``stance`` training rows of validated records, as the dataset's rows are made
+    (labels as names, as ``load_gold`` gives them)."""
+    return [ner_gold_row(r, NO_FOLD) for r in records], [stance_gold_row(r, NO_FOLD) for r in records]
 
 
 def annotated_records(tasks: list[dict], ctx: Context) -> tuple[list[SentenceRecord], list[str]]:
@@ -73,7 +71,7 @@ def annotated_records(tasks: list[dict], ctx: Context) -> tuple[list[SentenceRec
     return records, problems
 
 
-def merged(gold: list[dict], annotated: list[dict]) -> list[dict]:
+def merged(gold: Sequence[Row], annotated: Sequence[Row]) -> list[Row]:
     """The gold rows with each annotated sentence's row in place of its gold row (new sentences added)."""
     by_id = {r["id"]: r for r in gold}
     by_id.update((r["id"], r) for r in annotated)
@@ -89,8 +87,8 @@ class Trainer:
     """
 
     model_name: str
-    gold_ner: list[dict]
-    gold_stance: list[dict]
+    gold_ner: list[NerRow]
+    gold_stance: list[StanceRow]
     inventory: Mapping[str, CanonicalEntity]
     ctx: Context
     fetch_tasks: Callable[[], list[dict]] | None = None

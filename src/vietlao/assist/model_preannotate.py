@@ -19,11 +19,13 @@ import json
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Protocol
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vietlao import label_config as lc
 from vietlao.corpus.inventory import CanonicalEntity
 from vietlao.corpus.segment import tokenize
+from vietlao.dataset.rows import NerRow, StanceRow
 from vietlao.errors import UserError
 from vietlao.export.task import Context, TaskInvalid, convert_task
 from vietlao.labels import LINKABLE_TYPES
@@ -47,7 +49,7 @@ class TaggerModel(Protocol):
     NAME: str
     PARAMS: dict[str, Any]
 
-    def fit(self, train: list[dict], names: KnowledgeNames) -> Any: ...
+    def fit(self, train: Sequence[Mapping[str, Any]], names: KnowledgeNames) -> Any: ...
 
 
 class StanceModel(Protocol):
@@ -56,7 +58,7 @@ class StanceModel(Protocol):
     NAME: str
     C: float
 
-    def fit(self, train: list[dict]) -> Any: ...
+    def fit(self, train: Sequence[Mapping[str, Any]]) -> Any: ...
 
 
 #: The model with the fewest edits per 100 gold mentions in the effort protocol
@@ -225,7 +227,7 @@ def chunks(tags: list[str]) -> list[tuple[str, int, int]]:
     return [tuple(c) for c in out]
 
 
-def training_digest(ner_rows: list[dict], stance_rows: list[dict],
+def training_digest(ner_rows: Sequence[NerRow], stance_rows: Sequence[StanceRow],
                     inventory: Mapping[str, CanonicalEntity] | None = None) -> str:
     """8 hex digits of the sha256 of the training rows (ids, tokens, tags, stances) and of the
     inventory that links the spans."""
@@ -260,7 +262,7 @@ def _models(name: str) -> tuple[TaggerModel, StanceModel, bool] | None:
     return ner_mod, stance_mod, gazetteer_first
 
 
-def _version(models: tuple[TaggerModel, StanceModel, bool] | None, ner_rows: list[dict], stance_rows: list[dict],
+def _version(models: tuple[TaggerModel, StanceModel, bool] | None, ner_rows: Sequence[NerRow], stance_rows: Sequence[StanceRow],
              inventory: Mapping[str, CanonicalEntity]) -> str:
     if models is None:
         return gazetteer.model_version()
@@ -271,14 +273,14 @@ def _version(models: tuple[TaggerModel, StanceModel, bool] | None, ner_rows: lis
             + f"-{training_digest(ner_rows, stance_rows, inventory)}")
 
 
-def version_of(name: str, ner_rows: list[dict], stance_rows: list[dict],
+def version_of(name: str, ner_rows: Sequence[NerRow], stance_rows: Sequence[StanceRow],
                inventory: Mapping[str, CanonicalEntity]) -> str:
     """The ``model_version`` :func:`train` gives the model ``name`` on these rows, without training it:
     the models, their parameters and :func:`training_digest`."""
     return _version(_models(name), ner_rows, stance_rows, inventory)
 
 
-def train(name: str, ner_rows: list[dict], stance_rows: list[dict],
+def train(name: str, ner_rows: Sequence[NerRow], stance_rows: Sequence[StanceRow],
           inventory: Mapping[str, CanonicalEntity]) -> Preannotator:
     """Train the model ``name`` of :data:`MODELS` on gold rows (``load_gold('ner'|'stance', …)``)."""
     models = _models(name)

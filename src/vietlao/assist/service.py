@@ -13,13 +13,14 @@ from vietlao.assist.model_preannotate import Preannotator, train, version_of
 from vietlao.corpus.inventory import CanonicalEntity, load_inventory
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import load_gold
+from vietlao.dataset.rows import NerRow, StanceRow
 from vietlao.export.task import Context
 from vietlao.export.validate import gold_context
 from vietlao.labelstudio.client import Client
 from vietlao.labelstudio.project import connect_ml_backend
 from vietlao.paths import project
 
-Sources = tuple[list[dict], list[dict], Mapping[str, CanonicalEntity], Context]
+Sources = tuple[list[NerRow], list[StanceRow], Mapping[str, CanonicalEntity], Context]
 
 
 def gold_sources() -> Sources:

@@ -97,7 +97,7 @@ class LinkingBench:
                          "context": s["text"], "fold": s["fold"]}
                         for s in sentences for a, b, label in spans[s["id"]] if label in LINKABLE_TYPES]
             train = [r for r in link_rows if train_filter(r)]
-            links = {p["id"]: p["entity_id"] for p in linker.predict(train, mentions, seed=0, **self.predict_kwargs())}
+            links = {p["id"]: p.get("entity_id") for p in linker.predict(train, mentions, seed=0, **self.predict_kwargs())}
             for s in sentences:
                 out.append({"id": s["id"], "entities": [
                     {"start": a, "end": b, "label": label,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from vietlao.models.registry import Baseline
-from typing import Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from vietlao.corpus.metadata import LANGUAGES
 
@@ -48,7 +48,7 @@ class Protocol:
         return cmd + (" --tagset coarse" if tagset == "coarse" else "")
 
 
-def protocols(rows: list[dict]) -> list[Protocol]:
+def protocols(rows: Sequence[Mapping[str, Any]]) -> list[Protocol]:
     folds = sorted({r["fold"] for r in rows})
     out = [
         Protocol(

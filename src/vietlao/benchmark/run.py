@@ -37,6 +37,7 @@ from vietlao.corpus.metadata import CorpusLayout
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions, write_predictions
 from vietlao.evaluation.gold import GOLD_CONFIG, load_gold
+from vietlao.evaluation.schema import Prediction
 from vietlao.files import atomic_folder
 from vietlao.paths import project
 from vietlao.versions import key_versions
@@ -140,7 +141,7 @@ def run_baseline(module: Baseline, protocol: Protocol, rows: list[dict], layout:
     gold = protocol.gold(rows)
     per_seed, paths = [], []
     for seed in seeds:
-        records: list[dict] = []
+        records: list[Prediction] = []
         for train_filter, test_filter in protocol.folds:
             train = [r for r in rows if train_filter(r)]
             fold_kwargs = kwargs if is_linking or "kb" not in kwargs else {**kwargs, "kb": training_kb(kwargs["kb"], train)}

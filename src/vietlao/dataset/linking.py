@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.export.task import SentenceRecord
@@ -25,6 +25,8 @@ from vietlao.spans import Span
 from vietlao.labels import LINKABLE_TYPES, SPLITS
 from vietlao.dataset.rows import ARROW_SCHEMAS, TYPE_INDEX, splits_and_folds, write_rows
 from vietlao.tables import markdown_table
+
+Row = TypeVar("Row", bound=Mapping[str, Any])
 
 CONFIG = "linking"
 TYPE_NAMES = {i: t for t, i in TYPE_INDEX.items()}
@@ -101,7 +103,7 @@ class SeenRule:
             return OTHER_DOCUMENTS
         return ("lang:" if self.kind == "lang" else "") + ",".join(self.value)
 
-    def training(self, rows: Iterable[dict]) -> list[dict]:
+    def training(self, rows: Iterable[Row]) -> list[Row]:
         """The rows this rule trains on (all of them for ``documents``: filter per mention)."""
         if self.kind == "splits":
             return [r for r in rows if r["split"] in self.value]

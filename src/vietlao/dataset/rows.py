@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NotRequired, Sequence, TypedDict
 
 import pyarrow as pa
 
@@ -159,38 +159,86 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+class GoldEntity(TypedDict):
+    """A mention of a ``ner`` row: sentence-relative, code points, half-open."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    entity_id: str | None
+
+
+class NerRow(TypedDict):
+    """A ``ner`` row with its labels as names: what ``load_gold("ner")`` gives (with the ``split``) and
+    what the baselines train on. The Arrow row (:func:`ner_row`) holds the ClassLabel integers."""
+
+    id: str
+    doc_id: str
+    lang: str
+    text: str
+    tokens: list[str]
+    token_offsets: list[list[int]]
+    ner_tags: list[str]
+    ner_tags_coarse: list[str]
+    entities: list[GoldEntity]
+    fold: int
+    split: NotRequired[str]
+
+
+class StanceRow(TypedDict):
+    """A ``stance`` row with its label as a name (see :class:`NerRow`)."""
+
+    id: str
+    doc_id: str
+    lang: str
+    target: str
+    text: str
+    label: str
+    fold: int
+    split: NotRequired[str]
+
+
+def _entities(record: SentenceRecord, shift: int = 0) -> list[GoldEntity]:
+    return [{"start": m.start + shift, "end": m.end + shift, "label": m.label,
+             "text": record.text[m.start : m.end], "entity_id": m.entity_id} for m in record.mentions]
+
+
 def _entity_rows(record: SentenceRecord, shift: int = 0) -> list[dict]:
-    return [
-        {"start": m.start + shift, "end": m.end + shift, "label": TYPE_INDEX[m.label],
-         "text": record.text[m.start : m.end], "entity_id": m.entity_id}
-        for m in record.mentions
-    ]
+    return [{**e, "label": TYPE_INDEX[e["label"]]} for e in _entities(record, shift)]
 
 
-def ner_row(record: SentenceRecord, fold: int) -> dict:
-    """One ``ner`` row: tokens with sentence-relative offsets and IOB2 tags (fine and coarse)."""
+def ner_gold_row(record: SentenceRecord, fold: int) -> NerRow:
+    """One ``ner`` row, labels as names: tokens with sentence-relative offsets and IOB2 tags (fine
+    and coarse), the one place a record becomes a row (:func:`ner_row` encodes it for Arrow)."""
     tokens = tokenize(record.text)
     offsets = [(t.start, t.end) for t in tokens]
-    fine = spans_to_tags(offsets, record.mentions)
-    coarse = spans_to_tags(
-        offsets,
-        [Span(m.start, m.end, coarse_type) for m in record.mentions if (coarse_type := COARSE_OF[m.label])],
-    )
+    coarse = [Span(m.start, m.end, coarse_type) for m in record.mentions if (coarse_type := COARSE_OF[m.label])]
     return {
         "id": record.sentence_id, "doc_id": record.doc_id, "lang": record.lang, "text": record.text,
         "tokens": [t.text for t in tokens], "token_offsets": [list(o) for o in offsets],
-        "ner_tags": [NER_TAG_INDEX[t] for t in fine],
-        "ner_tags_coarse": [COARSE_TAG_INDEX[t] for t in coarse],
-        "entities": _entity_rows(record), "fold": fold,
+        "ner_tags": spans_to_tags(offsets, record.mentions), "ner_tags_coarse": spans_to_tags(offsets, coarse),
+        "entities": _entities(record), "fold": fold,
+    }
+
+
+def ner_row(record: SentenceRecord, fold: int) -> dict:
+    """One ``ner`` row as the Arrow file holds it: :func:`ner_gold_row` with ClassLabel integers."""
+    row = ner_gold_row(record, fold)
+    return {**row, "ner_tags": [NER_TAG_INDEX[t] for t in row["ner_tags"]],
+            "ner_tags_coarse": [COARSE_TAG_INDEX[t] for t in row["ner_tags_coarse"]],
+            "entities": [{**e, "label": TYPE_INDEX[e["label"]]} for e in row["entities"]]}
+
+
+def stance_gold_row(record: SentenceRecord, fold: int) -> StanceRow:
+    return {
+        "id": record.sentence_id, "doc_id": record.doc_id, "lang": record.lang,
+        "target": STANCE_TARGET, "text": record.text, "label": record.stance, "fold": fold,
     }
 
 
 def stance_row(record: SentenceRecord, fold: int) -> dict:
-    return {
-        "id": record.sentence_id, "doc_id": record.doc_id, "lang": record.lang,
-        "target": STANCE_TARGET, "text": record.text, "label": STANCE_INDEX[record.stance],
-        "fold": fold,
-    }
+    return {**stance_gold_row(record, fold), "label": STANCE_INDEX[record.stance]}
 
 
 def document_row(doc: Document, records: list[SentenceRecord], fold: int) -> dict:

@@ -22,7 +22,8 @@ fine or coarse labels. Stance::
 
     {"id": "000-003", "label": "favor"}
 
-Output (``--output``; stable keys)::
+Output (``--output``; stable keys, typed in :mod:`vietlao.evaluation.schema`: ``NerScores``,
+``StanceScores``)::
 
     {"task": "ner", "split": "test", "langs": null, "tagset": "fine",
      "input": "ner_tags" | "entities", "predictions": "<path>", "n_sentences": 49,

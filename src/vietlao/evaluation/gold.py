@@ -6,9 +6,10 @@ Used by :mod:`vietlao.evaluation.evaluate`, :mod:`vietlao.evaluation.linking` an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Literal, Sequence, overload
 
 from vietlao.errors import UserError
+from vietlao.dataset.rows import NerRow, StanceRow
 from vietlao.labels import SPLITS
 from vietlao.paths import project
 
@@ -72,12 +73,21 @@ def _check_langs(keep: set[str] | None, splits: list[str], langs_of: dict[str, l
         )
 
 
+@overload
+def load_gold(task: Literal["ner", "ner+linking"], split: str | Sequence[str] = ..., dataset_dir: Path | str | None = ...,
+              langs: Iterable[str] | None = ...) -> list[NerRow]: ...
+@overload
+def load_gold(task: Literal["stance"], split: str | Sequence[str] = ..., dataset_dir: Path | str | None = ...,
+              langs: Iterable[str] | None = ...) -> list[StanceRow]: ...
+@overload
+def load_gold(task: str, split: str | Sequence[str] = ..., dataset_dir: Path | str | None = ...,
+              langs: Iterable[str] | None = ...) -> list[Any]: ...
 def load_gold(
     task: str,
     split: str | Sequence[str] = "test",
     dataset_dir: Path | str | None = None,
     langs: Iterable[str] | None = None,
-) -> list[dict]:
+) -> list[Any]:
     """Gold rows of ``task`` as plain dicts (labels as strings), in split then dataset order."""
     if task not in TASKS:
         raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)}")

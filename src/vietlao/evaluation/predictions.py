@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence, cast
+from typing import Any, Iterable, Mapping, Sequence, cast
 
 import orjson
 
@@ -146,7 +146,7 @@ def _key_twice(line: str) -> str | None:
     return None
 
 
-def write_predictions(path: Path | str, records: Iterable[dict]) -> Path:
+def write_predictions(path: Path | str, records: Iterable[Mapping[str, Any]]) -> Path:
     """Write prediction objects as JSON Lines (UTF-8, one object per line)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

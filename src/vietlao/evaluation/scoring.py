@@ -42,6 +42,10 @@ from typing import Any, Hashable, Iterable, Sequence
 
 import numpy as np
 
+from vietlao.evaluation.schema import (
+    CiMethod, ClassesInterval, ClassScores, ConfusionMatrix, Interval, LangPrfBlock, LangStanceBlock, NerScores, PartialBlock, PrfBlock, SchemeBlock,
+    StanceScores,
+)
 from vietlao.labels import STANCE_LABELS
 from vietlao.spans import CHUNK_SCHEMES, Span, tag_chunks
 
@@ -64,7 +68,7 @@ SCHEME_DEFINITIONS = {
 }
 
 
-def scheme_block(scheme: str) -> dict:
+def scheme_block(scheme: str) -> SchemeBlock:
     """The chunking scheme as it appears in the output under ``ner.scheme``."""
     return {"name": scheme, "definition": SCHEME_DEFINITIONS[scheme], "applies_to": "tag input (ner_tags)"}
 
@@ -72,7 +76,7 @@ def scheme_block(scheme: str) -> dict:
 # --------------------------------------------------------------------------- bootstrap
 
 
-def ci_method(n_boot: int, seed: int, unit: str = "sentence", level: float = 0.95) -> dict:
+def ci_method(n_boot: int, seed: int, unit: str = "sentence", level: float = 0.95) -> CiMethod:
     """The description of the intervals, as it appears in the output under ``ci_method``."""
     return {
         "method": "percentile bootstrap",
@@ -187,21 +191,20 @@ def _sentence_counts(gold: frozenset[Span], pred: frozenset[Span], index: dict[s
     return row
 
 
-def _prf_block(tp, n_pred, n_gold, w: np.ndarray | None, level: float) -> dict:
+def _prf_block(tp, n_pred, n_gold, w: np.ndarray | None, level: float) -> PrfBlock:
     """P/R/F1 of summed counts (1-D over sentences), with intervals from weights ``w``."""
     p, r, f = prf(tp.sum(), n_pred.sum(), n_gold.sum())
-    out: dict[str, Any] = {"precision": float(p), "recall": float(r), "f1": float(f)}
-    if w is not None and w.shape[0]:
-        bt, bn_pred, bn_gold = w @ tp, w @ n_pred, w @ n_gold
-        bp, br, bf = prf(bt, bn_pred, bn_gold)
-        # a resample where a ratio is undefined (nothing predicted / no gold) gives no value
-        out["ci_low"], out["ci_high"] = _interval(bf[(bn_pred + bn_gold) > 0], level)
-        out["precision_ci"] = list(_interval(bp[bn_pred > 0], level))
-        out["recall_ci"] = list(_interval(br[bn_gold > 0], level))
-    else:
-        out["ci_low"] = out["ci_high"] = None
-    out.update(tp=int(tp.sum()), n_pred=int(n_pred.sum()), n_gold=int(n_gold.sum()))
-    return out
+    if w is None or not w.shape[0]:
+        return {"precision": float(p), "recall": float(r), "f1": float(f), "ci_low": None, "ci_high": None,
+                "tp": int(tp.sum()), "n_pred": int(n_pred.sum()), "n_gold": int(n_gold.sum())}
+    bt, bn_pred, bn_gold = w @ tp, w @ n_pred, w @ n_gold
+    bp, br, bf = prf(bt, bn_pred, bn_gold)
+    # a resample where a ratio is undefined (nothing predicted / no gold) gives no value
+    low, high = _interval(bf[(bn_pred + bn_gold) > 0], level)
+    return {"precision": float(p), "recall": float(r), "f1": float(f), "ci_low": low, "ci_high": high,
+            "precision_ci": list(_interval(bp[bn_pred > 0], level)),
+            "recall_ci": list(_interval(br[bn_gold > 0], level)),
+            "tp": int(tp.sum()), "n_pred": int(n_pred.sum()), "n_gold": int(n_gold.sum())}
 
 
 def ner_scores(
@@ -215,7 +218,7 @@ def ner_scores(
     seed: int = 0,
     level: float = 0.95,
     scheme: str = "iob2",
-) -> dict:
+) -> NerScores:
     """Strict and partial entity-level scores of ``pred`` against ``gold``, one item per sentence.
 
     ``types`` fixes the rows of ``per_type`` (default: every label seen, sorted); labels outside
@@ -263,49 +266,39 @@ def ner_counts(
     return counts, labels
 
 
-def _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang) -> dict:
+def _ner_from_counts(counts, labels, langs, groups, n_boot, seed, level, with_lang) -> NerScores:
     n = counts.shape[0]
     w = bootstrap_weights(n, n_boot, seed, groups) if n_boot and n else None
     tp, n_pred, n_gold, partial = (counts[:, k, :] for k in range(4))
-    out: dict[str, Any] = {
-        "n_sentences": n,
-        "micro": _prf_block(tp.sum(1), n_pred.sum(1), n_gold.sum(1), w, level),
-        "per_type": {
-            t: _prf_block(tp[:, i], n_pred[:, i], n_gold[:, i], w, level) for i, t in enumerate(labels)
-        },
-    }
-    out["partial"] = {
+    micro = _prf_block(tp.sum(1), n_pred.sum(1), n_gold.sum(1), w, level)
+    per_type = {t: _prf_block(tp[:, i], n_pred[:, i], n_gold[:, i], w, level) for i, t in enumerate(labels)}
+    partial_block: PartialBlock = {
         "definition": PARTIAL_DEFINITION,
         "micro": _prf_block(partial.sum(1), n_pred.sum(1), n_gold.sum(1), w, level),
-        "per_type": {
-            t: _prf_block(partial[:, i], n_pred[:, i], n_gold[:, i], w, level)
-            for i, t in enumerate(labels)
-        },
+        "per_type": {t: _prf_block(partial[:, i], n_pred[:, i], n_gold[:, i], w, level) for i, t in enumerate(labels)},
     }
-    if with_lang and langs is not None:
-        out["per_lang"] = {}
-        for lang in sorted(set(langs)):
-            mask = np.array([x == lang for x in langs])
-            sub_groups = None if groups is None else [g for g, m in zip(groups, mask) if m]
-            sub = _ner_from_counts(counts[mask], labels, None, sub_groups, n_boot, seed, level, False)
-            out["per_lang"][lang] = {
-                **sub["micro"],
-                "n_sentences": sub["n_sentences"],
-                "partial_f1": sub["partial"]["micro"]["f1"],
-            }
-    out["ci_method"] = ci_method(n_boot, seed, "sentence" if groups is None else "document", level)
-    return out
+    ci = ci_method(n_boot, seed, "sentence" if groups is None else "document", level)
+    if not (with_lang and langs is not None):
+        return {"n_sentences": n, "micro": micro, "per_type": per_type, "partial": partial_block, "ci_method": ci}
+    per_lang: dict[str, LangPrfBlock] = {}
+    for lang in sorted(set(langs)):
+        mask = np.array([x == lang for x in langs])
+        sub_groups = None if groups is None else [g for g, m in zip(groups, mask) if m]
+        sub = _ner_from_counts(counts[mask], labels, None, sub_groups, n_boot, seed, level, False)
+        per_lang[lang] = {**sub["micro"], "n_sentences": sub["n_sentences"], "partial_f1": sub["partial"]["micro"]["f1"]}
+    return {"n_sentences": n, "micro": micro, "per_type": per_type, "partial": partial_block, "per_lang": per_lang,
+            "ci_method": ci}
 
 
 # --------------------------------------------------------------------------- stance
 
 
-def _value_block(point: float, boot: np.ndarray | None, level: float) -> dict:
+def _value_block(point: float, boot: np.ndarray | None, level: float) -> Interval:
     lo, hi = _interval(boot, level) if boot is not None else (None, None)
     return {"value": float(point), "ci_low": lo, "ci_high": hi}
 
 
-def ci_block(point: float, boot: np.ndarray | None, level: float = 0.95) -> dict:
+def ci_block(point: float, boot: np.ndarray | None, level: float = 0.95) -> Interval:
     """``{"value", "ci_low", "ci_high"}``: a statistic and the percentile interval of its resampled
     values (``boot``: one value per resample; ``None`` or empty: no interval)."""
     return _value_block(point, boot, level)
@@ -359,7 +352,7 @@ def stance_scores(
     seed: int = 0,
     level: float = 0.95,
     _with_lang: bool = True,
-) -> dict:
+) -> StanceScores:
     """Accuracy, macro-F1, F_avg, per-class scores and the confusion matrix of stance labels."""
     labels = list(labels)
     g, p = stance_onehots(gold, pred, labels)
@@ -374,47 +367,30 @@ def stance_scores(
     support, n_pred_all = g.sum(0), p.sum(0)
     prec, rec, f1 = prf((g * p).sum(0), n_pred_all, support)
     present = [x for x in labels if support[index[x]] > 0]
-    out: dict[str, Any] = {
-        "n_sentences": n,
-        "accuracy": _value_block(point[0], boot[0], level),
-        "macro_f1": {**_value_block(point[1], boot[1], level), "classes": present},
-        "f_avg": {**_value_block(point[2], boot[2], level), "classes": list(F_AVG_CLASSES)},
-        "per_class": {
-            x: {
-                "precision": float(prec[i]),
-                "recall": float(rec[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-                "n_pred": int(n_pred_all[i]),
-            }
-            for i, x in enumerate(labels)
-        },
-        "confusion_matrix": {
-            "labels": labels,
-            "rows": "gold",
-            "columns": "predicted",
-            "matrix": (g.T @ p).astype(int).tolist(),
-        },
-    }
+    f_avg: ClassesInterval = {**_value_block(point[2], boot[2], level), "classes": list(F_AVG_CLASSES)}
     absent = [c for c in F_AVG_CLASSES if c in index and support[index[c]] == 0]
     if absent:
-        out["f_avg"]["note"] = f"no gold {' or '.join(absent)}: F1 of a class without gold counts as 0 (SemEval-2016)"
-    if _with_lang and langs is not None:
-        out["per_lang"] = {}
-        for lang in sorted(set(langs)):
-            sel = [i for i, x in enumerate(langs) if x == lang]
-            sub = stance_scores(
-                [gold[i] for i in sel],
-                [pred[i] for i in sel],
-                labels=labels,
-                groups=None if groups is None else [groups[i] for i in sel],
-                n_boot=n_boot,
-                seed=seed,
-                level=level,
-                _with_lang=False,
-            )
-            out["per_lang"][lang] = {
-                key: sub[key] for key in ("n_sentences", "accuracy", "macro_f1", "f_avg")
-            }
-    out["ci_method"] = ci_method(n_boot, seed, "sentence" if groups is None else "document", level)
-    return out
+        f_avg["note"] = f"no gold {' or '.join(absent)}: F1 of a class without gold counts as 0 (SemEval-2016)"
+    per_lang: dict[str, LangStanceBlock] = {}
+    for lang in sorted(set(langs or ())) if _with_lang else ():
+        sel = [i for i, x in enumerate(langs or ()) if x == lang]
+        sub = stance_scores([gold[i] for i in sel], [pred[i] for i in sel], labels=labels,
+                            groups=None if groups is None else [groups[i] for i in sel],
+                            n_boot=n_boot, seed=seed, level=level, _with_lang=False)
+        per_lang[lang] = {"n_sentences": sub["n_sentences"], "accuracy": sub["accuracy"],
+                          "macro_f1": sub["macro_f1"], "f_avg": sub["f_avg"]}
+    per_class: dict[str, ClassScores] = {
+        x: {"precision": float(prec[i]), "recall": float(rec[i]), "f1": float(f1[i]),
+            "support": int(support[i]), "n_pred": int(n_pred_all[i])}
+        for i, x in enumerate(labels)
+    }
+    matrix: ConfusionMatrix = {"labels": labels, "rows": "gold", "columns": "predicted",
+                               "matrix": (g.T @ p).astype(int).tolist()}
+    accuracy = _value_block(point[0], boot[0], level)
+    macro_f1: ClassesInterval = {**_value_block(point[1], boot[1], level), "classes": present}
+    ci = ci_method(n_boot, seed, "sentence" if groups is None else "document", level)
+    if not (_with_lang and langs is not None):
+        return {"n_sentences": n, "accuracy": accuracy, "macro_f1": macro_f1, "f_avg": f_avg, "per_class": per_class,
+                "confusion_matrix": matrix, "ci_method": ci}
+    return {"n_sentences": n, "accuracy": accuracy, "macro_f1": macro_f1, "f_avg": f_avg, "per_class": per_class,
+            "confusion_matrix": matrix, "per_lang": per_lang, "ci_method": ci}

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from vietlao.corpus.gazetteer import Matcher, entity_names, unambiguous
 from vietlao.evaluation.evaluate import load_gold, write_predictions
+from vietlao.evaluation.schema import Prediction
 from vietlao.models.linking_common import knowledge_base
 
 
@@ -131,7 +132,7 @@ def repair_iob2(tags: Sequence[str]) -> list[str]:
     return out
 
 
-def script_main(task: str, predict: Callable[..., list[dict]], argv: list[str] | None = None,
+def script_main(task: str, predict: Callable[..., Sequence[Prediction]], argv: list[str] | None = None,
                 uses_kb: bool = False) -> int:
     """``--train SPLITS --test SPLITS --out FILE``: train, predict, write the predictions file
     (``uses_kb``: ``predict`` also takes ``kb``, the dataset's knowledge base)."""

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from vietlao.evaluation.schema import LinkingPrediction
 from vietlao.models.linking_common import knowledge_base, prediction, ranked, same_type, script_main
 
 NAME, TASK, SEEDED = "e5-nn", "linking", False
@@ -48,7 +49,7 @@ def encoded_texts(rows: list[dict], kb: list[dict]) -> list[str]:
     return sorted({r["mention"] for r in rows} | {e["name"] for e in kb})
 
 
-def link(test: list[dict], kb: list[dict], keys: dict[str, list[str]]) -> list[dict]:
+def link(test: list[dict], kb: list[dict], keys: dict[str, list[str]]) -> list[LinkingPrediction]:
     """Each test mention to the entity of its type with the nearest key (cosine of unit vectors)."""
     texts = sorted({k for ks in keys.values() for k in ks})
     index = {t: i for i, t in enumerate(texts)}
@@ -69,7 +70,7 @@ def name_keys(kb: list[dict]) -> dict[str, list[str]]:
     return keys
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[LinkingPrediction]:
     kb = knowledge_base() if kb is None else kb
     return link(test, kb, name_keys(kb))
 

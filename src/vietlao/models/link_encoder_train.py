@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from vietlao.evaluation.schema import LinkingPrediction
 from vietlao.models import link_encoder
 from vietlao.models.link_encoder import link, name_keys
 from vietlao.models.linking_common import knowledge_base, script_main
@@ -26,7 +27,7 @@ def available() -> bool:
 
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[LinkingPrediction]:
     kb = knowledge_base() if kb is None else kb
     keys = name_keys(kb)
     for r in train:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
+from vietlao.evaluation.schema import LinkingPrediction
 from vietlao.models.linking_common import prediction, ranked, script_main
 
 NAME, TASK, SEEDED = "exact-lookup", "linking", False
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[LinkingPrediction]:
     votes: dict[str, Counter] = defaultdict(Counter)
     for r in train:
         votes[r["mention"]][r["entity_id"]] += 1

@@ -13,12 +13,13 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
+from vietlao.evaluation.schema import LinkingPrediction
 from vietlao.models.linking_common import TOP_K, knowledge_base, normalise, prediction, ranked, same_type, script_main, similarity
 
 NAME, TASK, SEEDED = "normalised-lookup", "linking", False
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[LinkingPrediction]:
     kb = knowledge_base() if kb is None else kb
     keys: dict[str, set[str]] = defaultdict(set)  # entity -> normalised keys
     for e in kb:
@@ -27,7 +28,7 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
     for r in train:
         keys[r["entity_id"]].add(normalise(r["mention"]))
         counts[r["entity_id"]] += 1
-    out = []
+    out: list[LinkingPrediction] = []
     for r in test:
         query = normalise(r["mention"])
         pool = [e["entity_id"] for e in same_type(kb, r["type"])]

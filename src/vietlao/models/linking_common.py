@@ -14,13 +14,14 @@ import difflib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import iuliia
 
 from vietlao.evaluation.evaluate import load_gold, write_predictions
 from vietlao.evaluation.linking import load_entities
+from vietlao.evaluation.schema import LinkingPrediction
 
 #: Rows of a knowledge base as the baselines see it.
 KB_FIELDS = ("entity_id", "type", "name", "names")
@@ -65,12 +66,12 @@ def same_type(kb: Iterable[dict], type_: str) -> list[dict]:
     return [e for e in kb if e["type"] == type_] or kb
 
 
-def prediction(mention_id: str, candidates: list[str]) -> dict:
+def prediction(mention_id: str, candidates: list[str]) -> LinkingPrediction:
     """A predictions line: the first candidate, or NIL when there is none."""
     return {"id": mention_id, "entity_id": candidates[0] if candidates else None, "candidates": candidates}
 
 
-def script_main(predict: Callable[..., list[dict]], argv: list[str] | None = None) -> int:
+def script_main(predict: Callable[..., Sequence[LinkingPrediction]], argv: list[str] | None = None) -> int:
     """``--train SPLITS --test SPLITS --out FILE``: link, write the predictions file."""
     p = argparse.ArgumentParser(description="run an entity-linking baseline and write its predictions (JSONL)")
     p.add_argument("--train", default="train,validation", help="split(s) to learn from (default: %(default)s)")

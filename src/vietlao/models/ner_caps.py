@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.labels import ENTITY_TYPES
 from vietlao.spans import tag_chunks
 
@@ -27,7 +28,7 @@ def tag(tokens: list[str], label: str) -> list[str]:
     return tags
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[NerTagsPrediction]:
     counts = Counter(t for r in train for t, _, _ in tag_chunks(r["ner_tags"]))
     label = max(ENTITY_TYPES, key=lambda t: (counts[t], -ENTITY_TYPES.index(t)))
     return [{"id": r["id"], "ner_tags": tag(r["tokens"], label)} for r in test]

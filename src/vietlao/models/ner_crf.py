@@ -10,9 +10,12 @@ trained on Vietnamese tag a name in Lao.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sklearn_crfsuite
 
+from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.models.common import KnowledgeNames, script_main
 
 NAME, TASK, SEEDED = "crf", "ner", False
@@ -20,14 +23,14 @@ USES_KB = True
 PARAMS = {"algorithm": "lbfgs", "c1": 0.1, "c2": 0.1, "max_iterations": 100, "all_possible_transitions": True}
 
 
-def fit(train: list[dict], names: KnowledgeNames) -> sklearn_crfsuite.CRF:
+def fit(train: Sequence[Mapping[str, Any]], names: KnowledgeNames) -> sklearn_crfsuite.CRF:
     """The CRF trained on ``train`` (also used for pre-annotation, which reads its marginals)."""
     crf = sklearn_crfsuite.CRF(**PARAMS)
     crf.fit([names.features(r) for r in train], [r["ner_tags"] for r in train])
     return crf
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[NerTagsPrediction]:
     names = KnowledgeNames(kb)
     crf = fit(train, names)
     tags = crf.predict([names.features(r) for r in test])

@@ -30,6 +30,7 @@ import numpy as np
 import sklearn_crfsuite
 from sklearn.decomposition import PCA
 
+from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.models import embed
 from vietlao.models.common import script_main, shape
 
@@ -75,7 +76,7 @@ def encoded_texts(rows: list[dict], kb: list[dict] | None = None) -> list[str]:
     return sorted({t for r in rows for t in r["tokens"]})
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[NerTagsPrediction]:
     encoder = embed.shared_encoder()
     vocabulary = encoded_texts(train)
     pca = PCA(min(COMPONENTS, len(vocabulary)), svd_solver="full").fit(encoder.embed(vocabulary, KIND))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
+from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.corpus.gazetteer import Matcher
 from vietlao.spans import tag_chunks
 
@@ -47,7 +48,7 @@ def build(train: list[dict]) -> dict[tuple[str, ...], str]:
     }
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[NerTagsPrediction]:
     trained = {key: (typ, None) for key, typ in build(train).items()}
     names = KnowledgeNames(kb)
     by_lang = {lang: Matcher({**names.entries(lang), **trained}) for lang in {r["lang"] for r in test}}

@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import SGDClassifier
 
+from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.models.common import KnowledgeNames, repair_iob2, script_main
 
 NAME, TASK, SEEDED = "token-lr", "ner", True
@@ -26,13 +27,13 @@ def _int32(X):
     return X
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] | None = None) -> list[NerTagsPrediction]:
     names = KnowledgeNames(kb)
     vectorizer = DictVectorizer()
     X = _int32(vectorizer.fit_transform([f for r in train for f in names.features(r)]))
     y = [t for r in train for t in r["ner_tags"]]
     model = SGDClassifier(loss="log_loss", alpha=ALPHA, random_state=seed).fit(X, y)
-    out = []
+    out: list[NerTagsPrediction] = []
     for r in test:
         tags = model.predict(_int32(vectorizer.transform(names.features(r)))) if r["tokens"] else []
         out.append({"id": r["id"], "ner_tags": repair_iob2([str(t) for t in tags])})

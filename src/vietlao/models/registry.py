@@ -10,9 +10,11 @@ them in the benchmark's order; the type checker checks each against :class:`Base
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from vietlao.errors import UserError
+from vietlao.evaluation.schema import Prediction
 from vietlao.models import (
     link_encoder, link_encoder_train, link_exact, link_normalised, ner_caps, ner_crf, ner_e5_crf, ner_gazetteer,
     ner_logreg, stance_e5, stance_majority, stance_tfidf,
@@ -30,7 +32,7 @@ class Baseline(Protocol):
     TASK: str  # one of TASKS
     SEEDED: bool  # whether its predictions depend on ``seed`` (such baselines run with several seeds)
 
-    def predict(self, train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+    def predict(self, train: list[dict], test: list[dict], seed: int = 0) -> Sequence[Prediction]:
         """Train on the gold rows ``train``; one prediction record per row of ``test``, in the
         scorer's format. Linking baselines and those with ``USES_KB`` also take ``kb``."""
         ...

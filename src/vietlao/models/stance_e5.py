@@ -12,6 +12,7 @@ import sys
 
 from sklearn.linear_model import LogisticRegression
 
+from vietlao.evaluation.schema import StancePrediction
 from vietlao.models import embed
 from vietlao.models.common import script_main
 
@@ -30,7 +31,7 @@ def encoded_texts(rows: list[dict], kb: list[dict] | None = None) -> list[str]:
     return [r["text"] for r in rows]
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[StancePrediction]:
     labels = [r["label"] for r in train]
     if len(set(labels)) == 1:  # nothing to learn: the one class
         return [{"id": r["id"], "label": labels[0]} for r in test]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+from vietlao.evaluation.schema import StancePrediction
 from vietlao.labels import STANCE_LABELS
 
 from vietlao.models.common import script_main
@@ -12,7 +13,7 @@ from vietlao.models.common import script_main
 NAME, TASK, SEEDED = "majority", "stance", False
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[StancePrediction]:
     counts = Counter(r["label"] for r in train)
     label = max(STANCE_LABELS, key=lambda x: (counts[x], -STANCE_LABELS.index(x)))
     return [{"id": r["id"], "label": label} for r in test]

@@ -6,18 +6,21 @@ C = 1 (fixed, not tuned), L-BFGS: deterministic, so there is no seed.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from vietlao.evaluation.schema import StancePrediction
 from vietlao.models.common import script_main
 
 NAME, TASK, SEEDED = "tfidf-char-lr", "stance", False
 C = 1.0
 
 
-def fit(train: list[dict]):
+def fit(train: Sequence[Mapping[str, Any]]):
     """The pipeline trained on ``train`` (also used for pre-annotation, which reads its
     probabilities); None when the training rows have one class only."""
     labels = [r["label"] for r in train]
@@ -30,7 +33,7 @@ def fit(train: list[dict]):
     return model.fit([r["text"] for r in train], labels)
 
 
-def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[dict]:
+def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[StancePrediction]:
     model = fit(train)
     if model is None:  # nothing to learn: the one class
         return [{"id": r["id"], "label": train[0]["label"]} for r in test]

@@ -17,10 +17,13 @@ and seed as ``vietlao evaluate``. Paired differences between two systems per buc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from vietlao.dataset.rows import NerRow
 from vietlao.evaluation.linking import linking_scores
 from vietlao.evaluation.scoring import ner_scores, stance_scores
+from vietlao.evaluation.schema import PrfBlock
 from vietlao.report.text import (
     ENTITY_LENGTHS,
     SENTENCE_LENGTHS,
@@ -39,12 +42,12 @@ ORDER = {
 }
 
 
-def sentence_attributes(row: dict) -> dict[str, str]:
+def sentence_attributes(row: Mapping[str, Any]) -> dict[str, str]:
     return {"language": row["lang"], "script": script_of(row["text"]),
             "sentence length (tokens)": bucket_of(len(row["tokens"]), SENTENCE_LENGTHS)}
 
 
-def entity_attributes(start: int, end: int, row: dict, forms: SurfaceForms) -> dict[str, str]:
+def entity_attributes(start: int, end: int, row: Mapping[str, Any], forms: SurfaceForms) -> dict[str, str]:
     return {"entity length (tokens)": bucket_of(tokens_in(row["token_offsets"], start, end), ENTITY_LENGTHS),
             "surface form in training": "seen" if forms.seen(row["text"][start:end], row["doc_id"]) else "unseen"}
 
@@ -54,7 +57,7 @@ def _ordered(family: str, values: set[str]) -> list[str]:
     return [v for v in order if v in values] + sorted(values - set(order))
 
 
-def _f1(block: dict) -> dict:
+def _f1(block: PrfBlock) -> dict:
     return {"value": block["f1"], "ci_low": block["ci_low"], "ci_high": block["ci_high"],
             "precision": block["precision"], "recall": block["recall"],
             "n_gold": block["n_gold"], "n_pred": block["n_pred"]}
@@ -111,7 +114,7 @@ class Buckets:
         return {"value": value, "n": sum(len(g) for g in gold), "n_sentences": n_sentences, "systems": scores,
                 "pairs": self._pairs("ner", gold, preds)}
 
-    def stance(self, rows: Sequence[dict], gold: list[str], systems: dict[str, list[str]]) -> list[dict]:
+    def stance(self, rows: Sequence[Mapping[str, Any]], gold: list[str], systems: dict[str, list[str]]) -> list[dict]:
         sentence = [sentence_attributes(r) for r in rows]
         families = []
         for family in SENTENCE_FAMILIES:
@@ -129,7 +132,7 @@ class Buckets:
             families.append({"name": family, "unit": "sentences", "buckets": buckets})
         return families
 
-    def linking(self, mentions: Sequence[dict], rows: dict[str, dict], gold: list, systems: dict[str, list],
+    def linking(self, mentions: Sequence[dict], rows: Mapping[str, NerRow], gold: list, systems: dict[str, list],
                 ranked: dict[str, list], forms: SurfaceForms) -> list[dict]:
         """Every bucket of mentions; a mention's sentence gives its sentence attributes."""
         attrs = [{**sentence_attributes(rows[m["sentence_id"]]),

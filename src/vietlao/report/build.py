@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vietlao.dataset.linking import SeenRule
 from vietlao.errors import UserError
+from vietlao.dataset.rows import NerRow
 from vietlao.evaluation import linking
 from vietlao.evaluation.gold import LINKING_TASKS, TASKS, load_gold
 from vietlao.report.buckets import Buckets
@@ -70,7 +71,7 @@ def _headline(task: str, result: dict) -> list[tuple[str, dict | None]]:
     return cols
 
 
-def _card(row: dict, view: dict, names: list[str]) -> dict:
+def _card(row: NerRow, view: dict, names: list[str]) -> dict:
     index = {n: i for i, n in enumerate(names)}
     errors = view["errors"]
     return {
@@ -82,7 +83,7 @@ def _card(row: dict, view: dict, names: list[str]) -> dict:
     }
 
 
-def task_model(task: str, systems: Sequence[System], gold: list[dict], rows: dict[str, dict], forms: SurfaceForms,
+def task_model(task: str, systems: Sequence[System], gold: list[dict], rows: Mapping[str, NerRow], forms: SurfaceForms,
                *, tagset: str, scheme: str, n_boot: int, seed: int, context: linking.LinkingContext | None,
                paired: Callable | None) -> dict:
     """Scores, buckets and sentence cards of one task."""
@@ -138,7 +139,7 @@ def build_report(
     n_boot: int = 1000,
     seed: int = 0,
     gold: Mapping[str, list[dict]] | None = None,
-    sentences: list[dict] | None = None,
+    sentences: Sequence[NerRow] | None = None,
     context: linking.LinkingContext | None = None,
     paired: Callable | None = paired_difference,
     title: str | None = None,

@@ -14,7 +14,8 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
 from vietlao.corpus.syllables import cluster_ends
@@ -103,7 +104,7 @@ class SurfaceForms:
     a sentence's own document does not count, as in leave-one-document-out training.
     """
 
-    def __init__(self, rule: SeenRule, rows: Iterable[dict]) -> None:
+    def __init__(self, rule: SeenRule, rows: Iterable[Mapping[str, Any]]) -> None:
         self.rule = rule
         self.docs_of: dict[str, set[str]] = {}
         for r in rule.training(rows):

@@ -11,10 +11,11 @@ same scheme), then put in code points to be shown; their errors are sorted by
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vietlao.dataset.rows import NerRow
 from vietlao.evaluation import linking
 from vietlao.evaluation.error_kinds import gold_kinds, match_kind
 from vietlao.evaluation.evaluate import evaluate_records, ner_inputs
@@ -155,7 +156,7 @@ def stance_task(gold: list[dict], systems: Sequence[System], *, n_boot: int, see
             "units": {"gold": [g["label"] for g in gold], "systems": labels}}
 
 
-def linking_task(gold: list[dict], systems: Sequence[System], sentence_rows: dict[str, dict], *,
+def linking_task(gold: list[dict], systems: Sequence[System], sentence_rows: Mapping[str, NerRow], *,
                  n_boot: int, seed: int, context: linking.LinkingContext) -> dict:
     """``linking``: one gold mention per row; each sentence shows its mentions and every system's ID."""
     scores, tops, ranks = {}, {}, {}
