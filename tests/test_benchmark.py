@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_evaluate import make_dataset
+from small_dataset import make_dataset
 from vietlao.models import embed
 from vietlao.models import common
 from vietlao.models.registry import select_baselines as load_baselines

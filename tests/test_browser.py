@@ -38,29 +38,15 @@ from vietlao.labelstudio.server import (
 )
 from vietlao.paths import project
 
+from chromium import CHROMIUM, CHROMIUM_ARGS, shot_dir, unavailable
+
 pytestmark = pytest.mark.server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-SCREENSHOTS_ENV = "VIETLAO_SCREENSHOTS"
 BROWSER_TITLE = "vietlao-browser"
 ROUND_TRIP_TITLE = "vietlao-passes"
 ROUND_TRIP_DOCS = ("000", "002", "003")  # the documents the second pass covers
 # what the browser annotator does on sentence 000-001
 SENTENCE_ID, SURFACE, LABEL, ENTITY, STANCE = "000-001", "Thongloun Sisoulith", "PER", "thongloun_sisoulith", "favor"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
-def _unavailable(message: str):
-    if _in_ci():
-        pytest.fail(message + " (CI=true: this must not be skipped)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +66,11 @@ def server(tmp_path_factory, ls_venv):
 def chromium(tmp_path_factory):
     """Debian's Chromium with a new, empty profile, listening for DevTools on a free loopback port."""
     if not CHROMIUM.exists():
-        _unavailable(f"no {CHROMIUM}; `python3 scripts/dev.py test` installs it as root (apt-get install chromium)")
+        unavailable(f"no {CHROMIUM}; `python3 scripts/dev.py test` installs it as root (apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+        unavailable("playwright is not installed (pip install -e '.[dev]')")
     profile = tmp_path_factory.mktemp("chromium-profile")
     port = free_port()
     process = subprocess.Popen(
@@ -134,11 +120,7 @@ def page(chromium, tmp_path):
             browser.close()
 
 
-def _shot_dir(tmp_path: Path) -> Path:
-    where = os.environ.get(SCREENSHOTS_ENV)
-    path = (project().root / where) if where else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+
 
 
 def _text_rect(page, sentence: str, surface: str) -> dict | None:
@@ -227,7 +209,7 @@ def test_browser_annotation_is_pulled_with_offsets_label_entity_and_stance(serve
     docs = [d for d in load_corpus() if d.doc_id == SENTENCE_ID[:3]]
     report = push(server.client, BROWSER_TITLE, documents=docs, pass_number=2)
     (task,) = [t for t in server.client.tasks(report["project_id"]) if t["data"]["sentence_id"] == SENTENCE_ID]
-    shots = _shot_dir(tmp_path)
+    shots = shot_dir(tmp_path)
     try:
         _annotate_in_browser(page, server.url, server.password, report["project_id"], task, shots)
     except BaseException:
@@ -403,7 +385,7 @@ def test_a_model_suggestion_is_marked_and_never_the_annotators_stance(server, pa
         for stance in STANCE_LABELS:
             item = _stance_choice(page, stance)
             assert item.count() == 1 and not item.locator("input").first.is_checked(), stance
-        page.screenshot(path=str(_shot_dir(tmp_path) / "annotator-suggestion.png"))
+        page.screenshot(path=str(shot_dir(tmp_path) / "annotator-suggestion.png"))
         # the stance's hotkeys are fixed: shift+2 picks the second stance
         page.locator(".lsf-htx-richtext").first.click(position={"x": 2, "y": 2})
         page.keyboard.press(f"{lc.STANCE_HOTKEY_PREFIX.rstrip('+').capitalize()}+2")
@@ -527,7 +509,7 @@ def test_a_restored_task_corrected_through_the_picker_is_pulled_as_a_named_chang
         page.mouse.click(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
         assert _picker_choice(page, old).locator("input").first.is_checked()
         _picker_choice(page, new).first.click()
-        page.screenshot(path=str(_shot_dir(tmp_path) / "annotator-restored.png"))
+        page.screenshot(path=str(shot_dir(tmp_path) / "annotator-restored.png"))
         page.locator("button", has_text="Update").first.click()
     except BaseException:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)

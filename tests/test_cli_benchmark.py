@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_evaluate import make_dataset
+from small_dataset import make_dataset
 from vietlao.benchmark import run as bench_run
 from vietlao.cli import main
 from vietlao.paths import ROOT_ENV

@@ -18,7 +18,6 @@ from vietlao.export.validate import gold_context
 from vietlao.paths import project
 from vietlao.labels import LINKABLE_TYPES
 
-from test_build import DATASET
 
 #: Reads the project's corpus, export or dataset: also run on an extended copy (tests/test_extension.py).
 pytestmark = pytest.mark.corpus
@@ -70,7 +69,7 @@ def test_offsets_point_at_the_mention_in_sentence_and_document(built):
 
 
 def test_committed_linking_config_loads_with_the_splits_of_the_others():
-    linking = load_dataset(str(DATASET), "linking")
+    linking = load_dataset(str(project().dataset), "linking")
     for split, data in linking.items():
         assert {SPLIT_OF[d] for d in data["doc_id"]} == {split}
         assert all(FOLD_OF[r["doc_id"]] == r["fold"] for r in data)

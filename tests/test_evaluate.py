@@ -10,82 +10,11 @@ import pytest
 from vietlao.cli import main
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate, evaluate_records, load_gold, ner_scores, write_predictions
-from vietlao.labels import COARSE_OF, ENTITY_TYPES, NER_TAGS, NER_TAGS_COARSE, STANCE_LABELS
-from vietlao.corpus.segment import tokenize
-from vietlao.spans import Span, spans_to_tags
+from vietlao.spans import Span
+
+from small_dataset import SENTENCES, gold_rows, make_dataset
 
 # --------------------------------------------------------------------------- fixtures
-
-SENTENCES = [  # id, lang, text, [(surface, label)], stance
-    ("000-000", "nb", "Statsminister Pham Minh Chinh besøkte Laos i januar .", [("Pham Minh Chinh", "PER"), ("Laos", "GPE"), ("januar", "DATE")], "favor"),
-    ("000-001", "nb", "Vietnam og Laos signerte avtaler .", [("Vietnam", "GPE"), ("Laos", "GPE")], "favor"),
-    ("001-000", "id", "Presiden Joko Widodo tidak hadir di Vientiane .", [("Joko Widodo", "PER"), ("Vientiane", "GPE")], "unrelated"),
-    ("002-000", "vi", "Tô Lâm gặp Thongloun Sisoulith tại Hà Nội .", [("Tô Lâm", "PER"), ("Thongloun Sisoulith", "PER"), ("Hà Nội", "GPE")], "favor"),
-    ("002-001", "vi", "Đảng Cộng sản Việt Nam chúc mừng .", [("Đảng Cộng sản Việt Nam", "ORG")], "neutral"),
-    ("003-000", "ru", "Вьетнам и Лаос подписали соглашение на 5 млн долларов .", [("Вьетнам", "GPE"), ("Лаос", "GPE"), ("5 млн долларов", "MONEY")], "favor"),
-    ("004-000", "vi", "Lào và Việt Nam tổ chức Năm Đoàn kết .", [("Lào", "GPE"), ("Việt Nam", "GPE"), ("Năm Đoàn kết", "EVENT")], "favor"),
-]
-SPLIT_OF_DOC = {"000": "test", "001": "test", "002": "train", "003": "validation", "004": "train"}
-
-
-def _spans(text: str, mentions) -> list[Span]:
-    out, pos = [], 0
-    for surface, label in mentions:
-        start = text.index(surface, pos)
-        out.append(Span(start, start + len(surface), label))
-        pos = start + len(surface)
-    return out
-
-
-def gold_rows() -> list[dict]:
-    """Gold rows as ``load_gold`` returns them (labels as strings)."""
-    rows = []
-    for sid, lang, text, mentions, stance in SENTENCES:
-        toks = tokenize(text)
-        offsets = [(t.start, t.end) for t in toks]
-        spans = _spans(text, mentions)
-        coarse = [Span(s.start, s.end, COARSE_OF[s.label]) for s in spans if COARSE_OF[s.label]]
-        doc = sid[:3]
-        rows.append({
-            "id": sid, "doc_id": doc, "lang": lang, "text": text, "target": "Vietnam–Laos relations",
-            "tokens": [t.text for t in toks], "token_offsets": [list(o) for o in offsets],
-            "ner_tags": spans_to_tags(offsets, spans), "ner_tags_coarse": spans_to_tags(offsets, coarse),
-            "entities": [{"start": s.start, "end": s.end, "label": s.label, "text": text[s.start:s.end],
-                          "entity_id": s.label.lower()} for s in spans],
-            "label": stance, "fold": int(doc), "split": SPLIT_OF_DOC[doc],
-        })
-    return rows
-
-
-def make_dataset(directory: Path) -> Path:
-    """A small dataset folder laid out like the real one, written with the build's own features."""
-    from vietlao.dataset.rows import ARROW_SCHEMAS, write_rows
-
-    def encode(row: dict, config: str) -> dict:
-        if config == "stance":
-            keys = ("id", "doc_id", "lang", "target", "text", "label", "fold")
-            return {**{k: row[k] for k in keys}, "label": STANCE_LABELS.index(row["label"])}
-        keys = ("id", "doc_id", "lang", "text", "tokens", "token_offsets", "fold")
-        return {
-            **{k: row[k] for k in keys},
-            "ner_tags": [NER_TAGS.index(t) for t in row["ner_tags"]],
-            "ner_tags_coarse": [NER_TAGS_COARSE.index(t) for t in row["ner_tags_coarse"]],
-            "entities": [{**e, "label": ENTITY_TYPES.index(e["label"])} for e in row["entities"]],
-        }
-
-    lines = ["---", "configs:"]
-    for config in ("ner", "stance"):
-        lines += [f"- config_name: {config}", "  data_files:"]
-        for split in ("train", "validation", "test"):
-            rows = [encode(r, config) for r in gold_rows() if r["split"] == split]
-            write_rows(rows, directory / "data" / config / f"{split}.arrow", ARROW_SCHEMAS[config])
-            lines += [f"  - split: {split}", f"    path: data/{config}/{split}.arrow"]
-    from test_linking import linking_configs
-
-    lines += linking_configs(gold_rows(), directory)
-    (directory / "README.md").write_text("\n".join(lines + ["---", ""]), encoding="utf-8")
-    return directory
-
 
 @pytest.fixture(scope="module")
 def dataset_dir(tmp_path_factory) -> Path:

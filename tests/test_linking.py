@@ -9,47 +9,16 @@ from pathlib import Path
 import pytest
 
 from vietlao.cli import main
-from vietlao.dataset.linking import SeenRule, mention_id
+from vietlao.dataset.linking import SeenRule
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import evaluate, evaluate_records, load_gold, write_predictions
 from vietlao.evaluation.linking import KnowledgeBase, LinkingContext, linking_scores, load_context
-from vietlao.labels import ENTITY_TYPES, LINKABLE_TYPES
+from vietlao.labels import LINKABLE_TYPES
 
-ALIAS = ("gpe", "country_old")  # (current id, former id) in the fixture's knowledge base
-LANGS = ("nb", "id", "vi", "ru")
-
-
-def linking_configs(gold: list[dict], directory: Path) -> list[str]:
-    """Write the ``linking`` config and the ``entities`` knowledge base of the ``ner`` gold rows
-    (``tests/test_evaluate.py``) into ``directory``; return their README ``configs`` lines."""
-    from vietlao.dataset.rows import ARROW_SCHEMAS, arrow_schema, entities_spec, write_rows
-
-    lines = ["- config_name: linking", "  data_files:"]
-    for split in ("train", "validation", "test"):
-        rows = [
-            {"id": mention_id(r["id"], e["start"], e["end"]), "sentence_id": r["id"], "doc_id": r["doc_id"],
-             "lang": r["lang"], "mention": e["text"], "start": e["start"], "end": e["end"],
-             "doc_start": e["start"], "doc_end": e["end"], "type": ENTITY_TYPES.index(e["label"]),
-             "context": r["text"], "entity_id": e["entity_id"], "fold": r["fold"]}
-            for r in gold if r["split"] == split for e in r["entities"] if e["label"] in LINKABLE_TYPES
-        ]
-        write_rows(rows, directory / "data" / "linking" / f"{split}.arrow", ARROW_SCHEMAS["linking"])
-        lines += [f"  - split: {split}", f"    path: data/linking/{split}.arrow"]
-    ids = sorted({e["entity_id"] for r in gold for e in r["entities"] if e["label"] in LINKABLE_TYPES})
-    entities = [
-        {"entity_id": i, "type": ENTITY_TYPES.index(i.upper()), "name": i.upper(), "forms": {x: [] for x in LANGS},
-         "mentions": 0, "mentions_per_lang": {x: 0 for x in LANGS}, "aliases": [ALIAS[1]] if i == ALIAS[0] else [],
-         "wikidata": None, "wikidata_source": None, "enwiki": None, "enwiki_source": None, "names": []}
-        for i in ids
-    ]
-    write_rows(entities, directory / "data" / "entities" / "train.arrow", arrow_schema(entities_spec(LANGS)))
-    return lines + ["- config_name: entities", "  data_files:", "  - split: train",
-                    "    path: data/entities/train.arrow"]
-
+from small_dataset import ALIAS, make_dataset
 
 @pytest.fixture(scope="module")
 def dataset_dir(tmp_path_factory) -> Path:
-    from test_evaluate import make_dataset
 
     return make_dataset(tmp_path_factory.mktemp("dataset"))
 

@@ -137,3 +137,22 @@ def test_imports_point_one_way_and_take_no_private_names(path):
             assert LAYER_OF[parts[1]] <= LAYER_OF[here], f"{here} imports {module}, a later stage"
         private = [n for n in names if n.startswith("_") and not n.startswith("__")]
         assert not private, f"{module}: private name(s) {private} imported"
+
+
+TESTS = Path(__file__).parent
+
+
+def test_tests_import_no_other_test_and_leave_the_import_path_alone():
+    """Shared fixtures live in helper modules (``small_dataset``, ``chromium``, ``extension``, …), not
+    in test modules; no test changes ``sys.path``."""
+    found = []
+    for path in sorted(TESTS.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            found += [f"{path.name} imports {n}" for n in names if n.split(".")[0].startswith("test_")]
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and ast.unparse(node.func.value) == "sys.path"):
+                found.append(f"{path.name} calls sys.path.{node.func.attr}")
+    assert not found, "; ".join(found)

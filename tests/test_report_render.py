@@ -13,7 +13,7 @@ import json
 
 import pytest
 from report_fixtures import SENTENCE, with_errors
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _shot_dir, _unavailable
+from chromium import CHROMIUM, CHROMIUM_ARGS, shot_dir, unavailable
 
 from vietlao.cli import main
 from vietlao.evaluation.evaluate import load_gold
@@ -34,11 +34,11 @@ def report(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        _unavailable(f"no {CHROMIUM}; `python3 scripts/dev.py test` installs it as root (apt-get install chromium)")
+        unavailable(f"no {CHROMIUM}; `python3 scripts/dev.py test` installs it as root (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+        unavailable("playwright is not installed (pip install -e '.[dev]')")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -102,7 +102,7 @@ def test_the_report_in_a_browser(report, browser, tmp_path):
         pair = page.locator("table[data-family=language] tbody tr").first.locator("td.pair [data-pair]:visible")
         assert pair.count() == 1 and pair.inner_text().startswith("crf − e5-crf: ")
 
-        shots = _shot_dir(tmp_path)
+        shots = shot_dir(tmp_path)
         # a Vietnamese sentence where both baselines err, and the bucket view
         page.select_option("[data-filter=lang]", "vi")
         ids = page.eval_on_selector_all(

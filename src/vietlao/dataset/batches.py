@@ -1,7 +1,8 @@
 """``ner`` and ``stance`` rows built column by column into Arrow record batches.
 
-The columns are the rows of :func:`vietlao.dataset.rows.ner_row` and
-:func:`vietlao.dataset.rows.stance_row`: tokens (:func:`vietlao.corpus.segment.tokenize_texts`) and
+The columns are the rows of :func:`vietlao.dataset.rows.ner_gold_row` and
+:func:`vietlao.dataset.rows.stance_gold_row` with ClassLabel integers (``tests/test_batches.py`` checks
+it on every gold record): tokens (:func:`vietlao.corpus.segment.tokenize_texts`) and
 IOB2 tags (:func:`vietlao.spans.token_ranges`, :func:`vietlao.spans.iob2_codes`) for many sentences at
 once. Every file is cut into batches of exactly ``BATCH_ROWS`` rows, so bytes do not depend on grouping.
 """

@@ -171,7 +171,8 @@ class GoldEntity(TypedDict):
 
 class NerRow(TypedDict):
     """A ``ner`` row with its labels as names: what ``load_gold("ner")`` gives (with the ``split``) and
-    what the baselines train on. The Arrow row (:func:`ner_row`) holds the ClassLabel integers."""
+    what the baselines train on. The Arrow file holds the ClassLabel integers
+    (:mod:`vietlao.dataset.batches`, held to :func:`ner_gold_row` by ``tests/test_batches.py``)."""
 
     id: str
     doc_id: str
@@ -210,7 +211,8 @@ def _entity_rows(record: SentenceRecord, shift: int = 0) -> list[dict]:
 
 def ner_gold_row(record: SentenceRecord, fold: int) -> NerRow:
     """One ``ner`` row, labels as names: tokens with sentence-relative offsets and IOB2 tags (fine
-    and coarse), the one place a record becomes a row (:func:`ner_row` encodes it for Arrow)."""
+    and coarse): the definition of a row, which the Arrow builder (:mod:`vietlao.dataset.batches`)
+    and the ML backend's training rows follow."""
     tokens = tokenize(record.text)
     offsets = [(t.start, t.end) for t in tokens]
     coarse = [Span(m.start, m.end, coarse_type) for m in record.mentions if (coarse_type := COARSE_OF[m.label])]
@@ -222,23 +224,11 @@ def ner_gold_row(record: SentenceRecord, fold: int) -> NerRow:
     }
 
 
-def ner_row(record: SentenceRecord, fold: int) -> dict:
-    """One ``ner`` row as the Arrow file holds it: :func:`ner_gold_row` with ClassLabel integers."""
-    row = ner_gold_row(record, fold)
-    return {**row, "ner_tags": [NER_TAG_INDEX[t] for t in row["ner_tags"]],
-            "ner_tags_coarse": [COARSE_TAG_INDEX[t] for t in row["ner_tags_coarse"]],
-            "entities": [{**e, "label": TYPE_INDEX[e["label"]]} for e in row["entities"]]}
-
-
 def stance_gold_row(record: SentenceRecord, fold: int) -> StanceRow:
     return {
         "id": record.sentence_id, "doc_id": record.doc_id, "lang": record.lang,
         "target": STANCE_TARGET, "text": record.text, "label": record.stance, "fold": fold,
     }
-
-
-def stance_row(record: SentenceRecord, fold: int) -> dict:
-    return {**stance_gold_row(record, fold), "label": STANCE_INDEX[record.stance]}
 
 
 def document_row(doc: Document, records: list[SentenceRecord], fold: int) -> dict:
