@@ -209,6 +209,28 @@ def _regions(result: list, text: str, token_starts, token_ends, problems: list[s
     return labelled, unnamed, ids, stances
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """What one annotation's ``result`` says: its well-formed spans joined to their picked entities
+    by region ``id`` (labelled regions first, then any without an ``id``), its stances, and one line
+    per region that breaks a rule (left out of ``spans``)."""
+
+    spans: tuple[tuple[int, int, str, str | None], ...]  # start, end, label, entity_id (None: not picked)
+    stances: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+def read_result(result: list, text: str) -> Decisions:
+    """The one reading of a result's regions (``convert_task`` and ``ls pull``'s list of changes)."""
+    problems: list[str] = []
+    offsets = np.array(token_offsets(text), np.int64)
+    labelled, unnamed, ids, stances = _regions(result, text, offsets[0::2], offsets[1::2], problems)
+    problems += orphan_problems(ids, labelled)
+    spans = [(s, e, label, ids.get(region_id)) for region_id, (s, e, label) in labelled.items()]
+    spans += [(s, e, label, None) for s, e, label in unnamed]
+    return Decisions(tuple(spans), tuple(stances), tuple(problems))
+
+
 def convert_task(task: object, ctx: Context) -> SentenceRecord:
     """Validate one exported task and return its record; raises :class:`TaskInvalid` with every
     problem of the task."""
@@ -224,12 +246,11 @@ def convert_task(task: object, ctx: Context) -> SentenceRecord:
     result = annotation.get("result")
     if not isinstance(result, list):
         raise TaskInvalid(problems + ["annotation has no `result` list"])
-    offsets = np.array(token_offsets(text), np.int64)
-    labelled, unnamed, ids, stances = _regions(result, text, offsets[0::2], offsets[1::2], problems)
-    problems += orphan_problems(ids, labelled)
+    decisions = read_result(result, text)
+    problems += decisions.problems
+    stances = list(decisions.stances)
     mentions = []
-    for region_id, (start, end, label) in [*labelled.items(), *((None, u) for u in unnamed)]:
-        entity_id = ids.get(region_id) if region_id is not None else None
+    for start, end, label, entity_id in decisions.spans:
         problem = mention_problem(text, start, end, label, entity_id, ctx)
         if problem:
             problems.append(problem)

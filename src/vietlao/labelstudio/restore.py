@@ -20,6 +20,7 @@ from typing import cast
 from vietlao import label_config as lc
 from vietlao.errors import UserError, shown
 from vietlao.export.migrate import migrate_tasks, to_picker
+from vietlao.export.task import read_result
 from vietlao.files import atomic_write, check_input, check_output
 from vietlao.labelstudio.client import same_result
 from vietlao.labelstudio.tasks import SENTENCE_KEYS
@@ -209,23 +210,20 @@ def _summary(task: dict) -> str:
 
 
 def _described(task: dict) -> Counter:
-    """A task's decisions as a multiset of lines: each span (offsets, label, picked entity, surface)
-    and each stance, with the decision's flags."""
+    """A task's decisions as a multiset of lines, read as ``validate`` reads them
+    (:func:`vietlao.export.task.read_result`): each span (offsets, label, picked entity, surface),
+    each stance and each rule a region breaks, with the decision's flags."""
+    text = raw if isinstance(raw := _sentence(task).get("text"), str) else ""
     lines: Counter = Counter()
     for a in _decisions(task):
-        result = [r for r in a["result"] if isinstance(r, dict)] if isinstance(a["result"], list) else []
+        decisions = read_result(a["result"] if isinstance(a["result"], list) else [], text)
         flags = "".join([" (cancelled)" if a["was_cancelled"] else "", " (ground truth)" if a["ground_truth"] else ""])
-        picks = {r.get("id"): (r.get("value") or {}).get(lc.ENTITY_ID_KEY) for r in result
-                 if r.get("from_name") == lc.ENTITY_ID}
-        for r in result:
-            value = raw if isinstance(raw := r.get("value"), dict) else {}
-            if r.get("from_name") == lc.ENTITY_LABELS:
-                entity = picks.get(r.get("id"))
-                entity = "/".join(map(str, entity)) if isinstance(entity, list) and entity else "no entity"
-                labels = "/".join(map(str, value.get("labels") or []))
-                lines[f"[{value.get('start')}, {value.get('end')}) {labels} {entity} {value.get('text')!r}{flags}"] += 1
-            elif r.get("from_name") == lc.STANCE:
-                lines[f"stance {'/'.join(map(str, value.get('choices') or [])) or 'none'}{flags}"] += 1
+        for start, end, label, entity in decisions.spans:
+            lines[f"[{start}, {end}) {label} {entity or 'no entity'} {text[start:end]!r}{flags}"] += 1
+        for stance in decisions.stances or ("none",):
+            lines[f"stance {stance}{flags}"] += 1
+        for problem in decisions.problems:
+            lines[f"{problem}{flags}"] += 1
     return lines
 
 
