@@ -26,6 +26,7 @@ from vietlao.labelstudio.tasks import sentence_tasks
 from vietlao.export.validate import validate_gold
 
 from extension import add_document, copy_env, copy_repository, indonesian_document, lao_document
+from processes import stop
 
 pytestmark = pytest.mark.server
 
@@ -218,12 +219,7 @@ def test_extending_the_data_end_to_end(server, tmp_path):
         assert len(served) == 1 and served[0]["model_version"].startswith("crf-"), text[-3000:]
         assert "unknown doc_id" not in text and "not in the inventory" not in text
     finally:
-        backend.terminate()
-        try:
-            assert backend.wait(30) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
-        finally:
-            if backend.poll() is None:
-                backend.kill()
+        stop(backend, log)
     assert server.token not in log.read_text(encoding="utf-8", errors="replace")
 
     # annotate the new sentences through the API

@@ -26,6 +26,8 @@ from vietlao.export.task import convert_task
 from vietlao.export.validate import gold_context
 from vietlao.paths import project
 
+from processes import stop
+
 EVERY = "train,validation,test"
 EXPORT = json.loads(project().export.read_text(encoding="utf-8"))
 
@@ -199,8 +201,7 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain_als
         assert [p["model_version"] for p in predictions] == [v1]
 
         # a restarted backend re-attaches to the project that already has it, and serves suggestions
-        backend.terminate()
-        assert backend.wait(30) == 0
+        stop(backend, log)
         starts = 1
         backend = start_backend()
         assert len(client.sdk.ml.list(project=project_id)) == 1
@@ -218,12 +219,7 @@ def test_label_studio_gets_predictions_from_the_backend_and_makes_it_retrain_als
     finally:
         try:
             if backend is not None:
-                backend.terminate()
-                try:
-                    assert backend.wait(30) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                finally:
-                    if backend.poll() is None:
-                        backend.kill()
+                stop(backend, log)
         finally:
             handle.stop()  # whatever happened to the backend
     assert not handle.alive()

@@ -87,4 +87,4 @@ def test_a_changed_span_is_named_with_what_was_removed_and_added():
     label = old["labels"][0]
     assert line.startswith(f"{sid}: - [{old['start']}, {old['end']}) {label} ")
     # the new span is read as validate reads it: off token boundaries, so named with that rule
-    assert f"; + result[" in line and f"span [{old['start']}, {old['end'] - 1}) {old['text'][:-1]!r} is not on token boundaries" in line
+    assert "; + result[" in line and f"span [{old['start']}, {old['end'] - 1}) {old['text'][:-1]!r} is not on token boundaries" in line
