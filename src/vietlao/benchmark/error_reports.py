@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from vietlao.models.registry import Baseline
 
 from vietlao.benchmark.linking import seen_in
-from vietlao.benchmark.protocols import Protocol, predictions_file
+from vietlao.benchmark.protocols import Protocol, predictions_file, protocols
 from vietlao.dataset.linking import SeenRule
+from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import read_predictions
+from vietlao.evaluation.gold import load_gold
+from vietlao.models.registry import Baseline, select_baselines
+from vietlao.paths import project
 from vietlao.report.build import Setting, System, build_report
 from vietlao.report.render import write_html
 
@@ -53,3 +56,54 @@ def write_reports(folder: Path, modules: Sequence[Baseline], protocols: Sequence
         write_html(model, path)
         written[protocol.name] = f"{REPORT_DIR}/{protocol.name}.html"
     return written
+
+
+def _shown(path: Path | str) -> str:
+    """A path as the report names it: relative to the project when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(project().root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def named_systems(task: str, predictions: Sequence[str], baselines: str | None, protocol: str) -> list[System]:
+    """The systems of ``vietlao report``: each ``[NAME=]FILE`` of ``predictions``, then the committed
+    seed-0 predictions under ``protocol`` of the ``task``'s ``baselines`` (a comma list, or ``all``)."""
+    systems = []
+    for item in predictions:
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = Path(item).stem, item
+        if not name:
+            raise UserError(f"--predictions {item}: an empty name before '='")
+        systems.append(System(name, read_predictions(path), path))
+    if baselines:
+        names = None if baselines.strip() == "all" else [x.strip() for x in baselines.split(",") if x.strip()]
+        modules = [m for m in select_baselines(names) if m.TASK == task]
+        if not modules:
+            raise UserError(f"--baselines {baselines}: no {task} baseline among them")
+        for module in modules:
+            file = predictions_file(project().results, module, protocol)
+            if not file.is_file():
+                raise UserError(f"--baselines: no predictions of {module.NAME} under {protocol} ({file}); "
+                                "run vietlao benchmark first")
+            systems.append(System(module.NAME, read_predictions(file), _shown(file)))
+    if not systems:
+        raise UserError("no predictions: give --predictions FILE … and/or --baselines NAMES")
+    return systems
+
+
+def write_report(task: str, predictions: Sequence[str], baselines: str | None, protocol: str, output: Path | str, *,
+                 dataset_dir: Path | str | None, tagset: str, scheme: str, n_boot: int, seed: int) -> tuple[Path, dict]:
+    """``vietlao report``: write the report of the :func:`named_systems` on ``task`` under the
+    benchmark's ``protocol`` to ``output``; the file and the report's model."""
+    if n_boot < 0:
+        raise UserError(f"--bootstrap {n_boot}: 0 or more")
+    rows = load_gold("ner", "all", dataset_dir)
+    known = {p.name: p for p in protocols(rows)}
+    if protocol not in known:
+        raise UserError(f"unknown protocol {protocol!r}: choose from {', '.join(known)}")
+    systems = named_systems(task, predictions, baselines, protocol)
+    model = build_report({task: systems}, setting(known[protocol]), dataset_dir=dataset_dir, tagset=tagset,
+                         scheme=scheme, n_boot=n_boot, seed=seed, sentences=rows)
+    return write_html(model, output), model

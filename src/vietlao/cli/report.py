@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import SCHEMES, TAGSETS, TASKS
 
 EPILOG = """\
@@ -19,67 +17,14 @@ a file it refuses is refused here. The page is one file with nothing to fetch: o
 """
 
 
-def _shown(path: Path) -> str:
-    """A path as the report names it: relative to the project when inside it."""
-    from vietlao.paths import project
-
-    try:
-        return str(Path(path).resolve().relative_to(project().root.resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _systems(args: argparse.Namespace, protocol: str) -> list:
-    from vietlao.models.registry import select_baselines
-    from vietlao.benchmark.protocols import predictions_file
-    from vietlao.evaluation.evaluate import read_predictions
-    from vietlao.paths import project
-    from vietlao.report.views import System
-
-    systems = []
-    for item in args.predictions or []:
-        name, sep, path = item.partition("=")
-        if not sep:
-            name, path = Path(item).stem, item
-        if not name:
-            raise UserError(f"--predictions {item}: an empty name before '='")
-        systems.append(System(name, read_predictions(path), path))
-    if args.baselines:
-        names = None if args.baselines.strip() == "all" else [x.strip() for x in args.baselines.split(",") if x.strip()]
-        modules = [m for m in select_baselines(names) if m.TASK == args.task]
-        if not modules:
-            raise UserError(f"--baselines {args.baselines}: no {args.task} baseline among them")
-        for module in modules:
-            path = predictions_file(project().results, module, protocol)
-            if not path.is_file():
-                raise UserError(f"--baselines: no predictions of {module.NAME} under {protocol} ({path}); "
-                                "run vietlao benchmark first")
-            systems.append(System(module.NAME, read_predictions(path), _shown(path)))
-    if not systems:
-        raise UserError("no predictions: give --predictions FILE … and/or --baselines NAMES")
-    return systems
-
-
 def _run(args: argparse.Namespace) -> int:
-    from vietlao.benchmark.error_reports import setting
-    from vietlao.benchmark.protocols import protocols
-    from vietlao.evaluation.gold import load_gold
-    from vietlao.report.build import build_report
-    from vietlao.report.render import write_html
+    from vietlao.benchmark.error_reports import write_report
 
-    if args.bootstrap < 0:
-        raise UserError(f"--bootstrap {args.bootstrap}: 0 or more")
-    rows = load_gold("ner", "all", args.dataset)
-    known = {p.name: p for p in protocols(rows)}
-    if args.protocol not in known:
-        raise UserError(f"unknown protocol {args.protocol!r}: choose from {', '.join(known)}")
-    systems = _systems(args, args.protocol)
-    model = build_report({args.task: systems}, setting(known[args.protocol]), dataset_dir=args.dataset,
-                         tagset=args.tagset, scheme=args.scheme, n_boot=args.bootstrap, seed=args.seed,
-                         sentences=rows)
-    out = write_html(model, args.output)
+    out, model = write_report(args.task, args.predictions or [], args.baselines, args.protocol, args.output,
+                              dataset_dir=args.dataset, tagset=args.tagset, scheme=args.scheme,
+                              n_boot=args.bootstrap, seed=args.seed)
     task = model["tasks"][0]
-    print(f"{args.task} under {args.protocol}: {len(systems)} system(s), {len(task['cards'])} sentences; "
+    print(f"{args.task} under {args.protocol}: {len(task['systems'])} system(s), {len(task['cards'])} sentences; "
           f"report written to {out} ({out.stat().st_size / 1024:.0f} KiB)")
     return 0
 
