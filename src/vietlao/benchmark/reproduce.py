@@ -11,11 +11,13 @@ whose files sit in ``benchmarks/results``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vietlao.errors import UserError
+from vietlao.evaluation.gold import parse_splits
 from vietlao.paths import project
 from vietlao.tables import markdown_table
 
@@ -163,3 +165,38 @@ def against_committed(run_dir: Path, complete: bool) -> list[RowVerdict] | None:
         return None
     verdicts = compare_rows(run_dir, committed, project().root)
     return verdicts if complete else [v for v in verdicts if v.status != "missing"]
+
+
+def committed_predictions(name: str, task: str, split: str, langs: list[str] | None) -> Path:
+    """The committed predictions of benchmark baseline ``name`` (``NAME`` or ``NAME@PROTOCOL``) whose
+    row scores the same gold as ``vietlao evaluate --compare`` does (the same --split and --lang)."""
+    results = project().results / "results.json"
+    if not results.is_file():
+        raise UserError(f"--compare {name}: not a file, and no benchmark results ({results}) to find a baseline in")
+    baseline, _, protocol = name.partition("@")
+    rows = [r for r in json.loads(results.read_text(encoding="utf-8"))["rows"]
+            if r["task"] == task and r.get("source") != "peers" and "command" in r]
+    named = [r for r in rows if r["baseline"] == baseline]
+    if not named:
+        known = ", ".join(sorted({r["baseline"] for r in rows}))
+        raise UserError(f"--compare {name}: no such file, nor a {task} baseline of the benchmark ({known})")
+    want = ("+".join(parse_splits(split)), ",".join(sorted(langs)) if langs else None)
+
+    def scope(row: dict) -> tuple[str, str | None]:
+        words = row["command"].split()
+        lang = words[words.index("--lang") + 1] if "--lang" in words else None
+        return "+".join(parse_splits(words[words.index("--split") + 1])), lang
+
+    def options(row: dict) -> str:  # the row's own --split and --lang, as its command gives them
+        words = row["command"].split()
+        return " ".join(f"{o} {words[words.index(o) + 1]}" for o in ("--split", "--lang") if o in words)
+
+    match = [r for r in named if r["protocol"] == protocol] if protocol else [r for r in named if scope(r) == want]
+    if len(match) != 1:
+        where = ", ".join(f"{r['protocol']} ({options(r)})" for r in named)
+        raise UserError(f"--compare {name}: no {baseline} predictions on this gold; its protocols: {where}")
+    row = match[0]
+    if protocol and scope(row) != want:
+        raise UserError(f"--compare {name}: that row scores {options(row)}; give the same here")
+    path = project().root / row["predictions"][0]
+    return Path(os.path.relpath(path)) if path.resolve().is_relative_to(Path.cwd().resolve()) else path

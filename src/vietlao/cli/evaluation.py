@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import json
 import textwrap
 from pathlib import Path
 
 from vietlao.corpus.metadata import LANGUAGES
-from vietlao.errors import UserError
 from vietlao.evaluation.comparison import compare, format_comparison
 from vietlao.evaluation.evaluate import (
-    SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary, parse_splits,
+    SCHEMES, SPLITS, TAGSETS, TASKS, UNITS, evaluate, format_summary,
 )
 from vietlao.evaluation.predictions import CLASS_NAMES
 from vietlao.files import atomic_write, check_input, check_output, given
-from vietlao.paths import project
 
 
 
@@ -62,41 +59,6 @@ benchmarks/README.md ("Quick start: score your model").
 """
 
 
-def baseline_file(name: str, task: str, split: str, langs: list[str] | None) -> Path:
-    """The committed predictions of benchmark baseline ``name`` (``NAME`` or ``NAME@PROTOCOL``) whose
-    row scores the same gold as this command (the same --split and --lang)."""
-    results = project().results / "results.json"
-    if not results.is_file():
-        raise UserError(f"--compare {name}: not a file, and no benchmark results ({results}) to find a baseline in")
-    baseline, _, protocol = name.partition("@")
-    rows = [r for r in json.loads(results.read_text(encoding="utf-8"))["rows"]
-            if r["task"] == task and r.get("source") != "peers" and "command" in r]
-    named = [r for r in rows if r["baseline"] == baseline]
-    if not named:
-        known = ", ".join(sorted({r["baseline"] for r in rows}))
-        raise UserError(f"--compare {name}: no such file, nor a {task} baseline of the benchmark ({known})")
-    want = ("+".join(parse_splits(split)), ",".join(sorted(langs)) if langs else None)
-
-    def scope(row: dict) -> tuple[str, str | None]:
-        words = row["command"].split()
-        lang = words[words.index("--lang") + 1] if "--lang" in words else None
-        return "+".join(parse_splits(words[words.index("--split") + 1])), lang
-
-    def options(row: dict) -> str:  # the row's own --split and --lang, as its command gives them
-        words = row["command"].split()
-        return " ".join(f"{o} {words[words.index(o) + 1]}" for o in ("--split", "--lang") if o in words)
-
-    match = [r for r in named if r["protocol"] == protocol] if protocol else [r for r in named if scope(r) == want]
-    if len(match) != 1:
-        where = ", ".join(f"{r['protocol']} ({options(r)})" for r in named)
-        raise UserError(f"--compare {name}: no {baseline} predictions on this gold; its protocols: {where}")
-    row = match[0]
-    if protocol and scope(row) != want:
-        raise UserError(f"--compare {name}: that row scores {options(row)}; give the same here")
-    path = project().root / row["predictions"][0]
-    return Path(os.path.relpath(path)) if path.resolve().is_relative_to(Path.cwd().resolve()) else path
-
-
 def _run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else None
     predictions_given = given(args.predictions, "--predictions")
@@ -108,7 +70,9 @@ def _run(args: argparse.Namespace) -> int:
         output = check_output(output, "--output", inputs=[predictions])
     other = None
     if args.compare:
-        other = Path(args.compare) if Path(args.compare).is_file() else baseline_file(
+        from vietlao.benchmark.reproduce import committed_predictions
+
+        other = Path(args.compare) if Path(args.compare).is_file() else committed_predictions(
             args.compare, args.task, args.split, langs)
     result = evaluate(
         args.task, predictions, args.split, tagset=args.tagset, scheme=args.scheme, langs=langs,
