@@ -12,7 +12,8 @@ import pytest
 from vietlao.evaluation.evaluate import evaluate_records, load_gold
 from vietlao.evaluation.linking import load_context
 from vietlao.models.linking_common import knowledge_base
-from vietlao.models.registry import BASELINES, available, extra, uses_kb
+from vietlao.models.interface import available, extra, uses_kb
+from vietlao.models.registry import BASELINES
 
 from small_dataset import make_dataset
 

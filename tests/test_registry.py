@@ -1,5 +1,5 @@
-"""vietlao.models.registry: every registered baseline declares the interface, names are unique, and a
-module that does not declare it is refused with its name."""
+"""vietlao.models.registry and vietlao.models.interface: every registered baseline declares the
+interface, names are unique, and a module that does not declare it is refused with its name."""
 
 from types import ModuleType
 
@@ -7,9 +7,8 @@ import pytest
 
 from vietlao.errors import UserError
 from vietlao.models import ner_crf, stance_majority
-from vietlao.models.registry import (
-    BASELINES, TASKS, Baseline, all_baselines, available, extra, select_baselines, uses_kb,
-)
+from vietlao.models.interface import TASKS, Baseline, available, extra, uses_kb
+from vietlao.models.registry import BASELINES, all_baselines, select_baselines
 
 
 def test_every_baseline_declares_the_interface():

@@ -15,7 +15,8 @@ from vietlao.dataset.linking import SeenRule
 from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import read_predictions
 from vietlao.evaluation.gold import load_gold
-from vietlao.models.registry import Baseline, select_baselines
+from vietlao.models.interface import Baseline
+from vietlao.models.registry import select_baselines
 from vietlao.paths import project
 from vietlao.report.build import Setting, System, build_report
 from vietlao.report.render import write_html

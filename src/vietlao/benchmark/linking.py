@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from vietlao.models.registry import Baseline
+from vietlao.models.interface import Baseline
 
 from vietlao.benchmark.differences import versus_cell
 from vietlao.corpus.metadata import LANGUAGES

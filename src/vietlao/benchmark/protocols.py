@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from vietlao.models.registry import Baseline
+from vietlao.models.interface import Baseline
 from typing import Any, Callable, Mapping, Sequence
 
 from vietlao.corpus.metadata import LANGUAGES

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Callable
 
 from vietlao.benchmark import compare, differences, linking
-from vietlao.models.registry import Baseline, available, extra, select_baselines, uses_kb
+from vietlao.models.interface import Baseline, available, extra, uses_kb
+from vietlao.models.registry import select_baselines
 from vietlao.assist.effort import effort_protocol
 from vietlao.benchmark.protocols import Protocol, predictions_file, protocols, training_kb
 from vietlao.corpus.inventory import load_inventory

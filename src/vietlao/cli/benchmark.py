@@ -24,7 +24,8 @@ from vietlao.paths import project
 def plan(args: argparse.Namespace) -> tuple[Path, list[str] | None, bool]:
     """Check the arguments; the output folder, the baselines and whether the run is complete."""
     from vietlao.benchmark.run import check_output
-    from vietlao.models.registry import available, select_baselines
+    from vietlao.models.interface import available
+    from vietlao.models.registry import select_baselines
 
     if args.seeds < 1:
         raise UserError(f"--seeds {args.seeds}: at least 1")

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import unicodedata
 from functools import lru_cache
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from vietlao.corpus.gazetteer import Matcher, entity_names, unambiguous
-from vietlao.evaluation.evaluate import load_gold, write_predictions
-from vietlao.evaluation.schema import Prediction
-from vietlao.models.linking_common import knowledge_base
 
 
 def shape(word: str) -> str:
@@ -131,25 +127,3 @@ def repair_iob2(tags: Sequence[str]) -> list[str]:
         out.append(tag)
     return out
 
-
-def script_main(task: str, predict: Callable[..., Sequence[Prediction]], argv: list[str] | None = None,
-                uses_kb: bool = False) -> int:
-    """``--train SPLITS --test SPLITS --out FILE``: train, predict, write the predictions file
-    (``uses_kb``: ``predict`` also takes ``kb``, the dataset's knowledge base)."""
-    p = argparse.ArgumentParser(description="train a baseline and write its predictions (JSONL)")
-    p.add_argument("--train", default="train,validation", help="split(s) to train on (default: %(default)s)")
-    p.add_argument("--test", default="test", help="split(s) to predict (default: %(default)s)")
-    p.add_argument("--out", required=True, help="predictions file to write")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--dataset", default=None, help="dataset folder (default: dataset in the project root)")
-    args = p.parse_args(argv)
-    train = load_gold(task, args.train, args.dataset)
-    test = load_gold(task, args.test, args.dataset)
-    if uses_kb:
-
-        predicted = predict(train, test, seed=args.seed, kb=knowledge_base(args.dataset))
-    else:
-        predicted = predict(train, test, seed=args.seed)
-    path = write_predictions(args.out, predicted)
-    print(f"{len(test)} predictions written to {path}")
-    return 0

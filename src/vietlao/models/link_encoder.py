@@ -17,8 +17,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import LinkingPrediction
-from vietlao.models.linking_common import knowledge_base, prediction, ranked, same_type, script_main
+from vietlao.models.linking_common import knowledge_base, prediction, ranked, same_type
 
 NAME, TASK, SEEDED = "e5-nn", "linking", False
 EXTRA = "embed"
@@ -76,4 +77,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(predict))
+    sys.exit(script_main(sys.modules[__name__]))

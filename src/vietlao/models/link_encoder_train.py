@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import LinkingPrediction
 from vietlao.models import link_encoder
 from vietlao.models.link_encoder import link, name_keys
-from vietlao.models.linking_common import knowledge_base, script_main
+from vietlao.models.linking_common import knowledge_base
 
 NAME, TASK, SEEDED = "e5-nn+train", "linking", False
 EXTRA = "embed"
@@ -37,4 +38,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(predict))
+    sys.exit(script_main(sys.modules[__name__]))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import LinkingPrediction
-from vietlao.models.linking_common import prediction, ranked, script_main
+from vietlao.models.linking_common import prediction, ranked
 
 NAME, TASK, SEEDED = "exact-lookup", "linking", False
 
@@ -28,4 +29,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(predict))
+    sys.exit(script_main(sys.modules[__name__]))

@@ -13,8 +13,9 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import LinkingPrediction
-from vietlao.models.linking_common import TOP_K, knowledge_base, normalise, prediction, ranked, same_type, script_main, similarity
+from vietlao.models.linking_common import TOP_K, knowledge_base, normalise, prediction, ranked, same_type, similarity
 
 NAME, TASK, SEEDED = "normalised-lookup", "linking", False
 
@@ -41,4 +42,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(predict))
+    sys.exit(script_main(sys.modules[__name__]))

@@ -9,17 +9,15 @@ training mentions only.
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import iuliia
 
-from vietlao.evaluation.evaluate import load_gold, write_predictions
 from vietlao.evaluation.linking import load_entities
 from vietlao.evaluation.schema import LinkingPrediction
 
@@ -70,17 +68,3 @@ def prediction(mention_id: str, candidates: list[str]) -> LinkingPrediction:
     """A predictions line: the first candidate, or NIL when there is none."""
     return {"id": mention_id, "entity_id": candidates[0] if candidates else None, "candidates": candidates}
 
-
-def script_main(predict: Callable[..., Sequence[LinkingPrediction]], argv: list[str] | None = None) -> int:
-    """``--train SPLITS --test SPLITS --out FILE``: link, write the predictions file."""
-    p = argparse.ArgumentParser(description="run an entity-linking baseline and write its predictions (JSONL)")
-    p.add_argument("--train", default="train,validation", help="split(s) to learn from (default: %(default)s)")
-    p.add_argument("--test", default="test", help="split(s) to link (default: %(default)s)")
-    p.add_argument("--out", required=True, help="predictions file to write")
-    p.add_argument("--dataset", default=None, help="dataset folder (default: the project's)")
-    args = p.parse_args(argv)
-    train = load_gold("linking", args.train, args.dataset)
-    test = load_gold("linking", args.test, args.dataset)
-    path = write_predictions(args.out, predict(train, test, kb=knowledge_base(args.dataset)))
-    print(f"{len(test)} predictions written to {path}")
-    return 0

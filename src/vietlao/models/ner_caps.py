@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.labels import ENTITY_TYPES
 from vietlao.spans import tag_chunks
 
-from vietlao.models.common import script_main
+
 
 NAME, TASK, SEEDED = "caps-rule", "ner", False
 
@@ -35,4 +36,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[NerTagsP
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(sys.modules[__name__]))

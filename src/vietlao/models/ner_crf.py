@@ -15,8 +15,9 @@ from typing import Any
 
 import sklearn_crfsuite
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import NerTagsPrediction
-from vietlao.models.common import KnowledgeNames, script_main
+from vietlao.models.common import KnowledgeNames
 
 NAME, TASK, SEEDED = "crf", "ner", False
 USES_KB = True
@@ -38,4 +39,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict, uses_kb=True))
+    sys.exit(script_main(sys.modules[__name__]))

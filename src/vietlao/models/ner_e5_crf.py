@@ -30,9 +30,10 @@ import numpy as np
 import sklearn_crfsuite
 from sklearn.decomposition import PCA
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.models import embed
-from vietlao.models.common import script_main, shape
+from vietlao.models.common import shape
 
 NAME, TASK, SEEDED = "e5-crf", "ner", False
 EXTRA = "embed"
@@ -92,4 +93,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[NerTagsP
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(sys.modules[__name__]))

@@ -15,11 +15,12 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import NerTagsPrediction
 from vietlao.corpus.gazetteer import Matcher
 from vietlao.spans import tag_chunks
 
-from vietlao.models.common import KnowledgeNames, script_main
+from vietlao.models.common import KnowledgeNames
 
 NAME, TASK, SEEDED = "gazetteer", "ner", False
 USES_KB = True
@@ -56,4 +57,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict, uses_kb=True))
+    sys.exit(script_main(sys.modules[__name__]))

@@ -13,8 +13,9 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import SGDClassifier
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import NerTagsPrediction
-from vietlao.models.common import KnowledgeNames, repair_iob2, script_main
+from vietlao.models.common import KnowledgeNames, repair_iob2
 
 NAME, TASK, SEEDED = "token-lr", "ner", True
 USES_KB = True
@@ -41,4 +42,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0, kb: list[dict] |
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict, uses_kb=True))
+    sys.exit(script_main(sys.modules[__name__]))

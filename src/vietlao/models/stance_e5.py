@@ -12,9 +12,10 @@ import sys
 
 from sklearn.linear_model import LogisticRegression
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import StancePrediction
 from vietlao.models import embed
-from vietlao.models.common import script_main
+
 
 NAME, TASK, SEEDED = "e5-lr", "stance", False
 EXTRA = "embed"
@@ -43,4 +44,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[StancePr
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(sys.modules[__name__]))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import StancePrediction
 from vietlao.labels import STANCE_LABELS
 
-from vietlao.models.common import script_main
+
 
 NAME, TASK, SEEDED = "majority", "stance", False
 
@@ -20,4 +21,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[StancePr
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(sys.modules[__name__]))

@@ -13,8 +13,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from vietlao.models.script import script_main
 from vietlao.evaluation.schema import StancePrediction
-from vietlao.models.common import script_main
+
 
 NAME, TASK, SEEDED = "tfidf-char-lr", "stance", False
 C = 1.0
@@ -41,4 +42,4 @@ def predict(train: list[dict], test: list[dict], seed: int = 0) -> list[StancePr
 
 
 if __name__ == "__main__":
-    sys.exit(script_main(TASK, predict))
+    sys.exit(script_main(sys.modules[__name__]))
