@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Callable
 
 from vietlao.benchmark import compare, differences, linking
+from vietlao.benchmark.error_reports import write_reports
+from vietlao.benchmark.report import write_report
+from vietlao.models import embed
 from vietlao.models.interface import Baseline, available, extra, uses_kb
 from vietlao.models.registry import select_baselines
 from vietlao.assist.effort import effort_protocol
-from vietlao.benchmark.protocols import Protocol, predictions_file, protocols, training_kb
+from vietlao.benchmark.protocols import SEEDS, Protocol, predictions_file, protocols, training_kb
 from vietlao.corpus.inventory import load_inventory
 from vietlao.export.validate import gold_context
 from vietlao.corpus.metadata import CorpusLayout
@@ -43,7 +46,6 @@ from vietlao.files import atomic_folder
 from vietlao.paths import project
 from vietlao.versions import key_versions
 
-SEEDS = (0, 1, 2)
 NER_METRICS = ("precision", "recall", "f1", "f1_coarse", "f1_partial")
 STANCE_METRICS = ("accuracy", "macro_f1", "f_avg")
 MARKER = "results.json"  # a folder holding it is a previous benchmark output and may be replaced
@@ -227,9 +229,6 @@ def run_benchmark(
 ) -> dict:
     """Run the baselines under every protocol (and the peers: ``peers`` may be the function that runs
     them, see :func:`vietlao.benchmark.compare.run_peers`); write results, report and plots atomically."""
-    from vietlao.models import embed
-    from vietlao.benchmark.error_reports import write_reports
-    from vietlao.benchmark.report import write_report
 
     out_dir = Path(out_dir) if out_dir is not None else project().results
     modules = select_baselines(baselines)

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from vietlao.benchmark.reproduce import against_committed, output_folder, reproduced, verdict_table
-from vietlao.benchmark.run import SEEDS
+from vietlao.benchmark.protocols import SEEDS
 from vietlao.errors import UserError
 from vietlao.paths import project
 

@@ -17,10 +17,12 @@ from typing import Iterator, Literal, Sequence, cast
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from vietlao.corpus.documents import load_metadata
 from vietlao.corpus.metadata import LANGUAGES, CorpusLayout, Language
 from vietlao.dataset.layout import data_files
 from vietlao.dataset.linking import card_block as linking_block
-from vietlao.dataset.rows import INVENTORY_SPLIT
+from vietlao.dataset.rows import INVENTORY_SPLIT, splits_and_folds
+from vietlao.export.reader import iter_tasks
 from vietlao.export.task import SentenceRecord
 from vietlao.files import atomic_write
 from vietlao.labels import ENTITY_TYPES, SPLITS, STANCE_LABELS
@@ -94,7 +96,6 @@ class CardMetadata(BaseModel):
 
 def statistics_block(records: list[SentenceRecord]) -> str:
     """Counts per split × language, and per language × label for entities and stance."""
-    from vietlao.dataset.rows import splits_and_folds
 
     split_of, _ = splits_and_folds()
 
@@ -125,8 +126,6 @@ def documents_block(records: list[SentenceRecord]) -> str:
     """One row per document of the metadata: language, split, fold, sentences, provenance."""
     from urllib.parse import urlsplit
 
-    from vietlao.corpus.documents import load_metadata
-    from vietlao.dataset.rows import splits_and_folds
 
     metadata = load_metadata()
     _, fold_of = splits_and_folds(metadata)
@@ -157,7 +156,6 @@ def examples_block(records: list[SentenceRecord]) -> str:
 
 def preannotator_block(export: Path) -> str:
     """The pre-annotator versions found in the export's predictions, with counts."""
-    from vietlao.export.reader import iter_tasks
 
     versions: Counter = Counter()
     # one task at a time: the export is not held in memory; it was validated, so each task is an object
