@@ -17,7 +17,7 @@ LANGS = ("nb", "id", "vi", "ru")
 
 def linking_configs(gold: list[dict], directory: Path) -> list[str]:
     """Write the ``linking`` config and the ``entities`` knowledge base of the ``ner`` gold rows
-    (``tests/test_evaluate.py``) into ``directory``; return their README ``configs`` lines."""
+    (:func:`gold_rows`) into ``directory``; return their README ``configs`` lines."""
     from vietlao.dataset.rows import ARROW_SCHEMAS, arrow_schema, entities_spec, write_rows
 
     lines = ["- config_name: linking", "  data_files:"]

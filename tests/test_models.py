@@ -35,5 +35,7 @@ def test_every_baseline_gives_what_the_scorer_accepts(baseline, dataset_dir):
     context = load_context(dataset_dir, "train") if baseline.TASK == "linking" else None
     scores = evaluate_records(baseline.TASK, test, runs[0], n_boot=0, context=context)  # raises on a bad record
     assert scores["task"] == baseline.TASK
+    if baseline.TASK in ("ner", "stance"):
+        assert scores["n_sentences"] == len(test) and scores[baseline.TASK]["n_sentences"] == len(test)
     if not baseline.SEEDED:
         assert runs[0] == runs[1]

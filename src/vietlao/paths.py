@@ -115,6 +115,14 @@ def project_root() -> Path:
     return Path(named).absolute() if named else Path.cwd()
 
 
+def shown(path: Path | str) -> str:
+    """``path`` relative to the project root when it is inside it (the same on every machine), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(project().root.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def project(root: Path | str | None = None) -> Project:
     """The paths of the project at ``root`` (default: :func:`project_root`)."""
     return Project(Path(root).absolute() if root is not None else project_root())

@@ -1,6 +1,6 @@
 """Pre-annotation from trained models: Label Studio predictions for sentence tasks.
 
-A model is an NER baseline and a stance baseline of ``benchmarks/baselines`` trained on the gold
+A model is an NER baseline and a stance baseline of :mod:`vietlao.models` trained on the gold
 rows, alone or after the inventory gazetteer of :mod:`vietlao.labelstudio.preannotate`, or that
 gazetteer alone (:data:`MODELS`).
 Predicted tags are decoded into spans over the sentence's tokens (so spans sit on token
@@ -43,6 +43,11 @@ MODELS: dict[str, tuple[str, str, bool] | None] = {
     "crf": ("crf", "tfidf-char-lr", False),
     "gazetteer+crf": ("crf", "tfidf-char-lr", True),
 }
+#: The model with the fewest edits per 100 gold mentions in the effort protocol
+#: (``benchmarks/results/results.json``, ``preannotation``); a test checks it is still so.
+DEFAULT_MODEL = "gazetteer+crf"
+
+
 class TaggerModel(Protocol):
     """An NER baseline a pre-annotation model trains: its CRF parameters and ``fit``."""
 
@@ -59,11 +64,6 @@ class StanceModel(Protocol):
     C: float
 
     def fit(self, train: Sequence[Mapping[str, Any]]) -> Any: ...
-
-
-#: The model with the fewest edits per 100 gold mentions in the effort protocol
-#: (``benchmarks/results/results.json``, ``preannotation``); a test checks it is still so.
-DEFAULT_MODEL = "gazetteer+crf"
 
 
 class CrfTaggers:
@@ -256,10 +256,12 @@ def _models(name: str) -> tuple[TaggerModel, StanceModel, bool] | None:
     from vietlao.models import ner_crf, stance_tfidf
 
     ner_name, stance_name, gazetteer_first = spec
-    trainable: dict[str, tuple[TaggerModel, StanceModel]] = {"crf": (ner_crf, stance_tfidf)}
-    ner_mod, stance_mod = trainable[ner_name]
-    assert stance_mod.NAME == stance_name, f"{name}: {stance_name} is not trainable here"
-    return ner_mod, stance_mod, gazetteer_first
+    taggers: dict[str, TaggerModel] = {m.NAME: m for m in (ner_crf,)}
+    stances: dict[str, StanceModel] = {m.NAME: m for m in (stance_tfidf,)}
+    if ner_name not in taggers or stance_name not in stances:
+        raise UserError(f"model {name}: {ner_name} and {stance_name} must be among the trainable baselines "
+                        f"({', '.join([*taggers, *stances])})")
+    return taggers[ner_name], stances[stance_name], gazetteer_first
 
 
 def _version(models: tuple[TaggerModel, StanceModel, bool] | None, ner_rows: Sequence[NerRow], stance_rows: Sequence[StanceRow],

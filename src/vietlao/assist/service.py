@@ -53,8 +53,6 @@ def push_predictor(model: str) -> tuple[str, Callable[[dict], dict | None]]:
 def run_backend(model: str, port: int, debounce: float, client: Client | None, project_title: str) -> int:
     """Serve ``model`` as an ML backend on 127.0.0.1:``port`` until stopped; with a ``client``,
     attach it to the project titled ``project_title`` and retrain it on the project's annotations."""
-    logging.basicConfig(level=logging.INFO, handlers=[log_handler()])  # control characters escaped
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
     fetch, connect = None, None
     if client is not None:
         project_id = client.find_project(project_title)
@@ -62,6 +60,8 @@ def run_backend(model: str, port: int, debounce: float, client: Client | None, p
             raise UserError(f"no project titled {project_title!r} at {client.url}: create it with `vietlao ls push`")
         fetch = lambda: client.within_deadline(lambda: client.tasks(project_id))  # noqa: E731
         connect = lambda url: connect_ml_backend(client, project_id, url, f"vietlao-{model}")  # noqa: E731
+    logging.basicConfig(level=logging.INFO, handlers=[log_handler()])  # control characters escaped
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
     trainer = Trainer(model, *gold_sources(), fetch, debounce, stamp=sources_stamp, reload=gold_sources)
     trainer.refresh()  # records the files' state
     trainer.retrain()

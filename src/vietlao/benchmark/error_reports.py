@@ -16,8 +16,7 @@ from vietlao.errors import UserError
 from vietlao.evaluation.evaluate import read_predictions
 from vietlao.evaluation.gold import load_gold
 from vietlao.models.interface import Baseline
-from vietlao.models.registry import select_baselines
-from vietlao.paths import project
+from vietlao.paths import project, shown
 from vietlao.report.build import Setting, System, build_report
 from vietlao.report.render import write_html
 
@@ -59,14 +58,6 @@ def write_reports(folder: Path, modules: Sequence[Baseline], protocols: Sequence
     return written
 
 
-def _shown(path: Path | str) -> str:
-    """A path as the report names it: relative to the project when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(project().root.resolve()))
-    except ValueError:
-        return str(path)
-
-
 def named_systems(task: str, predictions: Sequence[str], baselines: str | None, protocol: str) -> list[System]:
     """The systems of ``vietlao report``: each ``[NAME=]FILE`` of ``predictions``, then the committed
     seed-0 predictions under ``protocol`` of the ``task``'s ``baselines`` (a comma list, or ``all``)."""
@@ -79,6 +70,8 @@ def named_systems(task: str, predictions: Sequence[str], baselines: str | None, 
             raise UserError(f"--predictions {item}: an empty name before '='")
         systems.append(System(name, read_predictions(path), path))
     if baselines:
+        from vietlao.models.registry import select_baselines  # loads every baseline: only when some are named
+
         names = None if baselines.strip() == "all" else [x.strip() for x in baselines.split(",") if x.strip()]
         modules = [m for m in select_baselines(names) if m.TASK == task]
         if not modules:
@@ -88,13 +81,13 @@ def named_systems(task: str, predictions: Sequence[str], baselines: str | None, 
             if not file.is_file():
                 raise UserError(f"--baselines: no predictions of {module.NAME} under {protocol} ({file}); "
                                 "run vietlao benchmark first")
-            systems.append(System(module.NAME, read_predictions(file), _shown(file)))
+            systems.append(System(module.NAME, read_predictions(file), shown(file)))
     if not systems:
         raise UserError("no predictions: give --predictions FILE … and/or --baselines NAMES")
     return systems
 
 
-def write_report(task: str, predictions: Sequence[str], baselines: str | None, protocol: str, output: Path | str, *,
+def write_error_report(task: str, predictions: Sequence[str], baselines: str | None, protocol: str, output: Path | str, *,
                  dataset_dir: Path | str | None, tagset: str, scheme: str, n_boot: int, seed: int) -> tuple[Path, dict]:
     """``vietlao report``: write the report of the :func:`named_systems` on ``task`` under the
     benchmark's ``protocol`` to ``output``; the file and the report's model."""

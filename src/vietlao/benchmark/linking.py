@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from vietlao.models.interface import Baseline
+from typing import cast
 
 from vietlao.benchmark.differences import versus_cell
 from vietlao.corpus.metadata import LANGUAGES
 from vietlao.dataset.linking import mention_id
 from vietlao.evaluation.evaluate import evaluate_records, read_predictions
 from vietlao.evaluation.linking import LinkingContext, SeenRule, load_context
+from vietlao.evaluation.schema import LinkingPrediction
 from vietlao.labels import LINKABLE_TYPES
+from vietlao.models.interface import Baseline
 from vietlao.models.linking_common import knowledge_base
 from vietlao.spans import tags_to_spans
 
@@ -97,7 +99,7 @@ class LinkingBench:
                          "context": s["text"], "fold": s["fold"]}
                         for s in sentences for a, b, label in spans[s["id"]] if label in LINKABLE_TYPES]
             train = [r for r in link_rows if train_filter(r)]
-            links = {p["id"]: p.get("entity_id") for p in linker.predict(train, mentions, seed=0, **self.predict_kwargs())}
+            links = {p["id"]: cast(LinkingPrediction, p)["entity_id"] for p in linker.predict(train, mentions, seed=0, **self.predict_kwargs())}
             for s in sentences:
                 out.append({"id": s["id"], "entities": [
                     {"start": a, "end": b, "label": label,

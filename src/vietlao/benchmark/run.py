@@ -43,6 +43,7 @@ from vietlao.evaluation.evaluate import evaluate_records, read_predictions, writ
 from vietlao.evaluation.gold import GOLD_CONFIG, load_gold
 from vietlao.evaluation.schema import Prediction
 from vietlao.files import atomic_folder
+from vietlao import paths
 from vietlao.paths import project
 from vietlao.versions import key_versions
 
@@ -82,10 +83,7 @@ class Layout:
         path = Path(path).resolve()
         if path.is_relative_to(self.stage.resolve()):
             path = self.final.resolve() / path.relative_to(self.stage.resolve())
-        try:
-            return str(path.relative_to(project().root.resolve()))
-        except ValueError:
-            return str(path)
+        return paths.shown(path)
 
 
 def _f1(block: dict) -> dict:

@@ -18,9 +18,9 @@ a file it refuses is refused here. The page is one file with nothing to fetch: o
 
 
 def _run(args: argparse.Namespace) -> int:
-    from vietlao.benchmark.error_reports import write_report
+    from vietlao.benchmark.error_reports import write_error_report
 
-    out, model = write_report(args.task, args.predictions or [], args.baselines, args.protocol, args.output,
+    out, model = write_error_report(args.task, args.predictions or [], args.baselines, args.protocol, args.output,
                               dataset_dir=args.dataset, tagset=args.tagset, scheme=args.scheme,
                               n_boot=args.bootstrap, seed=args.seed)
     task = model["tasks"][0]

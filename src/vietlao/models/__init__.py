@@ -10,5 +10,6 @@ that writes a predictions file::
     python -m vietlao.models.ner_crf --train train,validation --test test --out crf.jsonl
     vietlao evaluate --task ner --predictions crf.jsonl
 
-The registry and the interface every baseline declares: :mod:`vietlao.models.registry`.
+The interface every baseline declares: :mod:`vietlao.models.interface`; the list of them:
+:mod:`vietlao.models.registry`; the command line above: :mod:`vietlao.models.script`.
 """

@@ -1,5 +1,5 @@
-"""What the entity-linking baselines share: the knowledge base they may use, name normalisation,
-ranking, and the command line that writes a predictions file.
+"""What the entity-linking baselines share: the knowledge base they may use, name normalisation and
+ranking.
 
 The knowledge base a baseline sees is the ``entities`` config **without** ``forms``: those are the
 surface forms of every gold mention, test mentions included, so they would hand a baseline the test

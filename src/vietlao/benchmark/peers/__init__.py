@@ -20,19 +20,11 @@ from types import ModuleType
 
 from vietlao.benchmark.peers import anatomy, natasha, underthesea
 from vietlao.benchmark.peers.common import available
-from vietlao.paths import project
+from vietlao.paths import shown
 
 PROTOCOL = "off-the-shelf"
 TAGSET = "coarse"
 RUNNERS: tuple[ModuleType, ...] = (natasha, underthesea)
-
-
-def shown(path: Path | str) -> str:
-    """``path`` relative to the project root when it is inside it (the same on every machine)."""
-    try:
-        return str(Path(path).resolve().relative_to(project().root.resolve()))
-    except ValueError:
-        return str(path)
 
 
 def command(predictions: Path | str, lang: str) -> str:
