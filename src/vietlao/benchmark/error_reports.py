@@ -87,8 +87,9 @@ def named_systems(task: str, predictions: Sequence[str], baselines: str | None, 
     return systems
 
 
-def write_error_report(task: str, predictions: Sequence[str], baselines: str | None, protocol: str, output: Path | str, *,
-                 dataset_dir: Path | str | None, tagset: str, scheme: str, n_boot: int, seed: int) -> tuple[Path, dict]:
+def write_error_report(task: str, predictions: Sequence[str], baselines: str | None, protocol: str,
+                       output: Path | str, *, dataset_dir: Path | str | None, tagset: str, scheme: str, n_boot: int,
+                       seed: int) -> tuple[Path, dict]:
     """``vietlao report``: write the report of the :func:`named_systems` on ``task`` under the
     benchmark's ``protocol`` to ``output``; the file and the report's model."""
     if n_boot < 0:

@@ -227,7 +227,6 @@ def run_benchmark(
 ) -> dict:
     """Run the baselines under every protocol (and the peers: ``peers`` may be the function that runs
     them, see :func:`vietlao.benchmark.compare.run_peers`); write results, report and plots atomically."""
-
     out_dir = Path(out_dir) if out_dir is not None else project().results
     modules = select_baselines(baselines)
     check_output(out_dir)

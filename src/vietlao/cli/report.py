@@ -21,8 +21,8 @@ def _run(args: argparse.Namespace) -> int:
     from vietlao.benchmark.error_reports import write_error_report
 
     out, model = write_error_report(args.task, args.predictions or [], args.baselines, args.protocol, args.output,
-                              dataset_dir=args.dataset, tagset=args.tagset, scheme=args.scheme,
-                              n_boot=args.bootstrap, seed=args.seed)
+                                    dataset_dir=args.dataset, tagset=args.tagset, scheme=args.scheme,
+                                    n_boot=args.bootstrap, seed=args.seed)
     task = model["tasks"][0]
     print(f"{args.task} under {args.protocol}: {len(task['systems'])} system(s), {len(task['cards'])} sentences; "
           f"report written to {out} ({out.stat().st_size / 1024:.0f} KiB)")

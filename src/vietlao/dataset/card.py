@@ -96,7 +96,6 @@ class CardMetadata(BaseModel):
 
 def statistics_block(records: list[SentenceRecord]) -> str:
     """Counts per split × language, and per language × label for entities and stance."""
-
     split_of, _ = splits_and_folds()
 
     langs = [lang for lang in LANGUAGES if lang in {r.lang for r in records}]
@@ -125,7 +124,6 @@ def statistics_block(records: list[SentenceRecord]) -> str:
 def documents_block(records: list[SentenceRecord]) -> str:
     """One row per document of the metadata: language, split, fold, sentences, provenance."""
     from urllib.parse import urlsplit
-
 
     metadata = load_metadata()
     _, fold_of = splits_and_folds(metadata)
@@ -156,7 +154,6 @@ def examples_block(records: list[SentenceRecord]) -> str:
 
 def preannotator_block(export: Path) -> str:
     """The pre-annotator versions found in the export's predictions, with counts."""
-
     versions: Counter = Counter()
     # one task at a time: the export is not held in memory; it was validated, so each task is an object
     for task in cast(Iterator[dict], iter_tasks(export)):

@@ -225,6 +225,7 @@ def ner_gold_row(record: SentenceRecord, fold: int) -> NerRow:
 
 
 def stance_gold_row(record: SentenceRecord, fold: int) -> StanceRow:
+    """One ``stance`` row, its label as a name (the Arrow file holds the ClassLabel integer)."""
     return {
         "id": record.sentence_id, "doc_id": record.doc_id, "lang": record.lang,
         "target": STANCE_TARGET, "text": record.text, "label": record.stance, "fold": fold,

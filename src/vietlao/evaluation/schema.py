@@ -130,11 +130,9 @@ class LangStanceBlock(TypedDict):
     f_avg: ClassesInterval
 
 
-class StanceScores(TypedDict):
-    n_sentences: int
-    accuracy: Interval
-    macro_f1: ClassesInterval
-    f_avg: ClassesInterval
+class StanceScores(LangStanceBlock):
+    """A language's block (:class:`LangStanceBlock`) and what only the whole has."""
+
     per_class: dict[str, ClassScores]
     confusion_matrix: ConfusionMatrix
     per_lang: NotRequired[dict[str, LangStanceBlock]]

@@ -43,8 +43,8 @@ from typing import Any, Hashable, Iterable, Sequence
 import numpy as np
 
 from vietlao.evaluation.schema import (
-    CiMethod, ClassesInterval, ClassScores, ConfusionMatrix, Interval, LangPrfBlock, LangStanceBlock, NerScores, PartialBlock, PrfBlock, SchemeBlock,
-    StanceScores,
+    CiMethod, ClassesInterval, ClassScores, ConfusionMatrix, Interval, LangPrfBlock, LangStanceBlock, NerScores,
+    PartialBlock, PrfBlock, SchemeBlock, StanceScores,
 )
 from vietlao.labels import STANCE_LABELS
 from vietlao.spans import CHUNK_SCHEMES, Span, tag_chunks
